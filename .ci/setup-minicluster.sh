@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the Hadoop mini cluster harness (integration/minicluster): fetches
+# org.apache.hadoop:hadoop-minicluster and its dependencies from Maven Central into
+# ~/.m2, compiles Main.java and copies the runtime jars to target/dependency.
+# Idempotent: does nothing when the harness is already built and up to date.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dir="$here/integration/minicluster"
+stamp="$dir/target/.weft-built"
+
+command -v mvn >/dev/null || { echo "setup-minicluster: mvn is not installed (apt-get install maven)" >&2; exit 1; }
+command -v java >/dev/null || { echo "setup-minicluster: java is not installed (apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+
+if [[ -f "$stamp" && "$stamp" -nt "$dir/pom.xml" \
+      && -z "$(find "$dir/src" -newer "$stamp" -type f -print -quit)" ]]; then
+  echo "setup-minicluster: harness already built ($dir/target)"
+  exit 0
+fi
+
+cd "$dir"
+mvn -B -q package -DskipTests
+mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/dependency
+touch "$stamp"
+echo "setup-minicluster: built $dir/target (run: java -cp 'target/classes:target/dependency/*' dev.weft.minicluster.Main CONF_DIR WORK_DIR)"

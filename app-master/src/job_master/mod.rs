@@ -1,0 +1,405 @@
+//! The JobMaster: one per job. An actor that owns the job's ExecutionGraph, deploys
+//! subtasks into slots as their inputs become available, restarts failed regions per the
+//! restart strategy, and commits the sinks when every subtask finished.
+
+mod execution_graph;
+mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use weft_core::catalog::CommitSpec;
+use weft_core::config::{self, Configuration};
+use weft_core::jobgraph::topology_from_proto;
+use weft_core::proto::{
+    CancelTaskRequest, ExecutionState, InputGateProto, JobGraphProto, JobState, JobStatusProto,
+    TaskDeploymentDescriptor, TaskExecutionStateProto,
+};
+use weft_core::rpc_error;
+use weft_core::shuffle::PartitionLocation;
+use weft_core::{Result, WeftError};
+
+pub use execution_graph::{Evid, ExecutionGraph, SubtaskState};
+
+use crate::shared::JobManagerShared;
+
+#[derive(Debug)]
+pub enum JobEvent {
+    TaskState(TaskExecutionStateProto),
+    SlotsAvailable,
+    TaskManagerLost(String),
+    /// The restart delay of a failover elapsed: reset these subtasks.
+    Restart(BTreeSet<Evid>),
+    Cancel,
+}
+
+pub struct JobMaster {
+    shared: Arc<JobManagerShared>,
+    graph: JobGraphProto,
+    config: Configuration,
+    eg: ExecutionGraph,
+    status: Arc<Mutex<JobStatusProto>>,
+    tx: UnboundedSender<JobEvent>,
+    restarts: u32,
+    max_restarts: u32,
+    restart_delay: Duration,
+    results: BTreeMap<u32, Vec<u8>>,
+    started: Instant,
+    /// Subtasks waiting for a restart timer.
+    pending_restart: BTreeSet<Evid>,
+}
+
+enum Outcome {
+    Finished,
+    Failed(WeftError),
+    Canceled,
+}
+
+impl JobMaster {
+    pub fn new(
+        shared: Arc<JobManagerShared>,
+        graph: JobGraphProto,
+        status: Arc<Mutex<JobStatusProto>>,
+        tx: UnboundedSender<JobEvent>,
+    ) -> Result<Self> {
+        let mut config = shared.config.clone();
+        for (k, v) in &graph.config {
+            config.set(k, v)?;
+        }
+        let strategy = config.get_string(config::RESTART_STRATEGY).to_ascii_lowercase();
+        let max_restarts = match strategy.as_str() {
+            "fixed-delay" | "fixeddelay" => config.get_int(config::RESTART_ATTEMPTS) as u32,
+            _ => 0,
+        };
+        let eg = ExecutionGraph::new(topology_from_proto(&graph));
+        Ok(JobMaster {
+            restart_delay: config.get_duration(config::RESTART_DELAY),
+            shared,
+            graph,
+            config,
+            eg,
+            status,
+            tx,
+            restarts: 0,
+            max_restarts,
+            results: BTreeMap::new(),
+            started: Instant::now(),
+            pending_restart: BTreeSet::new(),
+        })
+    }
+
+    pub async fn run(mut self, mut rx: UnboundedReceiver<JobEvent>) {
+        self.status.lock().state = JobState::Running as i32;
+        let outcome = loop {
+            if self.eg.all_finished() {
+                break Outcome::Finished;
+            }
+            self.schedule();
+            self.publish(JobState::Running);
+            let Some(event) = rx.recv().await else {
+                break Outcome::Canceled;
+            };
+            match event {
+                JobEvent::TaskState(s) => {
+                    if let Err(e) = self.on_task_state(s) {
+                        break Outcome::Failed(e);
+                    }
+                }
+                JobEvent::SlotsAvailable => {}
+                JobEvent::TaskManagerLost(rid) => {
+                    if let Err(e) = self.on_task_manager_lost(&rid) {
+                        break Outcome::Failed(e);
+                    }
+                }
+                JobEvent::Restart(ids) => {
+                    for id in &ids {
+                        self.pending_restart.remove(id);
+                    }
+                    self.eg.reset(&ids);
+                }
+                JobEvent::Cancel => break Outcome::Canceled,
+            }
+        };
+        self.finish(outcome).await;
+    }
+
+    fn schedule(&mut self) {
+        for id in self.eg.schedulable() {
+            let Some(tm) = self.shared.slots.lock().allocate() else {
+                return;
+            };
+            let vertex = &self.graph.vertices[id.0 as usize];
+            let inputs = vertex
+                .inputs
+                .iter()
+                .map(|e| InputGateProto {
+                    source_vertex: e.source,
+                    producers: self
+                        .eg
+                        .locations(e.source)
+                        .iter()
+                        .map(Into::into)
+                        .collect(),
+                })
+                .collect();
+            let attempt = self.eg.get(id).attempt;
+            let desc = TaskDeploymentDescriptor {
+                job_id: self.graph.job_id.clone(),
+                vertex_id: id.0,
+                subtask: id.1,
+                attempt,
+                parallelism: vertex.parallelism,
+                plan: vertex.plan.clone(),
+                config: self
+                    .config
+                    .entries()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                inputs,
+                collect: vertex.collect,
+                num_result_partitions: vertex.num_result_partitions,
+            };
+            self.eg.get_mut(id).state = SubtaskState::Running {
+                resource_id: tm.resource_id.clone(),
+            };
+            let mut client = tm.client.clone();
+            let tx = self.tx.clone();
+            let shared = self.shared.clone();
+            let job_id = self.graph.job_id.clone();
+            tokio::spawn(async move {
+                if let Err(s) = client.submit_task(desc).await {
+                    let err = rpc_error::from_status(&s, &tm.address);
+                    let _ = tx.send(JobEvent::TaskState(TaskExecutionStateProto {
+                        job_id,
+                        vertex_id: id.0,
+                        subtask: id.1,
+                        attempt,
+                        state: ExecutionState::FailedState as i32,
+                        error: Some(rpc_error::to_proto(&err)),
+                        resource_id: tm.resource_id.clone(),
+                        ..Default::default()
+                    }));
+                    if matches!(err, WeftError::Unreachable { .. }) {
+                        shared
+                            .task_manager_lost(&tm.resource_id, "unreachable when deploying")
+                            .await;
+                    }
+                }
+            });
+        }
+    }
+
+    fn on_task_state(&mut self, s: TaskExecutionStateProto) -> Result<()> {
+        let id = (s.vertex_id, s.subtask);
+        if id.0 as usize >= self.eg.subtasks.len()
+            || id.1 as usize >= self.eg.subtasks[id.0 as usize].len()
+        {
+            return Ok(());
+        }
+        let current = self.eg.get(id);
+        let running_on = match &current.state {
+            SubtaskState::Running { resource_id } if current.attempt == s.attempt => {
+                resource_id.clone()
+            }
+            _ => return Ok(()), // a stale attempt
+        };
+        let state = ExecutionState::try_from(s.state).unwrap_or(ExecutionState::FailedState);
+        match state {
+            ExecutionState::FinishedState => {
+                self.shared.slots.lock().free(&running_on);
+                self.shared.broadcast(|| JobEvent::SlotsAvailable);
+                let sv = self.eg.get_mut(id);
+                sv.state = SubtaskState::Finished {
+                    resource_id: running_on,
+                    location: s.location.as_ref().map(PartitionLocation::from),
+                };
+                sv.rows = s.rows;
+                sv.bytes = s.bytes;
+                if self.graph.vertices[id.0 as usize].collect {
+                    self.results.insert(id.1, s.result);
+                }
+                Ok(())
+            }
+            ExecutionState::FailedState => {
+                self.shared.slots.lock().free(&running_on);
+                let error = s
+                    .error
+                    .as_ref()
+                    .map(rpc_error::from_proto)
+                    .unwrap_or_else(|| WeftError::internal("subtask failed without a cause"));
+                self.on_failure(vec![id], error, None)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn on_task_manager_lost(&mut self, resource_id: &str) -> Result<()> {
+        let running = self.eg.running_on(resource_id);
+        let lost = self.eg.lost_results(&|rid, _| rid == resource_id);
+        if running.is_empty() && lost.is_empty() {
+            return Ok(());
+        }
+        self.on_failure(
+            running,
+            WeftError::Unreachable {
+                what: "TaskManager".into(),
+                address: resource_id.into(),
+                message: "the TaskManager was lost".into(),
+            },
+            Some(resource_id),
+        )
+    }
+
+    /// Region failover: the failed subtasks, plus producers whose results are gone, restart
+    /// after the delay, while the restart strategy allows; otherwise the job fails.
+    fn on_failure(
+        &mut self,
+        failed: Vec<Evid>,
+        error: WeftError,
+        lost_tm: Option<&str>,
+    ) -> Result<()> {
+        let mut ids: BTreeSet<Evid> = failed.into_iter().collect();
+        if let WeftError::PartitionNotFound { partition, .. } = &error {
+            let p = partition.clone();
+            ids.extend(self.eg.lost_results(&|_, loc| {
+                loc.map(|l| l.data_path == p || l.index_path == p)
+                    .unwrap_or(false)
+            }));
+        }
+        if let Some(tm) = lost_tm {
+            ids.extend(self.eg.lost_results(&|rid, _| rid == tm));
+        }
+        if self.restarts >= self.max_restarts {
+            tracing::warn!(
+                "job {}: {error}; restart strategy allows no more restarts",
+                self.graph.job_id
+            );
+            return Err(error);
+        }
+        self.restarts += 1;
+        tracing::warn!(
+            "job {}: {error}; restarting {} subtask(s) (restart {} of {})",
+            self.graph.job_id,
+            ids.len(),
+            self.restarts,
+            self.max_restarts
+        );
+        for &id in &ids {
+            self.eg.get_mut(id).state = SubtaskState::Failed;
+        }
+        self.pending_restart.extend(ids.iter().copied());
+        let tx = self.tx.clone();
+        let delay = self.restart_delay;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send(JobEvent::Restart(ids));
+        });
+        Ok(())
+    }
+
+    async fn finish(mut self, outcome: Outcome) {
+        let outcome = match outcome {
+            Outcome::Finished => match self.commit_sinks().await {
+                Ok(()) => Outcome::Finished,
+                Err(e) => Outcome::Failed(e),
+            },
+            other => other,
+        };
+        let (state, error) = match outcome {
+            Outcome::Finished => (JobState::Finished, None),
+            Outcome::Failed(e) => (JobState::Failed, Some(e)),
+            Outcome::Canceled => (JobState::Canceled, None),
+        };
+        if state != JobState::Finished {
+            self.cancel_running().await;
+            self.abort_sinks().await;
+        }
+        self.shared.release_partitions(&self.graph.job_id);
+        let mut st = self.status.lock();
+        self.fill_status(&mut st, state);
+        st.error = error.as_ref().map(rpc_error::to_proto);
+        if state == JobState::Finished {
+            st.result = std::mem::take(&mut self.results).into_values().collect();
+        }
+    }
+
+    fn commit_specs(&self) -> Vec<(u32, CommitSpec)> {
+        self.graph
+            .vertices
+            .iter()
+            .filter(|v| !v.commit_spec.is_empty())
+            .filter_map(|v| {
+                serde_json::from_str(&v.commit_spec)
+                    .ok()
+                    .map(|s| (v.id, s))
+            })
+            .collect()
+    }
+
+    async fn commit_sinks(&mut self) -> Result<()> {
+        let mut sinks = Vec::new();
+        for (vid, spec) in self.commit_specs() {
+            let connector = self.shared.registry.get(&spec.connector).ok_or_else(|| {
+                WeftError::internal(format!("no connector '{}' to commit", spec.connector))
+            })?;
+            let summary = connector.commit(&spec).await?;
+            let subtasks = &self.eg.subtasks[vid as usize];
+            sinks.push(weft_core::proto::SinkSummaryProto {
+                table: spec.table.clone(),
+                rows: subtasks.iter().map(|s| s.rows).sum(),
+                bytes: subtasks.iter().map(|s| s.bytes).sum(),
+                files: summary.files,
+                partitions: summary.partitions,
+            });
+        }
+        self.status.lock().sinks = sinks;
+        Ok(())
+    }
+
+    async fn abort_sinks(&self) {
+        for (_, spec) in self.commit_specs() {
+            if let Some(c) = self.shared.registry.get(&spec.connector) {
+                if let Err(e) = c.abort(&spec).await {
+                    tracing::error!("aborting sink {} failed: {e}", spec.table);
+                }
+            }
+        }
+    }
+
+    async fn cancel_running(&mut self) {
+        let tms = self.shared.slots.lock().task_managers.clone();
+        for (vi, subtasks) in self.eg.subtasks.iter().enumerate() {
+            for (si, sv) in subtasks.iter().enumerate() {
+                if let SubtaskState::Running { resource_id } = &sv.state {
+                    if let Some(tm) = tms.get(resource_id) {
+                        let mut c = tm.client.clone();
+                        let _ = c
+                            .cancel_task(CancelTaskRequest {
+                                job_id: self.graph.job_id.clone(),
+                                vertex_id: vi as u32,
+                                subtask: si as u32,
+                                attempt: sv.attempt,
+                            })
+                            .await;
+                    }
+                    self.shared.slots.lock().free(resource_id);
+                }
+            }
+        }
+        for id in std::mem::take(&mut self.pending_restart) {
+            self.eg.get_mut(id).state = SubtaskState::Failed;
+        }
+    }
+
+    fn publish(&self, state: JobState) {
+        let mut st = self.status.lock();
+        self.fill_status(&mut st, state);
+    }
+
+    fn fill_status(&self, st: &mut JobStatusProto, state: JobState) {
+        status::fill(st, state, &self.graph, &self.eg, self.started, self.restarts);
+    }
+}

@@ -1,0 +1,113 @@
+//! Client → JobManager: job submission, status, cancellation. Each submitted job gets its
+//! own JobMaster.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tonic::{Request, Response, Status};
+use weft_core::WeftError;
+use weft_core::proto::dispatcher_server::Dispatcher;
+use weft_core::proto::{
+    CancelJobRequest, CancelJobResponse, GetJobStatusRequest, JobState, JobStatusProto,
+    ListJobsRequest, ListJobsResponse, SubmitJobRequest, SubmitJobResponse,
+};
+use weft_core::rpc_error::to_status;
+
+use crate::job_master::{JobEvent, JobMaster};
+use crate::shared::{JobEntry, JobManagerShared};
+
+pub struct DispatcherService {
+    pub shared: Arc<JobManagerShared>,
+}
+
+#[tonic::async_trait]
+impl Dispatcher for DispatcherService {
+    async fn submit_job(
+        &self,
+        request: Request<SubmitJobRequest>,
+    ) -> Result<Response<SubmitJobResponse>, Status> {
+        let graph = request
+            .into_inner()
+            .job_graph
+            .ok_or_else(|| to_status(&WeftError::internal("submission without a JobGraph")))?;
+        let job_id = graph.job_id.clone();
+        if self.shared.jobs.lock().contains_key(&job_id) {
+            return Err(to_status(&WeftError::internal(format!(
+                "job {job_id} was already submitted"
+            ))));
+        }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let status = Arc::new(Mutex::new(JobStatusProto {
+            job_id: job_id.clone(),
+            name: graph.name.clone(),
+            state: JobState::Created as i32,
+            start_time_ms: now_ms,
+            ..Default::default()
+        }));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let master = JobMaster::new(self.shared.clone(), graph, status.clone(), tx.clone())
+            .map_err(|e| to_status(&e))?;
+        self.shared.jobs.lock().insert(
+            job_id.clone(),
+            JobEntry {
+                tx,
+                status,
+            },
+        );
+        self.shared.job_order.lock().push(job_id.clone());
+        tracing::info!("job {job_id} submitted");
+        tokio::spawn(master.run(rx));
+        Ok(Response::new(SubmitJobResponse { job_id }))
+    }
+
+    async fn get_job_status(
+        &self,
+        request: Request<GetJobStatusRequest>,
+    ) -> Result<Response<JobStatusProto>, Status> {
+        let r = request.into_inner();
+        let jobs = self.shared.jobs.lock();
+        let job = jobs.get(&r.job_id).ok_or_else(|| {
+            Status::not_found(format!("job {} is not known to this JobManager", r.job_id))
+        })?;
+        let mut st = job.status.lock().clone();
+        if !r.include_result {
+            st.result.clear();
+        }
+        Ok(Response::new(st))
+    }
+
+    async fn cancel_job(
+        &self,
+        request: Request<CancelJobRequest>,
+    ) -> Result<Response<CancelJobResponse>, Status> {
+        let r = request.into_inner();
+        let jobs = self.shared.jobs.lock();
+        let job = jobs.get(&r.job_id).ok_or_else(|| {
+            Status::not_found(format!("job {} is not known to this JobManager", r.job_id))
+        })?;
+        let _ = job.tx.send(JobEvent::Cancel);
+        Ok(Response::new(CancelJobResponse {}))
+    }
+
+    async fn list_jobs(
+        &self,
+        _request: Request<ListJobsRequest>,
+    ) -> Result<Response<ListJobsResponse>, Status> {
+        let jobs = self.shared.jobs.lock();
+        let order = self.shared.job_order.lock();
+        Ok(Response::new(ListJobsResponse {
+            jobs: order
+                .iter()
+                .filter_map(|id| jobs.get(id))
+                .map(|j| {
+                    let mut s = j.status.lock().clone();
+                    s.result.clear();
+                    s
+                })
+                .collect(),
+        }))
+    }
+}

@@ -1,0 +1,69 @@
+//! Small pieces shared by the connectors' execution-plan nodes: plan properties for a leaf
+//! with N independent partitions, and a serde form of Arrow fields for the codec.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_expr::EquivalenceProperties;
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::{Partitioning, PlanProperties};
+use serde::{Deserialize, Serialize};
+
+/// Properties of a bounded node whose `partitions` partitions are independent of each other.
+pub(crate) fn leaf_properties(schema: SchemaRef, partitions: usize) -> Arc<PlanProperties> {
+    Arc::new(PlanProperties::new(
+        EquivalenceProperties::new(schema),
+        Partitioning::UnknownPartitioning(partitions.max(1)),
+        EmissionType::Incremental,
+        Boundedness::Bounded,
+    ))
+}
+
+/// An Arrow field as it travels inside a serialized plan node (the type in Arrow's own
+/// textual form, which `DataType::from_str` parses back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SerdeField {
+    pub name: String,
+    pub data_type: String,
+    pub nullable: bool,
+}
+
+impl SerdeField {
+    pub fn from_field(f: &Field) -> Self {
+        Self {
+            name: f.name().clone(),
+            data_type: f.data_type().to_string(),
+            nullable: f.is_nullable(),
+        }
+    }
+
+    pub fn to_field(&self) -> Result<Field> {
+        let dt: DataType = self.data_type.parse().map_err(|e| {
+            DataFusionError::Internal(format!(
+                "cannot decode type '{}' of column {}: {e}",
+                self.data_type, self.name
+            ))
+        })?;
+        Ok(Field::new(&self.name, dt, self.nullable))
+    }
+}
+
+pub(crate) fn schema_of(fields: &[SerdeField]) -> Result<SchemaRef> {
+    Ok(Arc::new(Schema::new(
+        fields
+            .iter()
+            .map(SerdeField::to_field)
+            .collect::<Result<Vec<_>>>()?,
+    )))
+}
+
+/// The partition index is in range, or an internal error naming the node.
+pub(crate) fn check_partition(node: &str, partition: usize, partitions: usize) -> Result<()> {
+    if partition >= partitions {
+        return Err(DataFusionError::Internal(format!(
+            "{node}: partition {partition} out of range (it has {partitions})"
+        )));
+    }
+    Ok(())
+}

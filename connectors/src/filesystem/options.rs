@@ -1,0 +1,223 @@
+//! The `filesystem` table's options (Flink's names), checked and normalized.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+use weft_core::catalog::TableDef;
+use weft_core::config::parse_memory_size;
+use weft_core::{Result, WeftError};
+
+use crate::object_stores::SUPPORTED_SCHEMES;
+
+/// Options the `filesystem` connector accepts.
+pub const FILESYSTEM_OPTIONS: &[&str] = &[
+    "path",
+    "format",
+    "csv.field-delimiter",
+    "csv.quote-character",
+    "csv.null-literal",
+    "csv.ignore-parse-errors",
+    "json.ignore-parse-errors",
+    "parquet.compression",
+    "sink.rolling-policy.file-size",
+    "sink.rolling-policy.rollover-interval",
+    "sink.rolling-policy.check-interval",
+    "partition.default-name",
+];
+
+/// Formats by their Flink names.
+pub const FORMATS: &[&str] = &["parquet", "csv", "json"];
+
+/// Flink's name for the directory of rows whose partition value is NULL.
+pub const DEFAULT_PARTITION_NAME: &str = "__DEFAULT_PARTITION__";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Parquet,
+    Csv,
+    Json,
+}
+
+impl Format {
+    /// Extension of the files the sink writes.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvOptions {
+    pub delimiter: u8,
+    pub quote: u8,
+    pub null_literal: Option<String>,
+}
+
+/// A `filesystem` table's options, normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FsOptions {
+    /// The table's directory as a URL ending in `/` (`file:///…`, `hdfs://…`, `s3://…`).
+    pub url: String,
+    pub format: Format,
+    pub csv: CsvOptions,
+    /// `parquet.compression`: zstd (default), snappy, gzip, lz4, uncompressed.
+    pub parquet_compression: String,
+    /// Roll to a new file once the current one reaches this many bytes.
+    pub rolling_file_size: Option<u64>,
+    pub default_partition_name: String,
+}
+
+impl FsOptions {
+    pub fn from_table(t: &TableDef) -> Result<Self> {
+        t.check_options(FILESYSTEM_OPTIONS)?;
+        let err = |m: String| WeftError::table_option(&t.name, m);
+        let url = normalize_path(t.required("path")?).map_err(err)?;
+        let format = match t.required("format")?.trim().to_ascii_lowercase().as_str() {
+            "parquet" => Format::Parquet,
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            other => {
+                return Err(err(format!(
+                    "unsupported format '{other}'; supported formats: {}",
+                    FORMATS.join(", ")
+                )));
+            }
+        };
+        let single_byte = |key: &str, default: u8| -> Result<u8> {
+            match t.option(key) {
+                None => Ok(default),
+                Some(v) => {
+                    let v = unescape(v);
+                    match v.as_bytes() {
+                        [b] => Ok(*b),
+                        _ => Err(err(format!(
+                            "option '{key}' must be a single character, got '{v}'"
+                        ))),
+                    }
+                }
+            }
+        };
+        let csv = CsvOptions {
+            delimiter: single_byte("csv.field-delimiter", b',')?,
+            quote: single_byte("csv.quote-character", b'"')?,
+            null_literal: t.option("csv.null-literal").map(str::to_string),
+        };
+        for key in ["csv.ignore-parse-errors", "json.ignore-parse-errors"] {
+            match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {
+                None => {}
+                Some(v) if v == "false" => {}
+                Some(v) if v == "true" => {
+                    return Err(err(format!(
+                        "option '{key}' = 'true' is not supported yet; malformed rows fail the job"
+                    )));
+                }
+                Some(v) => return Err(err(format!("option '{key}' must be true or false, got '{v}'"))),
+            }
+        }
+        let parquet_compression = t
+            .option("parquet.compression")
+            .unwrap_or("zstd")
+            .trim()
+            .to_ascii_lowercase();
+        const CODECS: &[&str] = &["zstd", "snappy", "gzip", "lz4", "uncompressed"];
+        if !CODECS.contains(&parquet_compression.as_str()) {
+            return Err(err(format!(
+                "unsupported parquet.compression '{parquet_compression}'; supported: {}",
+                CODECS.join(", ")
+            )));
+        }
+        let rolling_file_size = match t.option("sink.rolling-policy.file-size") {
+            None => None,
+            Some(v) => Some(parse_memory_size(v).map_err(|e| {
+                err(format!("option 'sink.rolling-policy.file-size': {e}"))
+            })?),
+        };
+        Ok(Self {
+            url,
+            format,
+            csv,
+            parquet_compression,
+            rolling_file_size,
+            default_partition_name: t
+                .option("partition.default-name")
+                .unwrap_or(DEFAULT_PARTITION_NAME)
+                .to_string(),
+        })
+    }
+
+    pub fn url(&self) -> Url {
+        Url::parse(&self.url).expect("normalized in from_table")
+    }
+}
+
+/// `\t` and friends as Flink accepts them in `csv.field-delimiter`.
+fn unescape(v: &str) -> String {
+    match v {
+        "\\t" => "\t".into(),
+        "\\n" => "\n".into(),
+        "\\|" => "|".into(),
+        other => other.into(),
+    }
+}
+
+/// A table path as a directory URL ending in `/`: URLs with a known scheme as given, plain
+/// paths (absolute or relative to the working directory) as `file://` URLs.
+pub fn normalize_path(path: &str) -> std::result::Result<String, String> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Err("option 'path' is empty".into());
+    }
+    let mut url = match Url::parse(path) {
+        Ok(u) if u.scheme().len() > 1 => {
+            if !SUPPORTED_SCHEMES.contains(&u.scheme()) {
+                return Err(format!(
+                    "unsupported scheme '{}' in path '{path}'; supported: {}",
+                    u.scheme(),
+                    SUPPORTED_SCHEMES.join(", ")
+                ));
+            }
+            u
+        }
+        // No scheme (or a Windows drive letter): a local path.
+        _ => {
+            let p = PathBuf::from(path);
+            let abs = if p.is_absolute() {
+                p
+            } else {
+                std::env::current_dir()
+                    .map_err(|e| format!("cannot resolve relative path '{path}': {e}"))?
+                    .join(p)
+            };
+            Url::from_file_path(&abs).map_err(|_| format!("invalid local path '{path}'"))?
+        }
+    };
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize_path("/tmp/a").unwrap(), "file:///tmp/a/");
+        assert_eq!(normalize_path("file:///tmp/a/").unwrap(), "file:///tmp/a/");
+        assert_eq!(
+            normalize_path("hdfs://nn:8020/x").unwrap(),
+            "hdfs://nn:8020/x/"
+        );
+        assert_eq!(normalize_path("hdfs:///x").unwrap(), "hdfs:///x/");
+        assert_eq!(normalize_path("s3://b/k").unwrap(), "s3://b/k/");
+        assert!(normalize_path("rel/dir").unwrap().starts_with("file:///"));
+        assert!(normalize_path("gs://b/k").unwrap_err().contains("supported"));
+    }
+}

@@ -1,0 +1,265 @@
+//! Tables declared by `CREATE TABLE … WITH ('connector' = …)` and the connector seam: a
+//! [`Connector`] turns a [`TableDef`] into a DataFusion source and into a sink plan whose
+//! output is committed (or aborted) by the JobManager when the job ends.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::TableProvider;
+use datafusion::execution::object_store::ObjectStoreRegistry;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion_proto::physical_plan::PhysicalExtensionCodec;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Configuration;
+use crate::error::{Result, WeftError};
+
+/// A table as declared in the script.
+#[derive(Debug, Clone)]
+pub struct TableDef {
+    pub name: String,
+    /// Declared columns; empty when the DDL gave none (generator tables derive theirs).
+    pub columns: Vec<Field>,
+    pub primary_key: Vec<String>,
+    pub partition_keys: Vec<String>,
+    /// `WITH (...)` options, keys as written.
+    pub options: BTreeMap<String, String>,
+    /// Line of the CREATE TABLE statement in the script, for messages.
+    pub line: usize,
+}
+
+impl TableDef {
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(self.columns.clone()))
+    }
+
+    pub fn connector(&self) -> Option<&str> {
+        self.option("connector")
+    }
+
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options.get(key).map(String::as_str)
+    }
+
+    /// A required option, or an error naming the table and the option.
+    pub fn required(&self, key: &str) -> Result<&str> {
+        self.option(key).ok_or_else(|| {
+            WeftError::table_option(
+                &self.name,
+                format!("missing required option '{key}' in WITH (...)"),
+            )
+        })
+    }
+
+    /// Reject options the connector does not know, listing the valid ones. `allowed` entries
+    /// may contain `#` as a wildcard for one key segment (e.g. `fields.#.kind`).
+    pub fn check_options(&self, allowed: &[&str]) -> Result<()> {
+        for key in self.options.keys() {
+            if key == "connector" || allowed.iter().any(|a| key_matches(a, key)) {
+                continue;
+            }
+            return Err(WeftError::table_option(
+                &self.name,
+                format!(
+                    "unsupported option '{key}' for connector '{}'; supported options: {}",
+                    self.connector().unwrap_or("?"),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Columns that are not partition keys (what goes into data files).
+    pub fn data_columns(&self) -> Vec<Field> {
+        self.columns
+            .iter()
+            .filter(|f| !self.partition_keys.contains(f.name()))
+            .cloned()
+            .collect()
+    }
+
+    pub fn column_type(&self, name: &str) -> Option<&DataType> {
+        self.columns
+            .iter()
+            .find(|f| f.name() == name)
+            .map(|f| f.data_type())
+    }
+}
+
+fn key_matches(pattern: &str, key: &str) -> bool {
+    let p: Vec<&str> = pattern.split('.').collect();
+    let k: Vec<&str> = key.split('.').collect();
+    if !pattern.contains('#') {
+        return pattern == key;
+    }
+    p.len() == k.len() && p.iter().zip(&k).all(|(p, k)| *p == "#" || p == k)
+}
+
+/// What a sink needs to know about the job writing into it.
+#[derive(Debug, Clone)]
+pub struct SinkContext {
+    pub job_id: String,
+    /// `INSERT OVERWRITE` (replace) rather than `INSERT INTO` (append).
+    pub overwrite: bool,
+    pub config: Configuration,
+}
+
+/// A sink plan: `plan` executes per partition, each writing its share into a staging
+/// location and yielding one batch of [`sink_summary_schema`]; `commit` tells the JobManager
+/// how to publish (or discard) the staged output when the job ends.
+pub struct SinkPlan {
+    pub plan: Arc<dyn ExecutionPlan>,
+    pub commit: CommitSpec,
+}
+
+/// Connector-specific description of staged output, carried in the JobGraph to the
+/// JobManager, which commits it once every subtask finished, or aborts it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommitSpec {
+    pub connector: String,
+    pub table: String,
+    pub spec: serde_json::Value,
+}
+
+/// What a commit published, for the job summary.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CommitSummary {
+    pub files: u64,
+    pub partitions: u64,
+}
+
+/// The schema of the single batch each sink partition yields: rows and bytes it wrote.
+pub fn sink_summary_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("rows", DataType::UInt64, false),
+        Field::new("bytes", DataType::UInt64, false),
+    ]))
+}
+
+/// A source/sink implementation selected by `'connector' = '<identifier>'`.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    fn identifier(&self) -> &'static str;
+
+    /// Resolve the table's full schema; generator connectors fill in undeclared columns,
+    /// and validate declared ones.
+    fn resolve_schema(&self, table: &TableDef) -> Result<SchemaRef> {
+        Ok(table.schema())
+    }
+
+    /// Validate options and build the scan side.
+    async fn create_source(
+        &self,
+        table: &TableDef,
+        config: &Configuration,
+    ) -> Result<Arc<dyn TableProvider>>;
+
+    /// Build the write side over `input`, whose schema equals the table's schema.
+    async fn create_sink(
+        &self,
+        table: &TableDef,
+        input: Arc<dyn ExecutionPlan>,
+        ctx: &SinkContext,
+    ) -> Result<SinkPlan> {
+        let _ = (input, ctx);
+        Err(WeftError::table_option(
+            &table.name,
+            format!(
+                "connector '{}' can only be read, not written",
+                self.identifier()
+            ),
+        ))
+    }
+
+    /// Publish staged output atomically (job succeeded).
+    async fn commit(&self, spec: &CommitSpec) -> Result<CommitSummary> {
+        let _ = spec;
+        Ok(CommitSummary::default())
+    }
+
+    /// Discard staged output (job failed or was cancelled).
+    async fn abort(&self, spec: &CommitSpec) -> Result<()> {
+        let _ = spec;
+        Ok(())
+    }
+}
+
+/// All connectors a process knows, the codec for their execution-plan nodes, and the object
+/// stores they read and write through.
+#[derive(Clone)]
+pub struct ConnectorRegistry {
+    pub connectors: Vec<Arc<dyn Connector>>,
+    pub codec: Arc<dyn PhysicalExtensionCodec>,
+    pub object_stores: Arc<dyn ObjectStoreRegistry>,
+}
+
+impl ConnectorRegistry {
+    pub fn get(&self, identifier: &str) -> Option<&Arc<dyn Connector>> {
+        self.connectors
+            .iter()
+            .find(|c| c.identifier() == identifier)
+    }
+
+    /// The connector of a table, or an error listing the known connectors.
+    pub fn for_table(&self, table: &TableDef) -> Result<&Arc<dyn Connector>> {
+        let names = || {
+            self.connectors
+                .iter()
+                .map(|c| c.identifier())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let id = table.connector().ok_or_else(|| {
+            WeftError::table_option(
+                &table.name,
+                format!(
+                    "missing option 'connector' in WITH (...); available connectors: {}",
+                    names()
+                ),
+            )
+        })?;
+        self.get(id).ok_or_else(|| {
+            WeftError::table_option(
+                &table.name,
+                format!(
+                    "unknown connector '{id}'; available connectors: {}",
+                    names()
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(opts: &[(&str, &str)]) -> TableDef {
+        TableDef {
+            name: "t".into(),
+            columns: vec![],
+            primary_key: vec![],
+            partition_keys: vec![],
+            options: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn option_patterns() {
+        let t = table(&[("connector", "datagen"), ("fields.id.kind", "sequence")]);
+        t.check_options(&["number-of-rows", "fields.#.kind"]).unwrap();
+        let t = table(&[("connector", "datagen"), ("rows", "1")]);
+        let e = t
+            .check_options(&["number-of-rows", "fields.#.kind"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'rows'") && e.contains("number-of-rows"), "{e}");
+    }
+}

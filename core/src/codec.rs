@@ -1,0 +1,188 @@
+//! Serialization of Weft's own plan nodes for datafusion-proto, delegating connector nodes
+//! to the connectors' codec. A JobVertex's operator chain travels to TaskManagers as bytes.
+
+use std::sync::Arc;
+
+use arrow::datatypes::Schema;
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::Partitioning;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion_proto::physical_plan::from_proto::parse_physical_expr;
+use datafusion_proto::physical_plan::to_proto::serialize_physical_expr;
+use datafusion_proto::physical_plan::{
+    AsExecutionPlan, PhysicalExtensionCodec, PhysicalProtoConverterExtension,
+};
+use datafusion_proto::protobuf::{self, PhysicalPlanNode};
+use prost::Message;
+
+use crate::shuffle::exec::{DistributionPattern, ShuffleReaderExec, ShuffleWriterExec};
+
+const TAG_WRITER: u8 = 1;
+const TAG_READER: u8 = 2;
+const TAG_CONNECTOR: u8 = 3;
+
+#[derive(Clone, PartialEq, Message)]
+struct WriterNode {
+    /// 0 = single output, 1 = hash, 2 = round robin.
+    #[prost(uint32, tag = "1")]
+    kind: u32,
+    #[prost(message, repeated, tag = "2")]
+    hash_exprs: Vec<protobuf::PhysicalExprNode>,
+    #[prost(uint64, tag = "3")]
+    num_partitions: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct ReaderNode {
+    #[prost(message, optional, tag = "1")]
+    schema: Option<protobuf::Schema>,
+    #[prost(uint32, tag = "2")]
+    source_vertex: u32,
+    /// 0 = all-to-all, 1 = pointwise.
+    #[prost(uint32, tag = "3")]
+    pattern: u32,
+    #[prost(uint64, tag = "4")]
+    num_partitions: u64,
+}
+
+/// The codec of every Weft process: shuffle nodes here, connector nodes delegated.
+#[derive(Debug, Clone)]
+pub struct WeftCodec {
+    connectors: Arc<dyn PhysicalExtensionCodec>,
+}
+
+impl WeftCodec {
+    pub fn new(connectors: Arc<dyn PhysicalExtensionCodec>) -> Self {
+        WeftCodec { connectors }
+    }
+
+    pub fn encode_plan(&self, plan: Arc<dyn ExecutionPlan>) -> DFResult<Vec<u8>> {
+        let node = PhysicalPlanNode::try_from_physical_plan(plan, self)?;
+        Ok(node.encode_to_vec())
+    }
+
+    pub fn decode_plan(&self, bytes: &[u8], ctx: &TaskContext) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let node = PhysicalPlanNode::decode(bytes)
+            .map_err(|e| DataFusionError::Internal(format!("corrupt plan bytes: {e}")))?;
+        node.try_into_physical_plan(ctx, self)
+    }
+}
+
+fn err(msg: impl Into<String>) -> DataFusionError {
+    DataFusionError::Internal(msg.into())
+}
+
+impl PhysicalExtensionCodec for WeftCodec {
+    fn try_decode(
+        &self,
+        buf: &[u8],
+        inputs: &[Arc<dyn ExecutionPlan>],
+        ctx: &TaskContext,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        let (tag, body) = buf.split_first().ok_or_else(|| err("empty extension node"))?;
+        match *tag {
+            TAG_WRITER => {
+                let node = WriterNode::decode(body).map_err(|e| err(e.to_string()))?;
+                let input = inputs
+                    .first()
+                    .ok_or_else(|| err("shuffle writer without input"))?
+                    .clone();
+                let n = node.num_partitions as usize;
+                let partitioning = match node.kind {
+                    0 => Partitioning::UnknownPartitioning(1),
+                    1 => {
+                        let schema = input.schema();
+                        let exprs = node
+                            .hash_exprs
+                            .iter()
+                            .map(|e| parse_physical_expr(e, ctx, &schema, self))
+                            .collect::<DFResult<Vec<_>>>()?;
+                        Partitioning::Hash(exprs, n)
+                    }
+                    _ => Partitioning::RoundRobinBatch(n),
+                };
+                Ok(Arc::new(ShuffleWriterExec::new(input, partitioning)))
+            }
+            TAG_READER => {
+                let node = ReaderNode::decode(body).map_err(|e| err(e.to_string()))?;
+                let schema: Schema = node
+                    .schema
+                    .as_ref()
+                    .ok_or_else(|| err("shuffle reader without schema"))?
+                    .try_into()
+                    .map_err(|e| err(format!("{e}")))?;
+                let pattern = if node.pattern == 1 {
+                    DistributionPattern::Pointwise
+                } else {
+                    DistributionPattern::AllToAll
+                };
+                Ok(Arc::new(ShuffleReaderExec::new(
+                    Arc::new(schema),
+                    node.source_vertex,
+                    pattern,
+                    node.num_partitions as usize,
+                )))
+            }
+            TAG_CONNECTOR => self
+                .connectors
+                .try_decode(body, inputs, ctx, proto_converter),
+            t => Err(err(format!("unknown extension node tag {t}"))),
+        }
+    }
+
+    fn try_encode(
+        &self,
+        node: Arc<dyn ExecutionPlan>,
+        buf: &mut Vec<u8>,
+        proto_converter: &dyn PhysicalProtoConverterExtension,
+    ) -> DFResult<()> {
+        if let Some(w) = node.as_any().downcast_ref::<ShuffleWriterExec>() {
+            let (kind, hash_exprs, n) = match w.partitioning() {
+                Partitioning::UnknownPartitioning(_) => (0, vec![], 1),
+                Partitioning::Hash(exprs, n) => (
+                    1,
+                    exprs
+                        .iter()
+                        .map(|e| serialize_physical_expr(e, self))
+                        .collect::<DFResult<Vec<_>>>()?,
+                    *n,
+                ),
+                Partitioning::RoundRobinBatch(n) => (2, vec![], *n),
+                other => return Err(err(format!("unsupported shuffle partitioning {other}"))),
+            };
+            buf.push(TAG_WRITER);
+            WriterNode {
+                kind,
+                hash_exprs,
+                num_partitions: n as u64,
+            }
+            .encode(buf)
+            .map_err(|e| err(e.to_string()))?;
+            return Ok(());
+        }
+        if let Some(r) = node.as_any().downcast_ref::<ShuffleReaderExec>() {
+            buf.push(TAG_READER);
+            ReaderNode {
+                schema: Some(
+                    r.schema()
+                        .as_ref()
+                        .try_into()
+                        .map_err(|e| err(format!("{e}")))?,
+                ),
+                source_vertex: r.source_vertex(),
+                pattern: match r.pattern() {
+                    DistributionPattern::AllToAll => 0,
+                    DistributionPattern::Pointwise => 1,
+                },
+                num_partitions: r.num_partitions() as u64,
+            }
+            .encode(buf)
+            .map_err(|e| err(e.to_string()))?;
+            return Ok(());
+        }
+        buf.push(TAG_CONNECTOR);
+        self.connectors.try_encode(node, buf, proto_converter)
+    }
+}

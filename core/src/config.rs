@@ -1,0 +1,261 @@
+//! The typed configuration registry. Every key Weft reads is declared once in [`OPTIONS`] with
+//! its type, default and doc line; keys use Flink's names where Flink has one. A
+//! [`Configuration`] is layered: defaults, then `-D key=value` on the command line, then
+//! `SET 'key' = 'value';` in the script.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::error::{Result, WeftError};
+
+/// The kind of value a key holds (used for validation and the generated docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    Bool,
+    Duration,
+    MemorySize,
+    String,
+    Enum(&'static [&'static str]),
+}
+
+/// One declared configuration key.
+#[derive(Debug)]
+pub struct ConfigOption {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! options {
+    ($($name:ident : $key:literal, $kind:expr, $default:literal, $doc:literal;)*) => {
+        $(pub const $name: &ConfigOption = &ConfigOption { key: $key, kind: $kind, default: $default, doc: $doc };)*
+        /// Every key Weft reads.
+        pub const OPTIONS: &[&ConfigOption] = &[$($name),*];
+    };
+}
+
+options! {
+    PARALLELISM_DEFAULT: "parallelism.default", Kind::Int, "1",
+        "Parallelism of every vertex (the number of partitions DataFusion plans with).";
+    RUNTIME_MODE: "execution.runtime-mode", Kind::Enum(&["batch", "streaming"]), "batch",
+        "Batch runs stages one after another over BLOCKING results; streaming is not supported yet.";
+    PIPELINE_NAME: "pipeline.name", Kind::String, "",
+        "The job's name; defaults to the script's file name.";
+    NUM_TASK_SLOTS: "taskmanager.numberOfTaskSlots", Kind::Int, "2",
+        "Slots per TaskManager: how many subtasks one TaskManager runs at once.";
+    LOCAL_NUMBER_TASKMANAGER: "local.number-taskmanager", Kind::Int, "2",
+        "How many TaskManager processes a local (embedded) run starts.";
+    MANAGED_MEMORY_SIZE: "taskmanager.memory.managed.size", Kind::MemorySize, "512mb",
+        "Memory per TaskManager for operators and shuffle buffers, split evenly over its slots; operators spill to disk beyond it.";
+    TM_PROCESS_SIZE: "taskmanager.memory.process.size", Kind::MemorySize, "1728mb",
+        "Total memory of a TaskManager process (the YARN container size).";
+    JM_PROCESS_SIZE: "jobmanager.memory.process.size", Kind::MemorySize, "1600mb",
+        "Total memory of the JobManager process (the YARN ApplicationMaster container size).";
+    RESTART_STRATEGY: "restart-strategy.type", Kind::Enum(&["none", "off", "disable", "fixed-delay", "fixeddelay"]), "none",
+        "What to do when a subtask fails: none fails the job; fixed-delay restarts the failed pipeline region.";
+    RESTART_ATTEMPTS: "restart-strategy.fixed-delay.attempts", Kind::Int, "1",
+        "How many region restarts fixed-delay allows before the job fails.";
+    RESTART_DELAY: "restart-strategy.fixed-delay.delay", Kind::Duration, "1 s",
+        "How long fixed-delay waits before restarting a region.";
+    SHUFFLE_MODE: "shuffle.mode", Kind::Enum(&["local"]), "local",
+        "Where blocking results live: local = sort-based files in the producing TaskManager.";
+    SHUFFLE_COMPRESSION: "shuffle.compression.codec", Kind::Enum(&["lz4", "zstd", "none"]), "lz4",
+        "Compression of shuffle data (Arrow IPC buffer compression).";
+    HEARTBEAT_INTERVAL: "heartbeat.interval", Kind::Duration, "2 s",
+        "How often TaskManagers and the JobManager exchange heartbeats.";
+    HEARTBEAT_TIMEOUT: "heartbeat.timeout", Kind::Duration, "20 s",
+        "A TaskManager silent this long is considered lost; its subtasks fail and its results are gone.";
+    TMP_DIRS: "io.tmp.dirs", Kind::String, "",
+        "Directory for shuffle files and spills; defaults to the system temp dir.";
+    BATCH_SIZE: "execution.batch-size", Kind::Int, "8192",
+        "Rows per Arrow batch.";
+    REST_PORT: "rest.port", Kind::Int, "0",
+        "Port of the JobManager's REST API and web UI (0 = any free port).";
+    REST_ADDRESS: "rest.bind-address", Kind::String, "127.0.0.1",
+        "Address the JobManager's REST API binds to.";
+}
+
+/// Look up a declared option by key.
+pub fn option(key: &str) -> Option<&'static ConfigOption> {
+    OPTIONS.iter().copied().find(|o| o.key == key)
+}
+
+/// A set of key/value settings over the declared defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Configuration {
+    values: BTreeMap<String, String>,
+}
+
+impl Configuration {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set a key after validating its value against the declared kind. Unknown keys are kept
+    /// (connectors and later layers read their own), as Flink does.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        if let Some(opt) = option(key) {
+            validate(opt, value)?;
+        }
+        self.values.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    /// Parse `key=value` (the `-D` form).
+    pub fn set_pair(&mut self, pair: &str) -> Result<()> {
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            WeftError::config(pair, "expected key=value, e.g. -D parallelism.default=4")
+        })?;
+        self.set(k.trim(), v.trim())
+    }
+
+    pub fn merge(&mut self, other: &Configuration) {
+        for (k, v) in &other.values {
+            self.values.insert(k.clone(), v.clone());
+        }
+    }
+
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.values.iter()
+    }
+
+    fn value<'a>(&'a self, opt: &'a ConfigOption) -> &'a str {
+        self.raw(opt.key).unwrap_or(opt.default)
+    }
+
+    pub fn get_string(&self, opt: &ConfigOption) -> String {
+        self.value(opt).to_string()
+    }
+
+    pub fn get_int(&self, opt: &ConfigOption) -> i64 {
+        // Values were validated on `set`; defaults are valid by construction.
+        self.value(opt).trim().parse().unwrap_or_else(|_| {
+            opt.default
+                .parse()
+                .expect("declared default is an integer")
+        })
+    }
+
+    pub fn get_usize(&self, opt: &ConfigOption) -> usize {
+        self.get_int(opt).max(0) as usize
+    }
+
+    pub fn get_bool(&self, opt: &ConfigOption) -> bool {
+        self.value(opt).eq_ignore_ascii_case("true")
+    }
+
+    pub fn get_duration(&self, opt: &ConfigOption) -> Duration {
+        parse_duration(self.value(opt))
+            .or_else(|_| parse_duration(opt.default))
+            .expect("declared default is a duration")
+    }
+
+    pub fn get_memory(&self, opt: &ConfigOption) -> u64 {
+        parse_memory_size(self.value(opt))
+            .or_else(|_| parse_memory_size(opt.default))
+            .expect("declared default is a memory size")
+    }
+}
+
+fn validate(opt: &ConfigOption, value: &str) -> Result<()> {
+    let v = value.trim();
+    let ok = match opt.kind {
+        Kind::Int => v.parse::<i64>().map(|n| n >= 0).unwrap_or(false),
+        Kind::Bool => v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"),
+        Kind::Duration => parse_duration(v).is_ok(),
+        Kind::MemorySize => parse_memory_size(v).is_ok(),
+        Kind::String => true,
+        Kind::Enum(allowed) => allowed.iter().any(|a| a.eq_ignore_ascii_case(v)),
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match opt.kind {
+        Kind::Int => "a non-negative integer".to_string(),
+        Kind::Bool => "true or false".to_string(),
+        Kind::Duration => "a duration such as 500 ms, 10 s or 1 min".to_string(),
+        Kind::MemorySize => "a memory size such as 512mb or 2g".to_string(),
+        Kind::String => unreachable!(),
+        Kind::Enum(allowed) => format!("one of {}", allowed.join(", ")),
+    };
+    Err(WeftError::config(
+        opt.key,
+        format!("invalid value '{value}', expected {expected}"),
+    ))
+}
+
+/// Parse Flink-style durations: `10 s`, `500ms`, `1 min`, `2h`, or a bare number of ms.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("bad duration '{s}'"))?;
+    let ms = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => n,
+        "s" | "sec" | "secs" | "second" | "seconds" => n * 1000,
+        "m" | "min" | "minute" | "minutes" => n * 60_000,
+        "h" | "hour" | "hours" => n * 3_600_000,
+        "d" | "day" | "days" => n * 86_400_000,
+        other => return Err(format!("unknown duration unit '{other}'")),
+    };
+    Ok(Duration::from_millis(ms))
+}
+
+/// Parse Flink-style memory sizes: `512mb`, `1g`, `64 kb`, or a bare number of bytes.
+pub fn parse_memory_size(s: &str) -> std::result::Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("bad memory size '{s}'"))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1,
+        "k" | "kb" | "kibibytes" => 1 << 10,
+        "m" | "mb" | "mebibytes" => 1 << 20,
+        "g" | "gb" | "gibibytes" => 1 << 30,
+        "t" | "tb" | "tebibytes" => 1 << 40,
+        other => return Err(format!("unknown memory unit '{other}'")),
+    };
+    Ok(n * mult)
+}
+
+/// The configuration reference as Markdown, generated from [`OPTIONS`].
+pub fn docs_markdown() -> String {
+    let mut out = String::from("| key | default | description |\n|---|---|---|\n");
+    for o in OPTIONS {
+        out.push_str(&format!("| `{}` | `{}` | {} |\n", o.key, o.default, o.doc));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_values_and_defaults() {
+        let mut c = Configuration::new();
+        assert_eq!(c.get_int(PARALLELISM_DEFAULT), 1);
+        c.set_pair("parallelism.default=4").unwrap();
+        assert_eq!(c.get_int(PARALLELISM_DEFAULT), 4);
+        c.set("restart-strategy.fixed-delay.delay", "250 ms").unwrap();
+        assert_eq!(c.get_duration(RESTART_DELAY), Duration::from_millis(250));
+        c.set("taskmanager.memory.managed.size", "2g").unwrap();
+        assert_eq!(c.get_memory(MANAGED_MEMORY_SIZE), 2 << 30);
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_expectation() {
+        let mut c = Configuration::new();
+        let e = c.set("parallelism.default", "four").unwrap_err().to_string();
+        assert!(e.contains("parallelism.default") && e.contains("integer"), "{e}");
+        let e = c.set("shuffle.compression.codec", "snappy").unwrap_err().to_string();
+        assert!(e.contains("lz4, zstd, none"), "{e}");
+        assert!(c.set_pair("novalue").is_err());
+    }
+}

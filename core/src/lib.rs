@@ -1,0 +1,20 @@
+//! Weft core: ids, the typed config registry, errors, the job model (JobGraph, pipeline
+//! regions), SQL-script parsing and planning on DataFusion, the gRPC protocol, and the
+//! pluggable shuffle traits with the built-in local sort-based blocking shuffle.
+
+pub mod catalog;
+pub mod codec;
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod jobgraph;
+pub mod planner;
+pub mod proto;
+pub mod regions;
+pub mod rpc_error;
+pub mod script;
+pub mod session;
+pub mod shuffle;
+pub mod task_runtime;
+
+pub use error::{Result, WeftError};

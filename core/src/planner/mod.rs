@@ -1,0 +1,234 @@
+//! Script → JobGraph. Statements are applied in order (SET changes what follows, as in
+//! Flink's SQL client); every INSERT and bare SELECT of the script becomes part of ONE job,
+//! like a Flink statement set.
+
+mod insert_schema;
+mod schema_provider;
+mod stages;
+
+use std::sync::Arc;
+
+use datafusion::datasource::ViewTable;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+
+pub use insert_schema::{fit_to_table, implicitly_castable};
+pub use schema_provider::ScriptSchema;
+pub use stages::StageBuilder;
+
+use crate::catalog::{ConnectorRegistry, SinkContext};
+use crate::config::{self, Configuration};
+use crate::error::{Result, WeftError, unwrap_datafusion};
+use crate::ids::JobId;
+use crate::jobgraph::JobGraph;
+use crate::script::{ParsedStatement, Statement, parse_script, split};
+use crate::session::session_context;
+
+/// Plan a whole script into one JobGraph.
+pub async fn plan_script(
+    script: &str,
+    default_name: &str,
+    base: &Configuration,
+    registry: &ConnectorRegistry,
+) -> Result<JobGraph> {
+    let statements = parse_script(script)?;
+    let mut config = base.clone();
+    let ctx = session_context(&config, registry)?;
+    let schema = Arc::new(ScriptSchema::new(registry.clone(), config.clone()));
+    ctx.catalog("datafusion")
+        .ok_or_else(|| WeftError::internal("default catalog missing"))?
+        .register_schema("public", schema.clone())?;
+    let job_id = JobId::generate();
+    let mut stages = StageBuilder::default();
+
+    for st in &statements {
+        match &st.statement {
+            Statement::Set { key, value } => {
+                config.set(key, value).map_err(|e| at(st, e))?;
+                if key == config::RUNTIME_MODE.key && value.eq_ignore_ascii_case("streaming") {
+                    return Err(at_msg(
+                        st,
+                        "execution.runtime-mode = streaming is not supported yet; Weft runs batch jobs (remove the SET or use 'batch')",
+                    ));
+                }
+                apply_to_session(&ctx, &config);
+                schema.set_config(config.clone());
+            }
+            Statement::Reset { key } => {
+                let mut fresh = base.clone();
+                if let Some(k) = key {
+                    for (ek, ev) in config.entries() {
+                        if ek != k {
+                            fresh.set(ek, ev)?;
+                        }
+                    }
+                }
+                config = fresh;
+                apply_to_session(&ctx, &config);
+                schema.set_config(config.clone());
+            }
+            Statement::CreateTable(def) => {
+                if schema.has(&def.name) {
+                    return Err(at_msg(st, format!("table `{}` is already defined", def.name)));
+                }
+                let connector = registry.for_table(def).map_err(|e| at(st, e))?;
+                let resolved = connector.resolve_schema(def).map_err(|e| at(st, e))?;
+                let mut def = def.clone();
+                def.columns = resolved.fields().iter().map(|f| f.as_ref().clone()).collect();
+                schema.add_table(def);
+            }
+            Statement::CreateView { name, query_offset } => {
+                if schema.has(name) {
+                    return Err(at_msg(st, format!("`{name}` is already defined")));
+                }
+                let plan = logical_plan(&ctx, script, *query_offset, st).await?;
+                schema.add_view(name, Arc::new(ViewTable::new(plan, None)));
+            }
+            Statement::Insert(ins) => {
+                let def = schema.table_def(&ins.table).ok_or_else(|| {
+                    at_msg(
+                        st,
+                        format!(
+                            "INSERT target `{}` is not a table declared with CREATE TABLE",
+                            ins.table
+                        ),
+                    )
+                })?;
+                let query = logical_plan(&ctx, script, ins.query_offset, st).await?;
+                let fitted = fit_to_table(
+                    query,
+                    &def.name,
+                    &def.schema(),
+                    &ins.columns,
+                    &ins.static_partitions,
+                )
+                .map_err(|m| at_msg(st, m))?;
+                let physical = ctx
+                    .state()
+                    .create_physical_plan(&fitted)
+                    .await
+                    .map_err(|e| df_at(st, e))?;
+                let connector = registry.for_table(&def).map_err(|e| at(st, e))?;
+                let sink = connector
+                    .create_sink(
+                        &def,
+                        physical,
+                        &SinkContext {
+                            job_id: job_id.0.clone(),
+                            overwrite: ins.overwrite,
+                            config: config.clone(),
+                        },
+                    )
+                    .await
+                    .map_err(|e| at(st, e))?;
+                stages.add_root(sink.plan, Some(sink.commit), false)?;
+            }
+            Statement::Query { query_offset } => {
+                let plan = logical_plan(&ctx, script, *query_offset, st).await?;
+                let physical = ctx
+                    .state()
+                    .create_physical_plan(&plan)
+                    .await
+                    .map_err(|e| df_at(st, e))?;
+                stages.add_root(physical, None, true)?;
+            }
+        }
+    }
+    if stages.vertices.is_empty() {
+        return Err(WeftError::Sql {
+            statement: statements.len(),
+            line: statements.last().map(|s| s.raw.line).unwrap_or(1),
+            column: 1,
+            message: "the script has no INSERT or SELECT statement, so there is nothing to run"
+                .to_string(),
+        });
+    }
+    let name = match config.get_string(config::PIPELINE_NAME) {
+        n if n.is_empty() => default_name.to_string(),
+        n => n,
+    };
+    Ok(JobGraph {
+        job_id,
+        name,
+        vertices: stages.vertices,
+        config,
+    })
+}
+
+fn apply_to_session(ctx: &SessionContext, config: &Configuration) {
+    let fresh = crate::session::session_config(config);
+    let state = ctx.state_ref();
+    let mut state = state.write();
+    let opts = state.config_mut().options_mut();
+    opts.execution.target_partitions = fresh.options().execution.target_partitions;
+    opts.execution.batch_size = fresh.options().execution.batch_size;
+}
+
+async fn logical_plan(
+    ctx: &SessionContext,
+    script: &str,
+    offset: usize,
+    st: &ParsedStatement,
+) -> Result<LogicalPlan> {
+    let text = split::padded(script, offset, st.end());
+    ctx.state()
+        .create_logical_plan(&text)
+        .await
+        .map_err(|e| df_at(st, e))
+}
+
+/// A WeftError raised while handling statement `st`: positionless errors get its position.
+fn at(st: &ParsedStatement, e: WeftError) -> WeftError {
+    match e {
+        WeftError::DataFusion(d) => df_at(st, d),
+        WeftError::Config { key, message } => at_msg(st, format!("configuration `{key}`: {message}")),
+        other => other,
+    }
+}
+
+fn at_msg(st: &ParsedStatement, message: impl Into<String>) -> WeftError {
+    WeftError::Sql {
+        statement: st.raw.index,
+        line: st.raw.line,
+        column: st.raw.column,
+        message: message.into(),
+    }
+}
+
+/// DataFusion's planning errors, with the script position sqlparser reports when it has one.
+fn df_at(st: &ParsedStatement, e: DataFusionError) -> WeftError {
+    match unwrap_datafusion(e) {
+        WeftError::DataFusion(d) => {
+            let text = d.strip_backtrace();
+            let (line, column) = sql_position(&text).unwrap_or((st.raw.line, st.raw.column));
+            let message = text
+                .trim_start_matches("SQL error: ")
+                .trim_start_matches("Error during planning: ")
+                .trim_start_matches("Schema error: ")
+                .trim_start_matches("ParserError(\"")
+                .trim_end_matches("\")")
+                .to_string();
+            WeftError::Sql {
+                statement: st.raw.index,
+                line,
+                column,
+                message,
+            }
+        }
+        other => other,
+    }
+}
+
+fn sql_position(msg: &str) -> Option<(usize, usize)> {
+    let i = msg.find("Line: ")?;
+    let rest = &msg[i + 6..];
+    let line: usize = rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    let j = rest.find("Column: ")?;
+    let column: usize = rest[j + 8..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    Some((line, column))
+}

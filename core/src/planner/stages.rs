@@ -1,0 +1,170 @@
+//! Cutting a DataFusion physical plan into JobVertices at its exchange points: a hash or
+//! round-robin `RepartitionExec` (all-to-all), a `CoalescePartitionsExec` (all producers
+//! into one consumer: also how a CollectLeft join's build side is broadcast), and the input
+//! of a `SortPreservingMergeExec` (pointwise, merged by the consumer). Everything between
+//! two cuts is chained into one vertex, whose subtask i runs partition i.
+
+use std::sync::Arc;
+
+use datafusion::physical_expr::Partitioning;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::limit::GlobalLimitExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+
+use crate::catalog::CommitSpec;
+use crate::error::Result;
+use crate::jobgraph::{DistributionPattern, JobEdge, JobVertex, ResultPartitionType};
+use crate::shuffle::exec::{ShuffleReaderExec, ShuffleWriterExec};
+
+/// Accumulates the vertices of one job across all of its statements.
+#[derive(Default)]
+pub struct StageBuilder {
+    pub vertices: Vec<JobVertex>,
+}
+
+impl StageBuilder {
+    /// Add a root: a sink plan (`commit` set), or a query whose rows go to the client.
+    pub fn add_root(
+        &mut self,
+        plan: Arc<dyn ExecutionPlan>,
+        commit: Option<CommitSpec>,
+        collect: bool,
+    ) -> Result<u32> {
+        let plan = self.cut(plan)?;
+        let mut v = self.vertex(plan, 0);
+        v.commit = commit;
+        v.collect = collect;
+        let id = v.id;
+        self.vertices.push(v);
+        Ok(id)
+    }
+
+    fn vertex(&self, plan: Arc<dyn ExecutionPlan>, num_result_partitions: u32) -> JobVertex {
+        let mut inputs = Vec::new();
+        collect_inputs(&plan, &mut inputs);
+        JobVertex {
+            id: self.vertices.len() as u32,
+            name: chain_name(&plan),
+            parallelism: plan.output_partitioning().partition_count() as u32,
+            plan,
+            inputs,
+            commit: None,
+            collect: false,
+            num_result_partitions,
+        }
+    }
+
+    fn producer(&mut self, input: Arc<dyn ExecutionPlan>, partitioning: Partitioning) -> u32 {
+        let n = partitioning.partition_count() as u32;
+        let writer: Arc<dyn ExecutionPlan> = Arc::new(ShuffleWriterExec::new(input, partitioning));
+        let v = self.vertex(writer, n);
+        let id = v.id;
+        self.vertices.push(v);
+        id
+    }
+
+    fn cut(&mut self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        let children = plan
+            .children()
+            .into_iter()
+            .map(|c| self.cut(c.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let plan = if children.is_empty() {
+            plan
+        } else {
+            plan.with_new_children(children)?
+        };
+        let any = plan.as_any();
+        if let Some(r) = any.downcast_ref::<RepartitionExec>() {
+            let input = r.input().clone();
+            let schema = input.schema();
+            let n = r.partitioning().partition_count();
+            let ordering = r.preserve_order().then(|| r.properties().output_ordering().cloned()).flatten();
+            let id = self.producer(input, r.partitioning().clone());
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
+                schema,
+                id,
+                DistributionPattern::AllToAll,
+                n,
+            ));
+            // An order-preserving exchange: re-sort each partition after the shuffle.
+            return Ok(match ordering {
+                Some(o) => Arc::new(SortExec::new(o, reader).with_preserve_partitioning(true)),
+                None => reader,
+            });
+        }
+        if let Some(c) = any.downcast_ref::<CoalescePartitionsExec>() {
+            let input = c.input().clone();
+            if input.output_partitioning().partition_count() <= 1 {
+                return Ok(match c.fetch() {
+                    Some(f) => Arc::new(GlobalLimitExec::new(input, 0, Some(f))),
+                    None => input,
+                });
+            }
+            let schema = input.schema();
+            let id = self.producer(input, Partitioning::UnknownPartitioning(1));
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
+                schema,
+                id,
+                DistributionPattern::AllToAll,
+                1,
+            ));
+            return Ok(match c.fetch() {
+                Some(f) => Arc::new(GlobalLimitExec::new(reader, 0, Some(f))),
+                None => reader,
+            });
+        }
+        if let Some(s) = any.downcast_ref::<SortPreservingMergeExec>() {
+            let input = s.input().clone();
+            let n = input.output_partitioning().partition_count();
+            if n <= 1 {
+                return Ok(plan);
+            }
+            let schema = input.schema();
+            let id = self.producer(input, Partitioning::UnknownPartitioning(1));
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
+                schema,
+                id,
+                DistributionPattern::Pointwise,
+                n,
+            ));
+            return Ok(plan.clone().with_new_children(vec![reader])?);
+        }
+        Ok(plan)
+    }
+}
+
+fn collect_inputs(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<JobEdge>) {
+    if let Some(r) = plan.as_any().downcast_ref::<ShuffleReaderExec>() {
+        if !out.iter().any(|e| e.source == r.source_vertex()) {
+            out.push(JobEdge {
+                source: r.source_vertex(),
+                pattern: r.pattern(),
+                partition_type: ResultPartitionType::Blocking,
+            });
+        }
+        return;
+    }
+    for c in plan.children() {
+        collect_inputs(c, out);
+    }
+}
+
+/// `Source -> Filter -> … -> Root` names of the chained operators, leaves first.
+fn chain_name(plan: &Arc<dyn ExecutionPlan>) -> String {
+    fn walk(p: &Arc<dyn ExecutionPlan>, out: &mut Vec<String>) {
+        for c in p.children() {
+            walk(c, out);
+        }
+        let name = p.name().trim_end_matches("Exec").to_string();
+        if out.last() != Some(&name) {
+            out.push(name);
+        }
+    }
+    let mut names = Vec::new();
+    walk(plan, &mut names);
+    names.join(" -> ")
+}

@@ -1,0 +1,85 @@
+//! Flink SQL data types → Arrow types.
+
+use arrow::datatypes::{DataType, TimeUnit};
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use super::tokens::Cursor;
+use crate::error::Result;
+
+/// Map a Flink type name with its parameters to Arrow. `None` if the name is unknown.
+pub fn flink_type_to_arrow(name: &str, params: &[u32], suffix: &str) -> Option<DataType> {
+    let p = |i: usize, d: u32| params.get(i).copied().unwrap_or(d);
+    Some(match name.to_ascii_uppercase().as_str() {
+        "BOOLEAN" | "BOOL" => DataType::Boolean,
+        "TINYINT" => DataType::Int8,
+        "SMALLINT" => DataType::Int16,
+        "INT" | "INTEGER" => DataType::Int32,
+        "BIGINT" => DataType::Int64,
+        "FLOAT" | "REAL" => DataType::Float32,
+        "DOUBLE" => DataType::Float64,
+        "DECIMAL" | "DEC" | "NUMERIC" => {
+            let precision = p(0, 10).clamp(1, 38) as u8;
+            DataType::Decimal128(precision, p(1, 0).min(precision as u32) as i8)
+        }
+        "STRING" | "VARCHAR" | "CHAR" | "TEXT" => DataType::Utf8,
+        "BYTES" | "VARBINARY" | "BINARY" => DataType::Binary,
+        "DATE" => DataType::Date32,
+        "TIME" => DataType::Time64(TimeUnit::Microsecond),
+        "TIMESTAMP" => {
+            if suffix.contains("LOCAL TIME ZONE") {
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+            } else {
+                DataType::Timestamp(TimeUnit::Microsecond, None)
+            }
+        }
+        "TIMESTAMP_LTZ" => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        _ => return None,
+    })
+}
+
+/// Parse a column type at the cursor: `NAME [(p [, s])] [PRECISION] [WITH[OUT] [LOCAL] TIME ZONE]`.
+pub(super) fn parse_type(c: &mut Cursor) -> Result<DataType> {
+    let (line_col_err, name) = {
+        let err = c.error("expected a data type");
+        (err, c.identifier()?)
+    };
+    let mut params = Vec::new();
+    if c.eat(&Token::LParen) {
+        loop {
+            match c.next() {
+                Some(Token::Number(n, _)) => params.push(n.parse().map_err(|_| {
+                    c.error(format!("bad type parameter '{n}' for {name}"))
+                })?),
+                _ => return Err(c.error(format!("bad type parameters for {name}"))),
+            }
+            if c.eat(&Token::RParen) {
+                break;
+            }
+            c.expect(&Token::Comma)?;
+        }
+    }
+    let mut suffix = String::new();
+    if c.eat_keyword("PRECISION") {
+        suffix.push_str("PRECISION");
+    }
+    if c.is_keyword("WITH") || c.is_keyword("WITHOUT") {
+        let with = c.eat_keyword("WITH");
+        if !with {
+            c.expect_keyword("WITHOUT")?;
+        }
+        let local = c.eat_keyword("LOCAL");
+        c.expect_keyword("TIME")?;
+        c.expect_keyword("ZONE")?;
+        if with && local {
+            suffix.push_str(" WITH LOCAL TIME ZONE");
+        } else if with {
+            suffix.push_str(" WITH LOCAL TIME ZONE");
+        }
+    }
+    flink_type_to_arrow(&name, &params, &suffix).ok_or_else(|| {
+        let _ = &line_col_err;
+        c.error(format!(
+            "unsupported data type '{name}'; supported: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL(p, s), STRING, VARCHAR(n), CHAR(n), BYTES, DATE, TIME, TIMESTAMP(p), TIMESTAMP_LTZ(p)"
+        ))
+    })
+}

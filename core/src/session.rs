@@ -1,0 +1,39 @@
+//! DataFusion session setup shared by the planner (client/JobManager) and TaskManagers, so
+//! a plan means the same thing in every process.
+
+use std::sync::Arc;
+
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::catalog::ConnectorRegistry;
+use crate::config::{BATCH_SIZE, Configuration, PARALLELISM_DEFAULT};
+use crate::error::Result;
+
+/// DataFusion options derived from Weft's configuration.
+pub fn session_config(conf: &Configuration) -> SessionConfig {
+    let mut c = SessionConfig::new()
+        .with_target_partitions(conf.get_usize(PARALLELISM_DEFAULT).max(1))
+        .with_batch_size(conf.get_usize(BATCH_SIZE).max(1))
+        // Sources produce `parallelism` partitions themselves; a round-robin repartition would
+        // only add a shuffle stage.
+        .with_round_robin_repartition(false)
+        .with_information_schema(false);
+    // Flink SQL identifiers are case-sensitive.
+    c.options_mut().sql_parser.enable_ident_normalization = false;
+    c
+}
+
+/// A runtime whose object stores are the connectors' (file, hdfs, s3).
+pub fn runtime_env(registry: &ConnectorRegistry) -> Result<Arc<RuntimeEnv>> {
+    Ok(RuntimeEnvBuilder::new()
+        .with_object_store_registry(registry.object_stores.clone())
+        .build_arc()?)
+}
+
+pub fn session_context(conf: &Configuration, registry: &ConnectorRegistry) -> Result<SessionContext> {
+    Ok(SessionContext::new_with_config_rt(
+        session_config(conf),
+        runtime_env(registry)?,
+    ))
+}

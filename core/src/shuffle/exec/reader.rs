@@ -1,0 +1,145 @@
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::error::to_datafusion;
+use crate::task_runtime::TaskRuntime;
+
+/// How a consumer's partitions map onto its producer's subtasks (Flink's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionPattern {
+    /// Consumer partition p reads reduce partition p of every producer subtask.
+    AllToAll,
+    /// Consumer partition p reads the single output of producer subtask p.
+    Pointwise,
+}
+
+/// Leaf of a consuming vertex: streams its partition's share of the producer vertex's
+/// BLOCKING result, wherever the producers' TaskManagers put it.
+#[derive(Debug)]
+pub struct ShuffleReaderExec {
+    schema: SchemaRef,
+    source_vertex: u32,
+    pattern: DistributionPattern,
+    properties: Arc<PlanProperties>,
+}
+
+impl ShuffleReaderExec {
+    pub fn new(
+        schema: SchemaRef,
+        source_vertex: u32,
+        pattern: DistributionPattern,
+        num_partitions: usize,
+    ) -> Self {
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(num_partitions),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        ShuffleReaderExec {
+            schema,
+            source_vertex,
+            pattern,
+            properties,
+        }
+    }
+
+    pub fn source_vertex(&self) -> u32 {
+        self.source_vertex
+    }
+
+    pub fn pattern(&self) -> DistributionPattern {
+        self.pattern
+    }
+
+    pub fn num_partitions(&self) -> usize {
+        self.properties.partitioning.partition_count()
+    }
+}
+
+impl DisplayAs for ShuffleReaderExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "ShuffleReaderExec: source=vertex {}, pattern={:?}, partitions={}",
+            self.source_vertex,
+            self.pattern,
+            self.num_partitions()
+        )
+    }
+}
+
+impl ExecutionPlan for ShuffleReaderExec {
+    fn name(&self) -> &str {
+        "ShuffleReaderExec"
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DFResult<SendableRecordBatchStream> {
+        let rt = TaskRuntime::from_ctx(&context)?;
+        let producers = rt.inputs.get(&self.source_vertex).ok_or_else(|| {
+            DataFusionError::Internal(format!(
+                "no input locations for vertex {} in the task descriptor",
+                self.source_vertex
+            ))
+        })?;
+        let targets: Vec<_> = match self.pattern {
+            DistributionPattern::AllToAll => {
+                producers.iter().map(|l| (l.clone(), partition)).collect()
+            }
+            DistributionPattern::Pointwise => {
+                let l = producers.get(partition).ok_or_else(|| {
+                    DataFusionError::Internal(format!(
+                        "pointwise input partition {partition} has no producer"
+                    ))
+                })?;
+                vec![(l.clone(), 0)]
+            }
+        };
+        let schema = self.schema.clone();
+        let shuffle = rt.shuffle.clone();
+        let stream = futures::stream::iter(targets)
+            .map(move |(loc, part)| {
+                shuffle
+                    .read_partition(&loc, part, schema.clone())
+                    .map_err(to_datafusion)
+            })
+            .try_flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            stream,
+        )))
+    }
+}

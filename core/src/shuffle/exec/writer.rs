@@ -1,0 +1,146 @@
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::UInt64Array;
+use arrow::record_batch::RecordBatch;
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::metrics::Time;
+use datafusion::physical_plan::repartition::BatchPartitioner;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
+};
+use futures::StreamExt;
+
+use crate::catalog::sink_summary_schema;
+use crate::error::to_datafusion;
+use crate::ids::result_partition_name;
+use crate::task_runtime::TaskRuntime;
+
+/// Root of a producing vertex: partitions its input by `partitioning` (Hash, RoundRobinBatch,
+/// or UnknownPartitioning(1) for a single output) into the subtask's result partition.
+/// Yields one batch of (rows, bytes) written.
+#[derive(Debug)]
+pub struct ShuffleWriterExec {
+    input: Arc<dyn ExecutionPlan>,
+    partitioning: Partitioning,
+    properties: Arc<PlanProperties>,
+}
+
+impl ShuffleWriterExec {
+    pub fn new(input: Arc<dyn ExecutionPlan>, partitioning: Partitioning) -> Self {
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(sink_summary_schema()),
+            Partitioning::UnknownPartitioning(input.output_partitioning().partition_count()),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        ShuffleWriterExec {
+            input,
+            partitioning,
+            properties,
+        }
+    }
+
+    pub fn partitioning(&self) -> &Partitioning {
+        &self.partitioning
+    }
+
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
+}
+
+impl DisplayAs for ShuffleWriterExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "ShuffleWriterExec: partitioning={}", self.partitioning)
+    }
+}
+
+impl ExecutionPlan for ShuffleWriterExec {
+    fn name(&self) -> &str {
+        "ShuffleWriterExec"
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DFResult<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(ShuffleWriterExec::new(
+            children[0].clone(),
+            self.partitioning.clone(),
+        )))
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DFResult<SendableRecordBatchStream> {
+        let rt = TaskRuntime::from_ctx(&context)?;
+        let mut input = self.input.execute(partition, context)?;
+        let schema = self.input.schema();
+        let num_outputs = self.partitioning.partition_count();
+        let num_inputs = self.input.output_partitioning().partition_count();
+        let partitioning = self.partitioning.clone();
+        let fut = async move {
+            let name = result_partition_name(&rt.job_id, &rt.attempt);
+            let mut writer = rt
+                .shuffle
+                .create_writer(&name, num_outputs, schema, rt.memory_budget)
+                .map_err(to_datafusion)?;
+            let mut partitioner = match partitioning {
+                Partitioning::UnknownPartitioning(_) => None,
+                p => Some(BatchPartitioner::try_new(
+                    p,
+                    Time::new(),
+                    partition,
+                    num_inputs,
+                )?),
+            };
+            let mut rows = 0u64;
+            while let Some(batch) = input.next().await {
+                let batch = batch?;
+                rows += batch.num_rows() as u64;
+                match partitioner.as_mut() {
+                    None => writer.write(0, batch).map_err(to_datafusion)?,
+                    Some(p) => p.partition(batch, |i, b| {
+                        writer.write(i, b).map_err(to_datafusion)
+                    })?,
+                }
+            }
+            let (location, bytes) = tokio::task::spawn_blocking(move || writer.finish())
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?
+                .map_err(to_datafusion)?;
+            *rt.output.lock() = Some(location);
+            Ok(RecordBatch::try_new(
+                sink_summary_schema(),
+                vec![
+                    Arc::new(UInt64Array::from(vec![rows])),
+                    Arc::new(UInt64Array::from(vec![bytes])),
+                ],
+            )?)
+        };
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            sink_summary_schema(),
+            futures::stream::once(fut),
+        )))
+    }
+}

@@ -1,0 +1,173 @@
+//! The TaskManager side of the built-in local shuffle: map outputs are sort-based files in
+//! the TaskManager's shuffle directory; consumers on the same host read them directly
+//! (short-circuit), others fetch the raw frames over gRPC from the producer's data service.
+
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::local::{
+    CompressionCodec, FrameDecoder, PartitionReader, ShuffleWriteOptions, SortShuffleWriter,
+};
+use super::{PartitionLocation, ResultPartitionWriter, ShuffleEnvironment};
+use crate::error::{Result, WeftError, to_datafusion};
+use crate::proto::FetchPartitionRequest;
+use crate::proto::task_executor_gateway_client::TaskExecutorGatewayClient;
+
+#[derive(Debug, Clone)]
+pub struct LocalShuffleEnvironment {
+    /// This TaskManager's identity, stamped into the locations it produces.
+    pub resource_id: String,
+    pub address: String,
+    pub host: String,
+    pub dir: PathBuf,
+    pub codec: CompressionCodec,
+}
+
+struct LocalWriter {
+    inner: SortShuffleWriter,
+    env: LocalShuffleEnvironment,
+}
+
+impl ResultPartitionWriter for LocalWriter {
+    fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()> {
+        Ok(self.inner.write(partition, batch)?)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)> {
+        let meta = self.inner.finish()?;
+        Ok((
+            PartitionLocation {
+                resource_id: self.env.resource_id.clone(),
+                address: self.env.address.clone(),
+                host: self.env.host.clone(),
+                data_path: meta.data_path.to_string_lossy().into_owned(),
+                index_path: meta.index_path.to_string_lossy().into_owned(),
+            },
+            meta.bytes_written,
+        ))
+    }
+}
+
+impl ShuffleEnvironment for LocalShuffleEnvironment {
+    fn create_writer(
+        &self,
+        name: &str,
+        num_partitions: usize,
+        schema: SchemaRef,
+        memory_budget: usize,
+    ) -> Result<Box<dyn ResultPartitionWriter>> {
+        let mut options = ShuffleWriteOptions::new(self.dir.join("spill"));
+        options.codec = self.codec;
+        options.memory_budget_bytes = memory_budget.max(1 << 20);
+        std::fs::create_dir_all(&options.spill_dir)?;
+        let inner = SortShuffleWriter::try_new(&self.dir, name, num_partitions, schema, options)?;
+        Ok(Box::new(LocalWriter {
+            inner,
+            env: self.clone(),
+        }))
+    }
+
+    fn read_partition(
+        &self,
+        location: &PartitionLocation,
+        partition: usize,
+        schema: SchemaRef,
+    ) -> Result<SendableRecordBatchStream> {
+        if location.host == self.host && Path::new(&location.index_path).exists() {
+            return Ok(read_local(location, partition, schema));
+        }
+        Ok(fetch_remote(location.clone(), partition, schema))
+    }
+}
+
+fn read_local(
+    location: &PartitionLocation,
+    partition: usize,
+    schema: SchemaRef,
+) -> SendableRecordBatchStream {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let data = PathBuf::from(&location.data_path);
+    let index = PathBuf::from(&location.index_path);
+    tokio::task::spawn_blocking(move || {
+        let reader = match PartitionReader::open(&data, &index, partition) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(to_datafusion(e.into())));
+                return;
+            }
+        };
+        for batch in reader {
+            let failed = batch.is_err();
+            if tx
+                .blocking_send(batch.map_err(|e| to_datafusion(e.into())))
+                .is_err()
+                || failed
+            {
+                return;
+            }
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+}
+
+fn lost(location: &PartitionLocation, message: String) -> WeftError {
+    WeftError::PartitionNotFound {
+        partition: location.data_path.clone(),
+        message,
+    }
+}
+
+fn fetch_remote(
+    location: PartitionLocation,
+    partition: usize,
+    schema: SchemaRef,
+) -> SendableRecordBatchStream {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let result: Result<()> = async {
+            let mut client = TaskExecutorGatewayClient::connect(format!("http://{}", location.address))
+                .await
+                .map_err(|e| {
+                    lost(
+                        &location,
+                        format!("producer TaskManager {} at {} is unreachable: {e}", location.resource_id, location.address),
+                    )
+                })?
+                .max_decoding_message_size(64 << 20);
+            let mut stream = client
+                .fetch_partition(FetchPartitionRequest {
+                    data_path: location.data_path.clone(),
+                    index_path: location.index_path.clone(),
+                    partition: partition as u32,
+                })
+                .await
+                .map_err(|s| crate::rpc_error::from_status(&s, &location.address))?
+                .into_inner();
+            let mut decoder = FrameDecoder::new(format!("{}:{}", location.address, location.data_path));
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|s| {
+                    lost(&location, format!("fetch from {} broke off: {}", location.address, s.message()))
+                })?;
+                decoder.push(&chunk.data)?;
+                while let Some(batch) = decoder.next_batch() {
+                    if tx.send(Ok(batch)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            decoder.finish()?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = tx.send(Err(to_datafusion(e))).await;
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+}

@@ -1,0 +1,85 @@
+//! Pluggable shuffle, after Flink's FLIP-31: the JobManager side ([`ShuffleMaster`]) tracks
+//! and releases result partitions, the TaskManager side ([`ShuffleEnvironment`]) writes a map
+//! subtask's result partition and reads reduce partitions of its producers. The built-in
+//! implementation is the local sort-based blocking shuffle ([`local`], [`local_env`]).
+
+pub mod exec;
+pub mod local;
+pub mod local_env;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use async_trait::async_trait;
+use datafusion::execution::SendableRecordBatchStream;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::proto::PartitionLocationProto;
+
+/// Where a finished result partition can be read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionLocation {
+    /// The producing TaskManager's resource id.
+    pub resource_id: String,
+    /// Its data service address (host:port).
+    pub address: String,
+    pub host: String,
+    pub data_path: String,
+    pub index_path: String,
+}
+
+impl From<&PartitionLocationProto> for PartitionLocation {
+    fn from(p: &PartitionLocationProto) -> Self {
+        PartitionLocation {
+            resource_id: p.resource_id.clone(),
+            address: p.address.clone(),
+            host: p.host.clone(),
+            data_path: p.data_path.clone(),
+            index_path: p.index_path.clone(),
+        }
+    }
+}
+
+impl From<&PartitionLocation> for PartitionLocationProto {
+    fn from(p: &PartitionLocation) -> Self {
+        PartitionLocationProto {
+            resource_id: p.resource_id.clone(),
+            address: p.address.clone(),
+            host: p.host.clone(),
+            data_path: p.data_path.clone(),
+            index_path: p.index_path.clone(),
+        }
+    }
+}
+
+/// Writes one map subtask's result partition (all its reduce partitions).
+pub trait ResultPartitionWriter: Send {
+    fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()>;
+    /// Seal the output; returns where it can be read and the bytes written.
+    fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)>;
+}
+
+/// TaskManager side of the shuffle.
+pub trait ShuffleEnvironment: Send + Sync + std::fmt::Debug {
+    fn create_writer(
+        &self,
+        name: &str,
+        num_partitions: usize,
+        schema: SchemaRef,
+        memory_budget: usize,
+    ) -> Result<Box<dyn ResultPartitionWriter>>;
+
+    /// Stream one reduce partition of one producer's result partition.
+    fn read_partition(
+        &self,
+        location: &PartitionLocation,
+        partition: usize,
+        schema: SchemaRef,
+    ) -> Result<SendableRecordBatchStream>;
+}
+
+/// JobManager side of the shuffle: frees result partitions once their job is done.
+#[async_trait]
+pub trait ShuffleMaster: Send + Sync {
+    async fn release_partitions(&self, job_id: &str, locations: &[PartitionLocation]);
+}

@@ -1,0 +1,37 @@
+//! What a running subtask knows about itself, handed to its operators through DataFusion's
+//! session-config extensions: its attempt, its inputs' locations, the shuffle environment.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::execution::TaskContext;
+use parking_lot::Mutex;
+
+use crate::ids::ExecutionAttemptId;
+use crate::shuffle::{PartitionLocation, ShuffleEnvironment};
+
+#[derive(Debug)]
+pub struct TaskRuntime {
+    pub job_id: String,
+    pub attempt: ExecutionAttemptId,
+    /// Producer locations per input vertex, in producer-subtask order.
+    pub inputs: HashMap<u32, Vec<PartitionLocation>>,
+    pub shuffle: Arc<dyn ShuffleEnvironment>,
+    /// Bytes the subtask's shuffle writer may buffer before spilling.
+    pub memory_budget: usize,
+    /// Set by the shuffle writer when the subtask's result partition is sealed.
+    pub output: Mutex<Option<PartitionLocation>>,
+}
+
+impl TaskRuntime {
+    pub fn from_ctx(ctx: &TaskContext) -> DFResult<Arc<TaskRuntime>> {
+        ctx.session_config()
+            .get_extension::<TaskRuntime>()
+            .ok_or_else(|| {
+                DataFusionError::Internal(
+                    "shuffle operators run only inside a Weft TaskManager".to_string(),
+                )
+            })
+    }
+}

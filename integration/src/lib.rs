@@ -1,0 +1,1 @@
+//! Test harness for Weft's end-to-end tests.

@@ -1,0 +1,167 @@
+//! Running one subtask: decode its operator chain, execute its partition with the slot's
+//! memory budget, and report FINISHED (rows, bytes, result location, collected rows) or
+//! FAILED with a typed error.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, UInt64Array};
+use arrow::ipc::writer::StreamWriter;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use parking_lot::Mutex;
+use weft_core::catalog::ConnectorRegistry;
+use weft_core::codec::WeftCodec;
+use weft_core::config::Configuration;
+use weft_core::error::unwrap_datafusion;
+use weft_core::ids::ExecutionAttemptId;
+use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
+use weft_core::rpc_error;
+use weft_core::session::session_config;
+use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
+use weft_core::task_runtime::TaskRuntime;
+use weft_core::{Result, WeftError};
+
+pub struct TaskEnv {
+    pub resource_id: String,
+    pub registry: ConnectorRegistry,
+    pub shuffle: Arc<dyn ShuffleEnvironment>,
+    pub slot_memory: u64,
+    pub spill_dir: std::path::PathBuf,
+}
+
+/// Execute the subtask and describe how it ended.
+pub async fn run_task(desc: TaskDeploymentDescriptor, env: Arc<TaskEnv>) -> TaskExecutionStateProto {
+    let mut state = TaskExecutionStateProto {
+        job_id: desc.job_id.clone(),
+        vertex_id: desc.vertex_id,
+        subtask: desc.subtask,
+        attempt: desc.attempt,
+        resource_id: env.resource_id.clone(),
+        ..Default::default()
+    };
+    match execute(&desc, &env).await {
+        Ok(out) => {
+            state.state = ExecutionState::FinishedState as i32;
+            state.rows = out.rows;
+            state.bytes = out.bytes;
+            state.location = out.location.as_ref().map(Into::into);
+            state.result = out.result;
+        }
+        Err(e) => {
+            tracing::warn!(
+                "subtask {}_{}_{} of job {} failed: {e}",
+                desc.vertex_id,
+                desc.subtask,
+                desc.attempt,
+                desc.job_id
+            );
+            state.state = ExecutionState::FailedState as i32;
+            state.error = Some(rpc_error::to_proto(&e));
+        }
+    }
+    state
+}
+
+struct TaskOutput {
+    rows: u64,
+    bytes: u64,
+    location: Option<PartitionLocation>,
+    result: Vec<u8>,
+}
+
+async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskOutput> {
+    let mut conf = Configuration::new();
+    for (k, v) in &desc.config {
+        conf.set(k, v)?;
+    }
+    let inputs: HashMap<u32, Vec<PartitionLocation>> = desc
+        .inputs
+        .iter()
+        .map(|g| {
+            (
+                g.source_vertex,
+                g.producers.iter().map(PartitionLocation::from).collect(),
+            )
+        })
+        .collect();
+    let rt = Arc::new(TaskRuntime {
+        job_id: desc.job_id.clone(),
+        attempt: ExecutionAttemptId {
+            vertex: desc.vertex_id,
+            subtask: desc.subtask,
+            attempt: desc.attempt,
+        },
+        inputs,
+        shuffle: env.shuffle.clone(),
+        memory_budget: (env.slot_memory / 4) as usize,
+        output: Mutex::new(None),
+    });
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(env.registry.object_stores.clone())
+        .with_memory_pool(Arc::new(FairSpillPool::new(
+            (env.slot_memory - env.slot_memory / 4) as usize,
+        )))
+        .with_temp_file_path(&env.spill_dir)
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(
+        session_config(&conf).with_extension(rt.clone()),
+        runtime,
+    );
+    let task_ctx = ctx.task_ctx();
+    let codec = WeftCodec::new(env.registry.codec.clone());
+    let plan = codec.decode_plan(&desc.plan, &task_ctx).map_err(unwrap_datafusion)?;
+    let mut stream = plan
+        .execute(desc.subtask as usize, task_ctx)
+        .map_err(unwrap_datafusion)?;
+    let mut out = TaskOutput {
+        rows: 0,
+        bytes: 0,
+        location: None,
+        result: Vec::new(),
+    };
+    if desc.collect {
+        let schema = plan.schema();
+        let mut writer = StreamWriter::try_new(&mut out.result, &schema)?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(unwrap_datafusion)?;
+            out.rows += batch.num_rows() as u64;
+            writer.write(&batch)?;
+        }
+        writer.finish()?;
+        drop(writer);
+        out.bytes = out.result.len() as u64;
+    } else {
+        // Sinks and shuffle writers yield (rows, bytes) summaries.
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(unwrap_datafusion)?;
+            let col = |i: usize| {
+                batch
+                    .columns()
+                    .get(i)
+                    .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+                    .map(|a| (0..a.len()).map(|j| a.value(j)).sum::<u64>())
+                    .unwrap_or(0)
+            };
+            out.rows += col(0);
+            out.bytes += col(1);
+        }
+    }
+    out.location = rt.output.lock().clone();
+    Ok(out)
+}
+
+/// Delete a job's result partitions from a shuffle directory.
+pub fn release_job_partitions(dir: &Path, job_id: &str) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(job_id) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
