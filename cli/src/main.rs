@@ -1,1 +1,85 @@
-fn main() {}
+//! `weft`: the single binary — local runs, plans, and the hidden entry points containers
+//! execute (`weft taskmanager`).
+
+mod local_cluster;
+mod progress;
+mod run;
+mod taskmanager_cmd;
+mod yarn_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "weft", version, about = "Batch ETL on Flink's architecture, in Rust")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct JobArgs {
+    /// The Flink-SQL script to run.
+    #[arg(short = 'f', long = "file")]
+    pub file: PathBuf,
+    /// Deployment target: `local` (embedded JobManager, TaskManager processes on this machine).
+    #[arg(short = 't', long = "target", default_value = "local")]
+    pub target: String,
+    /// Configuration, `-D key=value` (repeatable), e.g. -D parallelism.default=4.
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    pub dynamic: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a Flink-SQL script as one job.
+    Run(JobArgs),
+    /// Print a script's JobGraph: vertices, parallelism, edges, pipeline regions.
+    Explain(JobArgs),
+    /// Look at a YARN cluster: list, status and kill applications; list nodes.
+    Yarn {
+        #[command(subcommand)]
+        command: yarn_cmd::YarnCommand,
+    },
+    /// Run a TaskManager (started by the JobManager's resource driver).
+    #[command(hide = true)]
+    Taskmanager(taskmanager_cmd::TaskManagerArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let is_tm = matches!(cli.command, Command::Taskmanager(_));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(if is_tm { "info" } else { "warn" })
+            }),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Explain(args) => run::explain(args).await,
+            Command::Taskmanager(args) => taskmanager_cmd::run(args).await,
+            Command::Yarn { command } => yarn_cmd::run(command).await.map(|()| ExitCode::SUCCESS),
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

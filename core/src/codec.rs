@@ -138,7 +138,7 @@ impl PhysicalExtensionCodec for WeftCodec {
         buf: &mut Vec<u8>,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> DFResult<()> {
-        if let Some(w) = node.as_any().downcast_ref::<ShuffleWriterExec>() {
+        if let Some(w) = node.downcast_ref::<ShuffleWriterExec>() {
             let (kind, hash_exprs, n) = match w.partitioning() {
                 Partitioning::UnknownPartitioning(_) => (0, vec![], 1),
                 Partitioning::Hash(exprs, n) => (
@@ -162,7 +162,7 @@ impl PhysicalExtensionCodec for WeftCodec {
             .map_err(|e| err(e.to_string()))?;
             return Ok(());
         }
-        if let Some(r) = node.as_any().downcast_ref::<ShuffleReaderExec>() {
+        if let Some(r) = node.downcast_ref::<ShuffleReaderExec>() {
             buf.push(TAG_READER);
             ReaderNode {
                 schema: Some(

@@ -27,14 +27,17 @@ impl AmRmClient {
         let conf = HadoopConf::load_from_env()?;
         let creds = Credentials::from_env()?.ok_or_else(|| YarnError::MissingToken {
             kind: AM_RM_TOKEN_KIND.into(),
-            hint: format!("{TOKEN_FILE_ENV} is not set (is this process running in a YARN container?)"),
+            hint: format!(
+                "{TOKEN_FILE_ENV} is not set (is this process running in a YARN container?)"
+            ),
         })?;
-        let token = creds.token_by_kind(AM_RM_TOKEN_KIND).cloned().ok_or_else(|| {
-            YarnError::MissingToken {
+        let token = creds
+            .token_by_kind(AM_RM_TOKEN_KIND)
+            .cloned()
+            .ok_or_else(|| YarnError::MissingToken {
                 kind: AM_RM_TOKEN_KIND.into(),
                 hint: format!("the file named by {TOKEN_FILE_ENV} holds none"),
-            }
-        })?;
+            })?;
         AmRmClient::new(&conf, token)
     }
 
@@ -71,10 +74,14 @@ impl AmRmClient {
 
     /// One heartbeat: asks and releases ride along; the response id is tracked here, and a
     /// rolled AMRMToken is used for later connections.
-    pub async fn allocate(&self, mut request: AllocateRequestProto) -> Result<AllocateResponseProto> {
+    pub async fn allocate(
+        &self,
+        mut request: AllocateRequestProto,
+    ) -> Result<AllocateResponseProto> {
         request.response_id = Some(self.response_id.load(Ordering::Relaxed));
         let resp: AllocateResponseProto = self.rm.call("allocate", &request).await?;
-        self.response_id.store(resp.response_id(), Ordering::Relaxed);
+        self.response_id
+            .store(resp.response_id(), Ordering::Relaxed);
         if let Some(t) = &resp.am_rm_token {
             self.rm.set_token(t.clone().into());
         }

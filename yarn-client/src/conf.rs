@@ -226,7 +226,12 @@ impl HadoopConf {
     pub fn rm_endpoints(&self, service: RmService) -> Result<Vec<Endpoint>> {
         let key = service.key();
         if !self.get_bool("yarn.resourcemanager.ha.enabled") {
-            return Ok(vec![self.endpoint(service, key, "yarn.resourcemanager.hostname", None)?]);
+            return Ok(vec![self.endpoint(
+                service,
+                key,
+                "yarn.resourcemanager.hostname",
+                None,
+            )?]);
         }
         let ids_key = "yarn.resourcemanager.ha.rm-ids";
         let ids: Vec<String> = self
@@ -320,9 +325,12 @@ pub fn parse_site_xml(text: &str) -> std::result::Result<Vec<(String, String)>, 
     let mut saw_root = false;
     loop {
         let pos = reader.buffer_position();
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("line {}: malformed XML: {e}", line_at(reader.error_position().max(pos))))?;
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "line {}: malformed XML: {e}",
+                line_at(reader.error_position().max(pos))
+            )
+        })?;
         match event {
             Event::Start(e) => {
                 let tag = String::from_utf8_lossy(e.name().as_ref()).into_owned();
@@ -392,7 +400,10 @@ pub fn parse_site_xml(text: &str) -> std::result::Result<Vec<(String, String)>, 
         }
     }
     if !path.is_empty() {
-        return Err(format!("unexpected end of file inside <{}>", path.join("><")));
+        return Err(format!(
+            "unexpected end of file inside <{}>",
+            path.join("><")
+        ));
     }
     if !saw_root {
         return Err("no <configuration> element".into());
@@ -449,13 +460,20 @@ mod tests {
     #[test]
     fn reads_addresses_and_sources() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "core-site.xml", &site(&[("fs.defaultFS", "hdfs://nn:8020")]));
+        write(
+            dir.path(),
+            "core-site.xml",
+            &site(&[("fs.defaultFS", "hdfs://nn:8020")]),
+        );
         let yarn = write(
             dir.path(),
             "yarn-site.xml",
             &site(&[
                 ("yarn.resourcemanager.hostname", "rm.example"),
-                ("yarn.resourcemanager.address", "${yarn.resourcemanager.hostname}:9032"),
+                (
+                    "yarn.resourcemanager.address",
+                    "${yarn.resourcemanager.hostname}:9032",
+                ),
             ]),
         );
         let conf = HadoopConf::load_dirs(&[dir.path().to_path_buf()]).unwrap();
@@ -484,10 +502,16 @@ mod tests {
         );
         let conf = HadoopConf::load_dirs(&[dir.path().to_path_buf()]).unwrap();
         let ep = conf.rm_endpoints(RmService::Client).unwrap();
-        let addrs: Vec<_> = ep.iter().map(|e| (e.rm_id.clone().unwrap(), e.addr.clone())).collect();
+        let addrs: Vec<_> = ep
+            .iter()
+            .map(|e| (e.rm_id.clone().unwrap(), e.addr.clone()))
+            .collect();
         assert_eq!(
             addrs,
-            vec![("rm1".into(), "a:8032".into()), ("rm2".into(), "b:8032".into())]
+            vec![
+                ("rm1".into(), "a:8032".into()),
+                ("rm2".into(), "b:8032".into())
+            ]
         );
     }
 
@@ -515,7 +539,10 @@ mod tests {
             &site(&[("yarn.resourcemanager.address", "no-port-here")]),
         );
         let conf = HadoopConf::load_dirs(&[dir.path().to_path_buf()]).unwrap();
-        let err = conf.rm_endpoints(RmService::Client).unwrap_err().to_string();
+        let err = conf
+            .rm_endpoints(RmService::Client)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(&p.display().to_string()), "{err}");
         assert!(err.contains("yarn.resourcemanager.address"), "{err}");
     }

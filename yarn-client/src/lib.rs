@@ -9,6 +9,7 @@
 //!   [`NmClient`] (ContainerManagementProtocol).
 
 pub mod am_rm_client;
+pub mod cli_format;
 pub mod conf;
 pub mod error;
 pub mod ipc;

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Result, YarnError};
 use crate::ipc::{ConnectParams, IpcSettings, RpcClient, protocols};
 use crate::proto::yarn::{
-    ContainerIdProto, ContainerLaunchContextProto, ContainerProto, GetContainerStatusesRequestProto,
-    GetContainerStatusesResponseProto, NmTokenProto, StartContainerRequestProto,
-    StartContainersRequestProto, StartContainersResponseProto, StopContainersRequestProto,
-    StopContainersResponseProto,
+    ContainerIdProto, ContainerLaunchContextProto, ContainerProto,
+    GetContainerStatusesRequestProto, GetContainerStatusesResponseProto, NmTokenProto,
+    StartContainerRequestProto, StartContainersRequestProto, StartContainersResponseProto,
+    StopContainersRequestProto, StopContainersResponseProto,
 };
 use crate::token_file::{NM_TOKEN_KIND, Token};
 
@@ -36,14 +36,21 @@ impl NmClient {
     pub fn add_nm_tokens(&self, tokens: &[NmTokenProto]) {
         for t in tokens {
             if let (Some(node), Some(token)) = (&t.node_id, &t.token) {
-                self.set_nm_token(&format!("{}:{}", node.host(), node.port()), token.clone().into());
+                self.set_nm_token(
+                    &format!("{}:{}", node.host(), node.port()),
+                    token.clone().into(),
+                );
             }
         }
     }
 
     /// Uses `token` for the NodeManager at `node` (host:port) from now on.
     pub fn set_nm_token(&self, node: &str, token: Token) {
-        let changed = self.tokens.lock().unwrap().insert(node.to_string(), token.clone());
+        let changed = self
+            .tokens
+            .lock()
+            .unwrap()
+            .insert(node.to_string(), token.clone());
         if changed.is_some()
             && let Some(c) = self.clients.lock().unwrap().get(node)
         {
@@ -55,12 +62,16 @@ impl NmClient {
         if let Some(c) = self.clients.lock().unwrap().get(node) {
             return Ok(c.clone());
         }
-        let token = self.tokens.lock().unwrap().get(node).cloned().ok_or_else(|| {
-            YarnError::MissingToken {
+        let token = self
+            .tokens
+            .lock()
+            .unwrap()
+            .get(node)
+            .cloned()
+            .ok_or_else(|| YarnError::MissingToken {
                 kind: NM_TOKEN_KIND.into(),
                 hint: format!("the ResourceManager has not handed out one for NodeManager {node}"),
-            }
-        })?;
+            })?;
         let client = Arc::new(RpcClient::new(
             ConnectParams {
                 addr: node.to_string(),
@@ -73,7 +84,10 @@ impl NmClient {
             },
             protocols::VERSION,
         ));
-        self.clients.lock().unwrap().insert(node.to_string(), client.clone());
+        self.clients
+            .lock()
+            .unwrap()
+            .insert(node.to_string(), client.clone());
         Ok(client)
     }
 
@@ -99,7 +113,10 @@ impl NmClient {
         ids: Vec<ContainerIdProto>,
     ) -> Result<StopContainersResponseProto> {
         self.client(node)?
-            .call("stopContainers", &StopContainersRequestProto { container_id: ids })
+            .call(
+                "stopContainers",
+                &StopContainersRequestProto { container_id: ids },
+            )
             .await
     }
 

@@ -73,17 +73,25 @@ pub struct ApplicationAttemptId {
 impl fmt::Display for ApplicationAttemptId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.application_id;
-        write!(f, "appattempt_{}_{:04}_{:06}", a.cluster_timestamp, a.id, self.attempt_id)
+        write!(
+            f,
+            "appattempt_{}_{:04}_{:06}",
+            a.cluster_timestamp, a.id, self.attempt_id
+        )
     }
 }
 
 impl From<&ApplicationAttemptIdProto> for ApplicationAttemptId {
     fn from(p: &ApplicationAttemptIdProto) -> Self {
         ApplicationAttemptId {
-            application_id: p.application_id.as_ref().map(Into::into).unwrap_or(ApplicationId {
-                cluster_timestamp: 0,
-                id: 0,
-            }),
+            application_id: p
+                .application_id
+                .as_ref()
+                .map(Into::into)
+                .unwrap_or(ApplicationId {
+                    cluster_timestamp: 0,
+                    id: 0,
+                }),
             attempt_id: p.attempt_id(),
         }
     }
@@ -129,7 +137,10 @@ impl From<&ContainerIdProto> for ContainerId {
                 }),
                 attempt_id: 0,
             });
-        ContainerId { attempt, id: p.id() }
+        ContainerId {
+            attempt,
+            id: p.id(),
+        }
     }
 }
 
@@ -279,7 +290,11 @@ mod tests {
         assert_eq!(id.id, 42);
         assert_eq!(id.to_string(), "application_1700000000000_0042");
         assert_eq!(
-            ApplicationId { cluster_timestamp: 1, id: 12345 }.to_string(),
+            ApplicationId {
+                cluster_timestamp: 1,
+                id: 12345
+            }
+            .to_string(),
             "application_1_12345"
         );
         assert!("app_1_2".parse::<ApplicationId>().is_err());
@@ -288,20 +303,35 @@ mod tests {
 
     #[test]
     fn container_id_text() {
-        let app = ApplicationId { cluster_timestamp: 1700, id: 3 };
-        let attempt = ApplicationAttemptId { application_id: app, attempt_id: 1 };
+        let app = ApplicationId {
+            cluster_timestamp: 1700,
+            id: 3,
+        };
+        let attempt = ApplicationAttemptId {
+            application_id: app,
+            attempt_id: 1,
+        };
         assert_eq!(attempt.to_string(), "appattempt_1700_0003_000001");
         let c = ContainerId { attempt, id: 2 };
         assert_eq!(c.to_string(), "container_1700_0003_01_000002");
-        let c = ContainerId { attempt, id: (5 << 40) | 2 };
+        let c = ContainerId {
+            attempt,
+            id: (5 << 40) | 2,
+        };
         assert_eq!(c.to_string(), "container_e05_1700_0003_01_000002");
     }
 
     #[test]
     fn state_names() {
-        assert_eq!(parse_app_state("running").unwrap(), YarnApplicationState::Running);
+        assert_eq!(
+            parse_app_state("running").unwrap(),
+            YarnApplicationState::Running
+        );
         assert!(parse_app_state("sleepy").is_err());
-        assert_eq!(final_status_name(FinalApplicationStatusProto::AppUndefined), "UNDEFINED");
+        assert_eq!(
+            final_status_name(FinalApplicationStatusProto::AppUndefined),
+            "UNDEFINED"
+        );
         assert_eq!(node_state_name(NodeStateProto::NsRunning), "RUNNING");
     }
 }

@@ -18,7 +18,9 @@ pub struct RmProxy {
 
 impl std::fmt::Debug for RmProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.clients.iter().map(|(e, _)| &e.addr)).finish()
+        f.debug_list()
+            .entries(self.clients.iter().map(|(e, _)| &e.addr))
+            .finish()
     }
 }
 
@@ -33,7 +35,9 @@ impl RmProxy {
     ) -> Result<RmProxy> {
         let settings = IpcSettings::from_conf(conf)?;
         let endpoints = conf.rm_endpoints(service)?;
-        Ok(RmProxy::from_endpoints(endpoints, protocol, user, token, settings))
+        Ok(RmProxy::from_endpoints(
+            endpoints, protocol, user, token, settings,
+        ))
     }
 
     pub fn from_endpoints(

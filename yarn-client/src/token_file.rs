@@ -206,7 +206,10 @@ fn read_count(buf: &mut &[u8], what: &str) -> std::result::Result<usize, String>
 fn read_bytes(buf: &mut &[u8], what: &str) -> std::result::Result<Vec<u8>, String> {
     let len = read_count(buf, &format!("length of {what}"))?;
     if buf.remaining() < len {
-        return Err(format!("truncated {what}: {len} bytes announced, {} left", buf.remaining()));
+        return Err(format!(
+            "truncated {what}: {len} bytes announced, {} left",
+            buf.remaining()
+        ));
     }
     let out = buf[..len].to_vec();
     buf.advance(len);
@@ -229,7 +232,11 @@ pub fn write_vint(out: &mut BytesMut, value: i64) {
         out.put_i8(value as i8);
         return;
     }
-    let (mut len, magnitude) = if value < 0 { (-120i8, !value) } else { (-112i8, value) };
+    let (mut len, magnitude) = if value < 0 {
+        (-120i8, !value)
+    } else {
+        (-112i8, value)
+    };
     let bytes = 8 - (magnitude.leading_zeros() as usize / 8);
     len -= bytes as i8;
     out.put_i8(len);
@@ -248,7 +255,11 @@ pub fn read_vint(buf: &mut &[u8]) -> Option<i64> {
         return Some(first as i64);
     }
     let negative = first < -120;
-    let size = if negative { -119 - first as i32 } else { -111 - first as i32 } as usize;
+    let size = if negative {
+        -119 - first as i32
+    } else {
+        -111 - first as i32
+    } as usize;
     let n = size - 1;
     if buf.remaining() < n {
         return None;
@@ -340,7 +351,10 @@ mod tests {
         f.extend(proto.encode_length_delimited_to_vec());
         let c = Credentials::parse(&f).unwrap();
         assert_eq!(c.tokens.len(), 2);
-        assert_eq!(c.token_by_kind(AM_RM_TOKEN_KIND), Some(&token(AM_RM_TOKEN_KIND)));
+        assert_eq!(
+            c.token_by_kind(AM_RM_TOKEN_KIND),
+            Some(&token(AM_RM_TOKEN_KIND))
+        );
         assert_eq!(c.tokens[0].0, "nm");
         assert!(c.token_by_kind("HDFS_DELEGATION_TOKEN").is_none());
         assert_eq!(c.to_proto_bytes(), f);
@@ -348,8 +362,16 @@ mod tests {
 
     #[test]
     fn rejects_bad_files() {
-        assert!(Credentials::parse(b"HDTX\x01").unwrap_err().contains("HDTS"));
-        assert!(Credentials::parse(b"HDTS\x07\x00").unwrap_err().contains("version 7"));
+        assert!(
+            Credentials::parse(b"HDTX\x01")
+                .unwrap_err()
+                .contains("HDTS")
+        );
+        assert!(
+            Credentials::parse(b"HDTS\x07\x00")
+                .unwrap_err()
+                .contains("version 7")
+        );
         let err = Credentials::parse(b"HDTS\x00\x01\x05ab").unwrap_err();
         assert!(err.contains("truncated"), "{err}");
     }
@@ -360,6 +382,9 @@ mod tests {
         let p = dir.path().join("container_tokens");
         std::fs::write(&p, b"garbage").unwrap();
         let err = Credentials::read_file(&p).unwrap_err().to_string();
-        assert!(err.contains("container_tokens") && err.contains("HDTS"), "{err}");
+        assert!(
+            err.contains("container_tokens") && err.contains("HDTS"),
+            "{err}"
+        );
     }
 }

@@ -11,7 +11,9 @@ use crate::proto::yarn::{
     KillApplicationRequestProto, KillApplicationResponseProto, SubmitApplicationRequestProto,
     SubmitApplicationResponseProto, YarnClusterMetricsProto,
 };
-use crate::records::{ApplicationId, ApplicationReport, NodeReport, NodeState, Resource, YarnApplicationState};
+use crate::records::{
+    ApplicationId, ApplicationReport, NodeReport, NodeState, Resource, YarnApplicationState,
+};
 use crate::rm_proxy::RmProxy;
 
 /// A new application id and the largest container the cluster can give.
@@ -36,7 +38,13 @@ impl YarnClient {
 
     pub fn new(conf: &HadoopConf, user: &str) -> Result<YarnClient> {
         Ok(YarnClient {
-            rm: RmProxy::new(conf, RmService::Client, protocols::APPLICATION_CLIENT, user, None)?,
+            rm: RmProxy::new(
+                conf,
+                RmService::Client,
+                protocols::APPLICATION_CLIENT,
+                user,
+                None,
+            )?,
             user: user.to_string(),
         })
     }
@@ -56,17 +64,23 @@ impl YarnClient {
             .rm
             .call("getNewApplication", &GetNewApplicationRequestProto {})
             .await?;
-        let id = r.application_id.as_ref().ok_or_else(|| YarnError::Protocol {
-            addr: self.rm.current_endpoint().addr.clone(),
-            reason: "getNewApplication returned no application id".into(),
-        })?;
+        let id = r
+            .application_id
+            .as_ref()
+            .ok_or_else(|| YarnError::Protocol {
+                addr: self.rm.current_endpoint().addr.clone(),
+                reason: "getNewApplication returned no application id".into(),
+            })?;
         Ok(NewApplication {
             id: id.into(),
             max_capability: Resource::from(r.maximum_capability.as_ref()),
         })
     }
 
-    pub async fn submit_application(&self, context: ApplicationSubmissionContextProto) -> Result<()> {
+    pub async fn submit_application(
+        &self,
+        context: ApplicationSubmissionContextProto,
+    ) -> Result<()> {
         let _: SubmitApplicationResponseProto = self
             .rm
             .call(
@@ -96,7 +110,10 @@ impl YarnClient {
     }
 
     /// Applications in the given states (all states when empty), sorted by id.
-    pub async fn get_applications(&self, states: &[YarnApplicationState]) -> Result<Vec<ApplicationReport>> {
+    pub async fn get_applications(
+        &self,
+        states: &[YarnApplicationState],
+    ) -> Result<Vec<ApplicationReport>> {
         let r: GetApplicationsResponseProto = self
             .rm
             .call(
@@ -120,7 +137,10 @@ impl YarnClient {
                 "forceKillApplication",
                 &KillApplicationRequestProto {
                     application_id: Some(id.into()),
-                    diagnostics: Some(format!("Application killed by user {} with weft", self.user)),
+                    diagnostics: Some(format!(
+                        "Application killed by user {} with weft",
+                        self.user
+                    )),
                 },
             )
             .await

@@ -2,7 +2,6 @@
 //! when a query reads it, so a sink-only table (whose path may not exist yet) is never
 //! validated as a source.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,10 +72,6 @@ impl ScriptSchema {
 
 #[async_trait]
 impl SchemaProvider for ScriptSchema {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn table_names(&self) -> Vec<String> {
         self.entries.read().keys().cloned().collect()
     }

@@ -77,8 +77,7 @@ impl StageBuilder {
         } else {
             plan.with_new_children(children)?
         };
-        let any = plan.as_any();
-        if let Some(r) = any.downcast_ref::<RepartitionExec>() {
+                if let Some(r) = plan.downcast_ref::<RepartitionExec>() {
             let input = r.input().clone();
             let schema = input.schema();
             let n = r.partitioning().partition_count();
@@ -96,7 +95,7 @@ impl StageBuilder {
                 None => reader,
             });
         }
-        if let Some(c) = any.downcast_ref::<CoalescePartitionsExec>() {
+        if let Some(c) = plan.downcast_ref::<CoalescePartitionsExec>() {
             let input = c.input().clone();
             if input.output_partitioning().partition_count() <= 1 {
                 return Ok(match c.fetch() {
@@ -117,7 +116,7 @@ impl StageBuilder {
                 None => reader,
             });
         }
-        if let Some(s) = any.downcast_ref::<SortPreservingMergeExec>() {
+        if let Some(s) = plan.downcast_ref::<SortPreservingMergeExec>() {
             let input = s.input().clone();
             let n = input.output_partitioning().partition_count();
             if n <= 1 {
@@ -138,7 +137,7 @@ impl StageBuilder {
 }
 
 fn collect_inputs(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<JobEdge>) {
-    if let Some(r) = plan.as_any().downcast_ref::<ShuffleReaderExec>() {
+    if let Some(r) = plan.downcast_ref::<ShuffleReaderExec>() {
         if !out.iter().any(|e| e.source == r.source_vertex()) {
             out.push(JobEdge {
                 source: r.source_vertex(),

@@ -20,7 +20,7 @@ pub fn split_statements(script: &str) -> Vec<RawStatement> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut i = 0;
-    let mut push = |start: &mut Option<usize>, end: usize, out: &mut Vec<RawStatement>| {
+    let push = |start: &mut Option<usize>, end: usize, out: &mut Vec<RawStatement>| {
         if let Some(s) = start.take() {
             let text = script[s..end].trim_end().to_string();
             if !text.is_empty() {

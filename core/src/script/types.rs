@@ -46,12 +46,15 @@ pub(super) fn parse_type(c: &mut Cursor) -> Result<DataType> {
     let mut params = Vec::new();
     if c.eat(&Token::LParen) {
         loop {
-            match c.next() {
-                Some(Token::Number(n, _)) => params.push(n.parse().map_err(|_| {
-                    c.error(format!("bad type parameter '{n}' for {name}"))
-                })?),
+            let number = match c.next() {
+                Some(Token::Number(n, _)) => n.clone(),
                 _ => return Err(c.error(format!("bad type parameters for {name}"))),
-            }
+            };
+            params.push(
+                number
+                    .parse()
+                    .map_err(|_| c.error(format!("bad type parameter '{number}' for {name}")))?,
+            );
             if c.eat(&Token::RParen) {
                 break;
             }

@@ -293,7 +293,10 @@ fn dispatch(state: &Mutex<State>, addr: &str, frame: ResponseFrame) -> Option<St
         for (_, tx) in st.pending.drain() {
             let _ = tx.send(Err(remote_error(&frame)));
         }
-        return Some(format!("fatal error from server: {}", sasl::first_line(&msg)));
+        return Some(format!(
+            "fatal error from server: {}",
+            sasl::first_line(&msg)
+        ));
     }
     match st.pending.remove(&frame.call_id()) {
         Some(tx) => {

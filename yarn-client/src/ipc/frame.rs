@@ -50,8 +50,7 @@ pub fn request_header(call_id: i32, client_id: &[u8], retry_count: i32) -> RpcRe
     RpcRequestHeaderProto {
         rpc_kind: Some(RpcKindProto::RpcProtocolBuffer as i32),
         rpc_op: Some(rpc_request_header_proto::OperationProto::RpcFinalPacket as i32),
-        // Negative special ids travel as uint32 two's complement, as Java writes them.
-        call_id: call_id as u32,
+        call_id,
         client_id: client_id.to_vec(),
         retry_count: Some(retry_count),
     }
@@ -127,7 +126,8 @@ pub fn decode_response(mut payload: Bytes) -> Result<ResponseFrame, String> {
             payload.remaining()
         ));
     }
-    let header = RpcResponseHeaderProto::decode(payload.split_to(len)).map_err(|e| e.to_string())?;
+    let header =
+        RpcResponseHeaderProto::decode(payload.split_to(len)).map_err(|e| e.to_string())?;
     Ok(ResponseFrame {
         header,
         body: payload,
@@ -166,14 +166,18 @@ mod tests {
     }
 
     #[test]
-    fn special_call_ids_encode_as_java_uint32() {
+    fn special_call_ids_are_zigzag_in_requests_and_uint32_in_responses() {
         let h = request_header(SASL_CALL_ID, &[], -1);
         let bytes = h.encode_to_vec();
-        // field 3 (callId), varint 0xFFFFFFDF: five bytes DF FF FF FF 0F
+        // request field 3 (callId) is sint32: zigzag(-33) = 65 = 0x41
         let at = bytes.iter().position(|b| *b == 0x18).unwrap();
-        assert_eq!(&bytes[at..at + 6], &[0x18, 0xDF, 0xFF, 0xFF, 0xFF, 0x0F]);
+        assert_eq!(&bytes[at..at + 2], &[0x18, 0x41]);
         let back = RpcRequestHeaderProto::decode(bytes.as_slice()).unwrap();
-        assert_eq!(back.call_id as i32, -33);
+        assert_eq!(back.call_id, -33);
+        // response field 1 (callId) is uint32: Java writes -33 as the 5-byte varint 0xFFFFFFDF
+        let wire = [0x08, 0xDF, 0xFF, 0xFF, 0xFF, 0x0F, 0x10, 0x00];
+        let resp = RpcResponseHeaderProto::decode(&wire[..]).unwrap();
+        assert_eq!(resp.call_id as i32, -33);
         assert_eq!(back.retry_count, Some(-1));
     }
 

@@ -52,7 +52,10 @@ impl IpcSettings {
                 .get_u64("ipc.client.connect.max.retries")?
                 .map(|v| v as u32)
                 .unwrap_or(d.connect_retries),
-            connect_retry_interval: ms("ipc.client.connect.retry.interval", d.connect_retry_interval)?,
+            connect_retry_interval: ms(
+                "ipc.client.connect.retry.interval",
+                d.connect_retry_interval,
+            )?,
             rpc_timeout: (!rpc_timeout.is_zero()).then_some(rpc_timeout),
             ping_interval: ms("ipc.ping.interval", d.ping_interval)?,
             max_idle: ms("ipc.client.connection.maxidletime", d.max_idle)?,

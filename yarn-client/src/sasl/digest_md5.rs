@@ -169,7 +169,9 @@ impl DigestMd5Client {
         let c = Challenge::parse(message)?;
         match (c.rspauth, &self.expected_rspauth) {
             (Some(got), Some(want)) if got.eq_ignore_ascii_case(want) => Ok(()),
-            (Some(_), Some(_)) => Err("server's rspauth does not match: it does not hold the token's password".into()),
+            (Some(_), Some(_)) => {
+                Err("server's rspauth does not match: it does not hold the token's password".into())
+            }
             (None, _) => Err("server's final message has no rspauth".into()),
             (_, None) => Err("rspauth before any response".into()),
         }
@@ -205,7 +207,7 @@ pub fn response_value(
     let ha1 = hex(&md5(&a1));
     let ha2 = hex(&md5(a2.as_bytes()));
     hex(&md5(
-        format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}").as_bytes(),
+        format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}").as_bytes()
     ))
 }
 
@@ -217,7 +219,12 @@ mod tests {
     const CHALLENGE: &[u8] = b"realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\",algorithm=md5-sess,charset=utf-8";
 
     fn rfc_client() -> DigestMd5Client {
-        let mut c = DigestMd5Client::new("chris".into(), "secret".into(), "imap", "elwood.innosoft.com");
+        let mut c = DigestMd5Client::new(
+            "chris".into(),
+            "secret".into(),
+            "imap",
+            "elwood.innosoft.com",
+        );
         c.cnonce = "OA6MHXh6VqTrRk".into();
         c
     }
@@ -226,7 +233,10 @@ mod tests {
     fn rfc2831_response_vector() {
         let mut client = rfc_client();
         let resp = String::from_utf8(client.respond(CHALLENGE).unwrap()).unwrap();
-        assert!(resp.contains("response=d388dad90d4bbd760a152321f2143af7"), "{resp}");
+        assert!(
+            resp.contains("response=d388dad90d4bbd760a152321f2143af7"),
+            "{resp}"
+        );
         assert!(resp.contains("digest-uri=\"imap/elwood.innosoft.com\""));
         assert!(resp.contains("nc=00000001"));
         assert!(resp.contains("qop=auth"));
@@ -240,14 +250,17 @@ mod tests {
         client
             .verify_rspauth(b"rspauth=ea40f60335c427b5527b84dbabcdfffd")
             .unwrap();
-        assert!(client
-            .verify_rspauth(b"rspauth=00000000000000000000000000000000")
-            .is_err());
+        assert!(
+            client
+                .verify_rspauth(b"rspauth=00000000000000000000000000000000")
+                .is_err()
+        );
     }
 
     #[test]
     fn hadoop_style_challenge() {
-        let ch = b"realm=\"default\",nonce=\"x+y/z==\",qop=\"auth\",charset=utf-8,algorithm=md5-sess";
+        let ch =
+            b"realm=\"default\",nonce=\"x+y/z==\",qop=\"auth\",charset=utf-8,algorithm=md5-sess";
         let mut client = DigestMd5Client::new("aWQ=".into(), "cHc=".into(), "", "default");
         let resp = String::from_utf8(client.respond(ch).unwrap()).unwrap();
         assert!(resp.contains("digest-uri=\"/default\""));

@@ -29,7 +29,17 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
 public final class Main {
   private static final String HOST = "127.0.0.1";
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      System.err.println("MINICLUSTER FAILED: " + t);
+      t.printStackTrace();
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length != 2) {
       System.err.println("usage: Main <conf-dir> <work-dir>");
       System.exit(2);
@@ -38,6 +48,10 @@ public final class Main {
     File workDir = new File(args[1]).getAbsoluteFile();
     confDir.mkdirs();
     workDir.mkdirs();
+
+    // MiniYARNCluster keeps its dirs under ./target of the working directory (the launcher
+    // starts us in the work dir); Hadoop's test utilities use test.build.data.
+    System.setProperty("test.build.data", new File(workDir, "test-data").getPath());
 
     // Hadoop logs go to stderr; stdout carries only the ready line.
     PrintStream stdout = System.out;
@@ -66,6 +80,8 @@ public final class Main {
     yarnConf.set(YarnConfiguration.RM_BIND_HOST, HOST);
     yarnConf.set(YarnConfiguration.NM_BIND_HOST, HOST);
     yarnConf.setInt(YarnConfiguration.NM_PMEM_MB, 8192);
+    // MiniYARNCluster overrides the NM memory with this key (default 4096).
+    yarnConf.setInt("yarn.minicluster.yarn.nodemanager.resource.memory-mb", 8192);
     yarnConf.setInt(YarnConfiguration.NM_VCORES, 8);
     yarnConf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
     yarnConf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, 8192);
@@ -78,22 +94,18 @@ public final class Main {
     yarnConf.set("yarn.nodemanager.delete.debug-delay-sec", "0");
 
     MiniYARNCluster yarn = new MiniYARNCluster("weft-minicluster", 1, 1, 1, 1);
-    // MiniYARNCluster keeps its work dirs under ./target relative to the working directory.
-    System.setProperty("user.dir", workDir.getPath());
     yarn.init(yarnConf);
     yarn.start();
     if (!yarn.waitForNodeManagersToConnect(60_000)) {
       throw new IllegalStateException("NodeManager did not register with the ResourceManager");
     }
 
-    Configuration live = yarn.getConfig();
     Map<String, String> core = new LinkedHashMap<>();
     core.put("fs.defaultFS", defaultFs);
     writeSite(new File(confDir, "core-site.xml"), core);
     Map<String, String> site = new LinkedHashMap<>();
-    for (String key : rm.keySet()) {
-      site.put(key, live.get(key));
-    }
+    // The RM listens where configured (fixed ports); write 127.0.0.1, not a resolved name.
+    site.putAll(rm);
     site.put(YarnConfiguration.RM_HOSTNAME, HOST);
     writeSite(new File(confDir, "yarn-site.xml"), site);
 
@@ -110,9 +122,9 @@ public final class Main {
             + confDir.getPath());
     stdout.flush();
 
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(yarn, dfs)));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(yarn, dfs, confDir, workDir)));
     waitForStdinClose(System.in);
-    stopQuietly(yarn, dfs);
+    stopQuietly(yarn, dfs, confDir, workDir);
     System.exit(0);
   }
 
@@ -127,7 +139,15 @@ public final class Main {
     }
   }
 
-  private static synchronized void stopQuietly(MiniYARNCluster yarn, MiniDFSCluster dfs) {
+  private static boolean stopped;
+
+  /** Stops both clusters and deletes the directories the harness was given. */
+  private static synchronized void stopQuietly(
+      MiniYARNCluster yarn, MiniDFSCluster dfs, File confDir, File workDir) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     try {
       yarn.stop();
     } catch (Throwable t) {
@@ -138,6 +158,18 @@ public final class Main {
     } catch (Throwable t) {
       t.printStackTrace();
     }
+    deleteRecursively(confDir);
+    deleteRecursively(workDir);
+  }
+
+  private static void deleteRecursively(File f) {
+    File[] children = f.listFiles();
+    if (children != null) {
+      for (File c : children) {
+        deleteRecursively(c);
+      }
+    }
+    f.delete();
   }
 
   private static int freePort() throws IOException {

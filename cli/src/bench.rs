@@ -1,0 +1,379 @@
+//! `weft bench tpch`: the 22 TPC-H queries over Parquet files, each run through Weft (one
+//! local cluster: embedded JobManager + TaskManager processes) and through single-process
+//! DataFusion with the same parallelism, warm, timed side by side.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use arrow::datatypes::{DataType, Schema};
+use arrow::ipc::reader::StreamReader;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use weft_core::config::{self, Configuration};
+
+use crate::local_cluster::LocalCluster;
+use crate::run::execute_script;
+
+/// The TPC-H tables, as the `tpch` connector names them.
+const TABLES: [&str; 8] = [
+    "customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier",
+];
+
+/// The 22 TPC-H queries (validation parameters), shared with the integration tests.
+const QUERIES: [&str; 22] = [
+    include_str!("../../integration/queries/q1.sql"),
+    include_str!("../../integration/queries/q2.sql"),
+    include_str!("../../integration/queries/q3.sql"),
+    include_str!("../../integration/queries/q4.sql"),
+    include_str!("../../integration/queries/q5.sql"),
+    include_str!("../../integration/queries/q6.sql"),
+    include_str!("../../integration/queries/q7.sql"),
+    include_str!("../../integration/queries/q8.sql"),
+    include_str!("../../integration/queries/q9.sql"),
+    include_str!("../../integration/queries/q10.sql"),
+    include_str!("../../integration/queries/q11.sql"),
+    include_str!("../../integration/queries/q12.sql"),
+    include_str!("../../integration/queries/q13.sql"),
+    include_str!("../../integration/queries/q14.sql"),
+    include_str!("../../integration/queries/q15.sql"),
+    include_str!("../../integration/queries/q16.sql"),
+    include_str!("../../integration/queries/q17.sql"),
+    include_str!("../../integration/queries/q18.sql"),
+    include_str!("../../integration/queries/q19.sql"),
+    include_str!("../../integration/queries/q20.sql"),
+    include_str!("../../integration/queries/q21.sql"),
+    include_str!("../../integration/queries/q22.sql"),
+];
+
+#[derive(clap::Subcommand)]
+pub enum BenchCommand {
+    /// TPC-H over Parquet: each query through Weft and through single-process DataFusion.
+    Tpch(TpchBenchArgs),
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct TpchBenchArgs {
+    /// TPC-H scale factor (1 = about 1 GB of raw data, 6 million lineitem rows).
+    #[arg(long, default_value = "1")]
+    pub scale: String,
+    /// Parallelism of Weft's vertices and DataFusion's target partitions.
+    #[arg(short = 'p', long = "parallelism", default_value_t = 2)]
+    pub parallelism: usize,
+    /// Queries to run, e.g. --queries 1,3,5 (default: all 22).
+    #[arg(long, value_delimiter = ',')]
+    pub queries: Vec<usize>,
+    /// Where the Parquet files live (generated once, reused): default target/tpch-sf<SCALE>.
+    #[arg(long = "data-dir")]
+    pub data_dir: Option<PathBuf>,
+    /// Timed runs per query and engine after the warm-up run; the fastest counts.
+    #[arg(long, default_value_t = 1)]
+    pub iterations: usize,
+    /// Extra Weft configuration, `-D key=value` (repeatable).
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    pub dynamic: Vec<String>,
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BenchCommand::Tpch(args) => tpch(args).await,
+    }
+}
+
+/// One query's measurements (time, rows), or why the engine failed.
+struct Measurement {
+    query: usize,
+    weft: Result<(Duration, usize), String>,
+    datafusion: Result<(Duration, usize), String>,
+}
+
+async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
+    let scale: f64 = args
+        .scale
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| *s > 0.0 && s.is_finite())
+        .with_context(|| format!("--scale must be a positive number, got '{}'", args.scale))?;
+    let parallelism = args.parallelism.max(1);
+    let iterations = args.iterations.max(1);
+    let queries: Vec<usize> = if args.queries.is_empty() {
+        (1..=QUERIES.len()).collect()
+    } else {
+        args.queries.clone()
+    };
+    if let Some(q) = queries.iter().find(|q| !(1..=QUERIES.len()).contains(*q)) {
+        bail!("--queries: there is no TPC-H query {q}; valid: 1..=22");
+    }
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("target/tpch-sf{}", args.scale.trim())));
+    let data_dir = std::path::absolute(&data_dir)
+        .with_context(|| format!("bad --data-dir {}", data_dir.display()))?;
+
+    generate_parquet(&data_dir, scale, &args.scale, parallelism).await?;
+
+    // DataFusion: single process, same files, same number of partitions.
+    let df_ctx =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(parallelism));
+    for t in TABLES {
+        df_ctx
+            .register_parquet(t, table_url(&data_dir, t), ParquetReadOptions::default())
+            .await
+            .with_context(|| format!("cannot register {}", data_dir.join(t).display()))?;
+    }
+    let ddl = weft_ddl(&df_ctx, &data_dir).await?;
+
+    // Weft: one local cluster for the whole benchmark.
+    let mut config = Configuration::new();
+    config.set(config::PARALLELISM_DEFAULT.key, &parallelism.to_string())?;
+    for d in &args.dynamic {
+        config.set_pair(d)?;
+    }
+    eprintln!(
+        "TPC-H scale {} from {}, parallelism {parallelism}, {} quer{} (warm, fastest of {iterations})",
+        args.scale,
+        data_dir.display(),
+        queries.len(),
+        if queries.len() == 1 { "y" } else { "ies" }
+    );
+    let cluster = LocalCluster::start(&config, weft_connectors::default_registry()).await?;
+
+    let mut results = Vec::with_capacity(queries.len());
+    for &q in &queries {
+        let sql = QUERIES[q - 1].trim().trim_end_matches(';');
+        let script = format!("{ddl}{sql};\n");
+        let name = format!("tpch-q{q}");
+        let (c, s, n, cf, ctx) = (&cluster, script.as_str(), name.as_str(), &config, &df_ctx);
+        let weft = time_it(iterations, move || async move {
+            let status = execute_script(c, s, n, cf).await?;
+            count_ipc_rows(&status.result)
+        })
+        .await;
+        let datafusion = time_it(iterations, move || async move {
+            let batches = ctx.sql(sql).await?.collect().await?;
+            Ok(batches.iter().map(|b| b.num_rows()).sum())
+        })
+        .await;
+        let m = Measurement {
+            query: q,
+            weft: weft.map_err(|e| format!("{e:#}")),
+            datafusion: datafusion.map_err(|e| format!("{e:#}")),
+        };
+        eprintln!("{}", row(&m));
+        results.push(m);
+    }
+    cluster.stop().await;
+
+    print_table(&results);
+    let failed = results
+        .iter()
+        .any(|m| m.weft.is_err() || m.datafusion.is_err());
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Run `f` once to warm up, then `iterations` times; the fastest time and the row count.
+async fn time_it<F, Fut>(iterations: usize, f: F) -> anyhow::Result<(Duration, usize)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    f().await?;
+    let mut best: Option<(Duration, usize)> = None;
+    for _ in 0..iterations {
+        let start = Instant::now();
+        let rows = f().await?;
+        let took = start.elapsed();
+        if best.is_none_or(|(b, _)| took < b) {
+            best = Some((took, rows));
+        }
+    }
+    Ok(best.expect("at least one iteration"))
+}
+
+fn count_ipc_rows(results: &[Vec<u8>]) -> anyhow::Result<usize> {
+    let mut rows = 0;
+    for bytes in results.iter().filter(|b| !b.is_empty()) {
+        for batch in StreamReader::try_new(std::io::Cursor::new(bytes), None)? {
+            rows += batch?.num_rows();
+        }
+    }
+    Ok(rows)
+}
+
+/// `file:///…/<table>/` (a directory URL, so DataFusion lists every file in it).
+fn table_url(dir: &Path, table: &str) -> String {
+    format!("{}/", dir.join(table).display())
+}
+
+/// Write the eight tables as Parquet, one file per table in `<dir>/<table>/`, unless the
+/// table's directory exists already (then it is reused as is).
+async fn generate_parquet(
+    dir: &Path,
+    scale: f64,
+    scale_text: &str,
+    partitions: usize,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let registry = weft_connectors::default_registry();
+    let connector = registry
+        .get("tpch")
+        .context("the tpch connector is not registered")?
+        .clone();
+    let ctx =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
+    for t in TABLES {
+        let final_dir = dir.join(t);
+        if final_dir.is_dir() {
+            continue;
+        }
+        let started = Instant::now();
+        eprint!(
+            "Generating TPC-H {t} at scale {scale} into {} … ",
+            final_dir.display()
+        );
+        let def = weft_core::catalog::TableDef {
+            name: t.to_string(),
+            columns: vec![],
+            primary_key: vec![],
+            partition_keys: vec![],
+            options: [
+                ("connector", "tpch"),
+                ("table", t),
+                ("scale", scale_text.trim()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            line: 1,
+        };
+        let provider = connector.create_source(&def, &Configuration::new()).await?;
+        let df = ctx.read_table(provider)?;
+        // Stage under a dot-directory (ignored by readers), then publish with one rename.
+        let staging = dir.join(format!(".{t}.tmp"));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)?;
+        let file = staging.join(format!("{t}.parquet"));
+        df.write_parquet(
+            &file.display().to_string(),
+            DataFrameWriteOptions::new().with_single_file_output(true),
+            None,
+        )
+        .await
+        .with_context(|| format!("cannot write {}", file.display()))?;
+        std::fs::rename(&staging, &final_dir).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                staging.display(),
+                final_dir.display()
+            )
+        })?;
+        eprintln!("{:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// `CREATE TABLE <t> (<columns of its Parquet schema>) WITH ('connector'='filesystem', …);`
+/// for the eight tables.
+async fn weft_ddl(ctx: &SessionContext, dir: &Path) -> anyhow::Result<String> {
+    let mut ddl = String::new();
+    for t in TABLES {
+        let schema: Schema = ctx.table(t).await?.schema().as_arrow().clone();
+        let cols = schema
+            .fields()
+            .iter()
+            .map(|f| Ok(format!("{} {}", f.name(), flink_type(f.data_type())?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        ddl.push_str(&format!(
+            "CREATE TABLE {t} ({}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'parquet');\n",
+            cols.join(", "),
+            dir.join(t).display()
+        ));
+    }
+    Ok(ddl)
+}
+
+fn flink_type(t: &DataType) -> anyhow::Result<String> {
+    Ok(match t {
+        DataType::Int32 => "INT".into(),
+        DataType::Int64 => "BIGINT".into(),
+        DataType::Float64 => "DOUBLE".into(),
+        DataType::Decimal128(p, s) => format!("DECIMAL({p}, {s})"),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => "STRING".into(),
+        DataType::Date32 => "DATE".into(),
+        other => bail!("no Flink type for the Parquet column type {other}"),
+    })
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn row(m: &Measurement) -> String {
+    let cell = |r: &Result<(Duration, usize), String>| match r {
+        Ok((d, _)) => format!("{:>10.3}", secs(*d)),
+        Err(_) => format!("{:>10}", "FAILED"),
+    };
+    let ratio = match (&m.weft, &m.datafusion) {
+        (Ok((w, _)), Ok((d, _))) if !d.is_zero() => format!("{:>7.2}", secs(*w) / secs(*d)),
+        _ => format!("{:>7}", "-"),
+    };
+    let mut line = format!(
+        "q{:<4} {} {} {ratio}",
+        m.query,
+        cell(&m.weft),
+        cell(&m.datafusion)
+    );
+    match (&m.weft, &m.datafusion) {
+        (Ok((_, wr)), Ok((_, dr))) if wr != dr => {
+            line.push_str(&format!("   ROWS DIFFER: weft {wr}, DataFusion {dr}"))
+        }
+        (Ok((_, r)), Ok(_)) => line.push_str(&format!("   {r} rows")),
+        _ => {}
+    }
+    for (engine, r) in [("weft", &m.weft), ("DataFusion", &m.datafusion)] {
+        if let Err(e) = r {
+            line.push_str(&format!("\n      {engine} failed: {e}"));
+        }
+    }
+    line
+}
+
+fn print_table(results: &[Measurement]) {
+    println!();
+    println!(
+        "{:<5} {:>10} {:>10} {:>7}",
+        "query", "weft (s)", "DF (s)", "ratio"
+    );
+    for m in results {
+        println!("{}", row(m));
+    }
+    let ok: Vec<&Measurement> = results
+        .iter()
+        .filter(|m| m.weft.is_ok() && m.datafusion.is_ok())
+        .collect();
+    let total = |f: fn(&Measurement) -> Duration| ok.iter().map(|m| f(m)).sum::<Duration>();
+    let tw = total(|m| m.weft.as_ref().map(|(d, _)| *d).unwrap_or_default());
+    let td = total(|m| m.datafusion.as_ref().map(|(d, _)| *d).unwrap_or_default());
+    let ratio = if td.is_zero() {
+        f64::NAN
+    } else {
+        secs(tw) / secs(td)
+    };
+    println!(
+        "{:<5} {:>10.3} {:>10.3} {:>7.2}   ({} of {} queries; target: weft <= 1.30x DataFusion: {})",
+        "total",
+        secs(tw),
+        secs(td),
+        ratio,
+        ok.len(),
+        results.len(),
+        if ratio <= 1.3 { "met" } else { "NOT met" }
+    );
+}

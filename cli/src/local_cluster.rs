@@ -1,0 +1,58 @@
+//! The embedded default: a JobManager in this process and `local.number-taskmanager`
+//! TaskManager processes of this same binary.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_app_master::resource_manager::LocalProcessDriver;
+use weft_app_master::{JobManagerHandle, JobManagerOptions};
+use weft_core::catalog::ConnectorRegistry;
+use weft_core::config::{self, Configuration};
+use weft_core::{Result, WeftError};
+
+pub struct LocalCluster {
+    pub jobmanager: JobManagerHandle,
+    work_dir: PathBuf,
+}
+
+impl LocalCluster {
+    pub async fn start(config: &Configuration, registry: ConnectorRegistry) -> Result<LocalCluster> {
+        let exe = match std::env::var_os("WEFT_BIN") {
+            Some(p) => PathBuf::from(p),
+            None => std::env::current_exe()
+                .map_err(|e| WeftError::io(format!("cannot locate the weft binary: {e}")))?,
+        };
+        let base = match config.get_string(config::TMP_DIRS) {
+            d if d.is_empty() => std::env::temp_dir(),
+            d => PathBuf::from(d.split([',', ':']).next().unwrap_or(&d)),
+        };
+        let work_dir = base.join(format!("weft-local-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&work_dir).map_err(|e| {
+            WeftError::io(format!("cannot create work directory {}: {e}", work_dir.display()))
+        })?;
+        let workers = config.get_int(config::LOCAL_NUMBER_TASKMANAGER).max(1) as u32;
+        let jobmanager = JobManagerHandle::start(JobManagerOptions {
+            config: config.clone(),
+            registry,
+            driver: Arc::new(LocalProcessDriver::new(exe, work_dir.clone())),
+            bind_host: "127.0.0.1".into(),
+            workers,
+        })
+        .await?;
+        jobmanager
+            .wait_for_task_managers(workers as usize, Duration::from_secs(60))
+            .await?;
+        Ok(LocalCluster {
+            jobmanager,
+            work_dir,
+        })
+    }
+
+    pub async fn stop(self) {
+        self.jobmanager.shutdown().await;
+        // Give the TaskManagers a moment to exit before their directories go.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = std::fs::remove_dir_all(&self.work_dir);
+    }
+}

@@ -1,0 +1,215 @@
+//! `weft run` and `weft explain`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use arrow::ipc::reader::StreamReader;
+use weft_core::codec::WeftCodec;
+use weft_core::config::Configuration;
+use weft_core::planner::plan_script;
+use weft_core::proto::dispatcher_client::DispatcherClient;
+use weft_core::proto::{GetJobStatusRequest, JobState, JobStatusProto, SubmitJobRequest};
+use weft_core::rpc_error;
+use weft_core::{Result, WeftError};
+
+use crate::JobArgs;
+use crate::local_cluster::LocalCluster;
+use crate::progress::{Progress, human_bytes, state_name, thousands};
+
+fn load(args: &JobArgs) -> Result<(String, String, Configuration)> {
+    let script = std::fs::read_to_string(&args.file).map_err(|e| {
+        WeftError::io(format!(
+            "cannot read the script {}: {e}",
+            args.file.display()
+        ))
+    })?;
+    let mut config = Configuration::new();
+    for d in &args.dynamic {
+        config.set_pair(d)?;
+    }
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "weft-job".into());
+    Ok((script, name, config))
+}
+
+fn check_target(target: &str) -> Result<()> {
+    match target {
+        "local" | "embedded" => Ok(()),
+        "yarn-application" | "yarn-session" | "yarn-per-job" => Err(WeftError::config(
+            "execution.target",
+            format!("target '{target}' is not available yet; use -t local"),
+        )),
+        other => Err(WeftError::config(
+            "execution.target",
+            format!("unknown target '{other}'; valid targets: local"),
+        )),
+    }
+}
+
+pub async fn explain(args: JobArgs) -> anyhow::Result<ExitCode> {
+    let (script, name, config) = load(&args)?;
+    let registry = weft_connectors::default_registry();
+    let graph = plan_script(&script, &name, &config, &registry).await?;
+    print!("{}", graph.explain());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
+    check_target(&args.target)?;
+    let (script, name, config) = load(&args)?;
+    let registry = weft_connectors::default_registry();
+    let graph = plan_script(&script, &name, &config, &registry).await?;
+    let codec = WeftCodec::new(registry.codec.clone());
+    let proto = graph.to_proto(&codec)?;
+    let job_config = graph.config.clone();
+
+    let cluster = LocalCluster::start(&job_config, registry).await?;
+    let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
+    cluster.stop().await;
+    report(outcome?)
+}
+
+/// Plan and run a script on a running local cluster; the job's final status (with collected
+/// rows), or its failure as an error. Used by `weft bench`.
+pub async fn execute_script(
+    cluster: &LocalCluster,
+    script: &str,
+    name: &str,
+    config: &Configuration,
+) -> anyhow::Result<JobStatusProto> {
+    let registry = weft_connectors::default_registry();
+    let graph = plan_script(script, name, config, &registry).await?;
+    let proto = graph.to_proto(&WeftCodec::new(registry.codec.clone()))?;
+    let status = submit_and_wait(&cluster.jobmanager.address, proto, false).await?;
+    if status.state != JobState::Finished as i32 {
+        let cause = status
+            .error
+            .as_ref()
+            .map(|e| rpc_error::from_proto(e).to_string())
+            .unwrap_or_else(|| "cancelled".into());
+        return Err(anyhow::anyhow!("{cause}"));
+    }
+    Ok(status)
+}
+
+async fn submit_and_wait(
+    address: &str,
+    graph: weft_core::proto::JobGraphProto,
+    verbose: bool,
+) -> anyhow::Result<JobStatusProto> {
+    let mut client = DispatcherClient::connect(format!("http://{address}"))
+        .await
+        .with_context(|| format!("cannot reach the JobManager at {address}"))?
+        .max_decoding_message_size(1 << 30)
+        .max_encoding_message_size(1 << 30);
+    let job_id = client
+        .submit_job(SubmitJobRequest {
+            job_graph: Some(graph),
+        })
+        .await
+        .map_err(|s| rpc_error::from_status(&s, address))?
+        .into_inner()
+        .job_id;
+    if verbose {
+        eprintln!("Job has been submitted with JobID {job_id}");
+    }
+    let mut progress = Progress::new();
+    let status = loop {
+        let st = client
+            .get_job_status(GetJobStatusRequest {
+                job_id: job_id.clone(),
+                include_result: false,
+            })
+            .await
+            .map_err(|s| rpc_error::from_status(&s, address))?
+            .into_inner();
+        if verbose {
+            progress.update(&st);
+        }
+        match JobState::try_from(st.state).unwrap_or(JobState::Running) {
+            JobState::Finished | JobState::Failed | JobState::Canceled => {
+                break client
+                    .get_job_status(GetJobStatusRequest {
+                        job_id: job_id.clone(),
+                        include_result: true,
+                    })
+                    .await
+                    .map_err(|s| rpc_error::from_status(&s, address))?
+                    .into_inner();
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    if verbose {
+        progress.done();
+    }
+    Ok(status)
+}
+
+fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
+    let job_id = &status.job_id;
+    let secs = status.duration_ms as f64 / 1000.0;
+    if status.state != JobState::Finished as i32 {
+        let cause = status
+            .error
+            .as_ref()
+            .map(|e| rpc_error::from_proto(e).to_string())
+            .unwrap_or_else(|| "cancelled".into());
+        eprintln!(
+            "Job {job_id} {} after {secs:.1} s; no output was committed.",
+            state_name(status.state)
+        );
+        return Err(anyhow::anyhow!("{cause}"));
+    }
+    print_results(&status.result)?;
+    eprintln!(
+        "Job {job_id} ({}) FINISHED in {secs:.1} s{}",
+        status.name,
+        if status.restarts > 0 {
+            format!(" after {} restart(s)", status.restarts)
+        } else {
+            String::new()
+        }
+    );
+    for s in &status.sinks {
+        eprintln!(
+            "  sink {}: {} rows, {} in {} file(s){}",
+            s.table,
+            thousands(s.rows),
+            human_bytes(s.bytes),
+            s.files,
+            if s.partitions > 0 {
+                format!(", {} partition(s)", s.partitions)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_results(results: &[Vec<u8>]) -> anyhow::Result<()> {
+    let mut batches = Vec::new();
+    for bytes in results {
+        if bytes.is_empty() {
+            continue;
+        }
+        let reader = StreamReader::try_new(std::io::Cursor::new(bytes), None)?;
+        for b in reader {
+            batches.push(b?);
+        }
+    }
+    if batches.is_empty() && results.is_empty() {
+        return Ok(());
+    }
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    if !batches.is_empty() {
+        println!("{}", arrow::util::pretty::pretty_format_batches(&batches)?);
+    }
+    eprintln!("{rows} row(s) in set");
+    Ok(())
+}

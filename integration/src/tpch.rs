@@ -1,0 +1,388 @@
+//! TPC-H helpers for the end-to-end tests: the 22 queries (`integration/queries/qN.sql`), a
+//! single-process DataFusion reference run over the `tpch` connector's tables, Flink DDL for
+//! CSV sinks shaped like a query's output, reading a sink's CSV part files back, and an
+//! order-insensitive comparison with a readable diff.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use weft_core::catalog::TableDef;
+use weft_core::config::Configuration;
+
+/// Errors of these helpers (DataFusion, Weft, I/O, Arrow), boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The eight TPC-H tables, as the `tpch` connector names them.
+pub const TPCH_TABLES: [&str; 8] = [
+    "customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier",
+];
+
+/// Number of TPC-H queries.
+pub const QUERY_COUNT: usize = 22;
+
+/// `integration/queries`.
+pub fn queries_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("queries")
+}
+
+/// The text of TPC-H query `n` (1..=22), without a trailing semicolon.
+///
+/// # Panics
+/// If the file cannot be read.
+pub fn query_sql(n: usize) -> String {
+    let path = queries_dir().join(format!("q{n}.sql"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.trim().trim_end_matches(';').trim_end().to_string()
+}
+
+/// A `tpch` connector table definition with its columns resolved by the connector.
+pub fn tpch_table_def(table: &str, scale: &str) -> Result<TableDef, BoxError> {
+    let registry = weft_connectors::default_registry();
+    let connector = registry
+        .get("tpch")
+        .ok_or("the tpch connector is not registered")?;
+    let mut def = TableDef {
+        name: table.to_string(),
+        columns: vec![],
+        primary_key: vec![],
+        partition_keys: vec![],
+        options: BTreeMap::from([
+            ("connector".to_string(), "tpch".to_string()),
+            ("table".to_string(), table.to_string()),
+            ("scale".to_string(), scale.to_string()),
+        ]),
+        line: 1,
+    };
+    let schema = connector.resolve_schema(&def)?;
+    def.columns = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    Ok(def)
+}
+
+/// `CREATE TABLE <t> WITH ('connector'='tpch', …);` for all eight tables, one per line.
+pub fn tpch_source_ddl(scale: &str) -> String {
+    TPCH_TABLES
+        .iter()
+        .map(|t| {
+            format!(
+                "CREATE TABLE {t} WITH ('connector' = 'tpch', 'table' = '{t}', 'scale' = '{scale}');\n"
+            )
+        })
+        .collect()
+}
+
+/// A single-process DataFusion session with the eight `tpch` connector tables registered,
+/// planning with `partitions` target partitions. Identifiers are case-sensitive, as in Weft.
+pub async fn reference_context(scale: &str, partitions: usize) -> Result<SessionContext, BoxError> {
+    let mut config = SessionConfig::new().with_target_partitions(partitions.max(1));
+    config.options_mut().sql_parser.enable_ident_normalization = false;
+    let ctx = SessionContext::new_with_config(config);
+    let registry = weft_connectors::default_registry();
+    let connector = registry
+        .get("tpch")
+        .ok_or("the tpch connector is not registered")?;
+    for table in TPCH_TABLES {
+        let def = tpch_table_def(table, scale)?;
+        let provider = connector.create_source(&def, &Configuration::new()).await?;
+        ctx.register_table(table, provider)?;
+    }
+    Ok(ctx)
+}
+
+/// A query's result: its output schema and its rows as CSV lines (no header).
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub schema: SchemaRef,
+    pub lines: Vec<String>,
+}
+
+/// Run `sql` in `ctx` and render the result as CSV lines with arrow's CSV writer (no header),
+/// the way Weft's `filesystem` CSV sink writes rows.
+pub async fn run_query(ctx: &SessionContext, sql: &str) -> Result<QueryResult, BoxError> {
+    let df = ctx.sql(sql).await?;
+    let schema: SchemaRef = df.schema().inner().clone();
+    let batches = df.collect().await?;
+    Ok(QueryResult {
+        schema,
+        lines: batches_to_csv_lines(&batches)?,
+    })
+}
+
+/// Run TPC-H query `n` single-process on DataFusion over the `tpch` connector tables at
+/// `scale`, returning its CSV lines.
+pub async fn reference_query(
+    n: usize,
+    scale: &str,
+    partitions: usize,
+) -> Result<QueryResult, BoxError> {
+    let ctx = reference_context(scale, partitions).await?;
+    run_query(&ctx, &query_sql(n)).await
+}
+
+/// Batches as CSV lines (arrow CSV writer, no header).
+pub fn batches_to_csv_lines(batches: &[RecordBatch]) -> Result<Vec<String>, BoxError> {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::csv::WriterBuilder::new()
+            .with_header(false)
+            .build(&mut buf);
+        for b in batches {
+            w.write(b)?;
+        }
+    }
+    Ok(String::from_utf8(buf)?
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+/// Every line of every CSV part file under `dir`, recursively, skipping files and
+/// directories whose names start with `.` or `_` (staging, success markers). A missing
+/// directory has no lines.
+pub fn read_csv_dir(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    if !dir.exists() {
+        return Ok(lines);
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name.starts_with('_') {
+                continue;
+            }
+            let path = e.path();
+            if e.file_type()?.is_dir() {
+                stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path)?;
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// The Flink SQL type name for an Arrow type of a query's output, for sink DDL.
+pub fn flink_type_name(t: &DataType) -> Option<String> {
+    Some(match t {
+        DataType::Boolean => "BOOLEAN".into(),
+        DataType::Int8 => "TINYINT".into(),
+        DataType::Int16 => "SMALLINT".into(),
+        DataType::Int32 => "INT".into(),
+        DataType::Int64 => "BIGINT".into(),
+        DataType::Float32 => "FLOAT".into(),
+        DataType::Float64 => "DOUBLE".into(),
+        DataType::Decimal128(p, s) => format!("DECIMAL({p}, {s})"),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => "STRING".into(),
+        DataType::Date32 => "DATE".into(),
+        _ => return None,
+    })
+}
+
+/// Sink column names for a query's output: its field names where they are plain lowercase
+/// identifiers (`sum(lineitem.l_quantity)` is not), else `col<i>`; unique.
+pub fn sink_column_names(schema: &Schema) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, f) in schema.fields().iter().enumerate() {
+        let n = f.name();
+        let plain = n
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let mut name = if plain {
+            n.clone()
+        } else {
+            format!("col{}", i + 1)
+        };
+        while names.contains(&name) {
+            name.push('_');
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// `CREATE TABLE <table> (<columns typed like schema>) WITH ('connector'='filesystem',
+/// 'path'='<path>', 'format'='csv');`
+pub fn csv_sink_ddl(table: &str, schema: &Schema, path: &Path) -> Result<String, BoxError> {
+    let names = sink_column_names(schema);
+    let mut cols = Vec::new();
+    for (name, f) in names.iter().zip(schema.fields()) {
+        let ty = flink_type_name(f.data_type()).ok_or_else(|| {
+            format!(
+                "no Flink type for column '{}' of type {} (table {table})",
+                f.name(),
+                f.data_type()
+            )
+        })?;
+        cols.push(format!("  {name} {ty}"));
+    }
+    Ok(format!(
+        "CREATE TABLE {table} (\n{}\n) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n",
+        cols.join(",\n"),
+        path.display()
+    ))
+}
+
+/// Indices of floating-point columns, whose text may differ in the last digits with the
+/// order of summation.
+pub fn float_columns(schema: &Schema) -> Vec<usize> {
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.data_type(), DataType::Float32 | DataType::Float64))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Split one CSV line (arrow's quoting: `"` quotes, `""` escapes) into raw fields.
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                fields.last_mut().unwrap().push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            c => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
+/// `line` with its floating-point fields rounded to 10 significant digits.
+fn round_floats(line: &str, float_cols: &[usize]) -> String {
+    if float_cols.is_empty() {
+        return line.to_string();
+    }
+    split_csv(line)
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| match f.parse::<f64>() {
+            Ok(v) if float_cols.contains(&i) => format!("{v:.9e}"),
+            _ => f,
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Compare two results as sorted lines (floating-point columns rounded to 10 significant
+/// digits). On a difference, a readable report: row counts and the first lines only in one
+/// side.
+pub fn compare_lines(
+    expected: &[String],
+    actual: &[String],
+    float_cols: &[usize],
+) -> Result<(), String> {
+    let norm = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|l| round_floats(l, float_cols)).collect();
+        v.sort();
+        v
+    };
+    let (e, a) = (norm(expected), norm(actual));
+    if e == a {
+        return Ok(());
+    }
+    // Multiset difference of the sorted lines.
+    let (mut only_e, mut only_a) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < e.len() || j < a.len() {
+        match (e.get(i), a.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => {
+                only_e.push(x.clone());
+                i += 1;
+            }
+            (Some(_), Some(y)) => {
+                only_a.push(y.clone());
+                j += 1;
+            }
+            (Some(x), None) => {
+                only_e.push(x.clone());
+                i += 1;
+            }
+            (None, Some(y)) => {
+                only_a.push(y.clone());
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    const SHOW: usize = 5;
+    let mut msg = format!(
+        "expected {} row(s), got {}; {} expected row(s) missing, {} unexpected row(s)",
+        e.len(),
+        a.len(),
+        only_e.len(),
+        only_a.len()
+    );
+    for l in only_e.iter().take(SHOW) {
+        msg.push_str(&format!("\n    - {l}"));
+    }
+    if only_e.len() > SHOW {
+        msg.push_str(&format!("\n    - … {} more", only_e.len() - SHOW));
+    }
+    for l in only_a.iter().take(SHOW) {
+        msg.push_str(&format!("\n    + {l}"));
+    }
+    if only_a.len() > SHOW {
+        msg.push_str(&format!("\n    + … {} more", only_a.len() - SHOW));
+    }
+    Err(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::Field;
+
+    #[test]
+    fn csv_split_and_rounding() {
+        assert_eq!(split_csv(r#"a,"b,c","d""e""#), vec!["a", "b,c", r#"d"e"#]);
+        assert_eq!(
+            round_floats("x,0.30000000000000004", &[1]),
+            round_floats("x,0.3", &[1])
+        );
+    }
+
+    #[test]
+    fn diff_reports_both_sides() {
+        let e = vec!["1,a".to_string(), "2,b".to_string()];
+        let a = vec!["2,b".to_string(), "3,c".to_string()];
+        let m = compare_lines(&e, &a, &[]).unwrap_err();
+        assert!(m.contains("- 1,a") && m.contains("+ 3,c"), "{m}");
+        assert!(compare_lines(&e, &[e[1].clone(), e[0].clone()], &[]).is_ok());
+    }
+
+    #[test]
+    fn sink_names() {
+        let s = Schema::new(vec![
+            Field::new("c_name", DataType::Utf8, true),
+            Field::new(
+                "sum(lineitem.l_quantity)",
+                DataType::Decimal128(25, 2),
+                true,
+            ),
+        ]);
+        assert_eq!(sink_column_names(&s), vec!["c_name", "col2"]);
+        let ddl = csv_sink_ddl("q18_out", &s, Path::new("/tmp/q18")).unwrap();
+        assert!(ddl.contains("col2 DECIMAL(25, 2)"), "{ddl}");
+    }
+}
