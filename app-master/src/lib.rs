@@ -47,7 +47,12 @@ impl JobManagerHandle {
     pub async fn start(opts: JobManagerOptions) -> Result<JobManagerHandle> {
         let listener = tokio::net::TcpListener::bind((opts.bind_host.as_str(), 0))
             .await
-            .map_err(|e| WeftError::io(format!("cannot bind the JobManager on {}: {e}", opts.bind_host)))?;
+            .map_err(|e| {
+                WeftError::io(format!(
+                    "cannot bind the JobManager on {}: {e}",
+                    opts.bind_host
+                ))
+            })?;
         let local: SocketAddr = listener.local_addr()?;
         let address = format!("{}:{}", opts.bind_host, local.port());
         let slots_per_tm = opts.config.get_int(config::NUM_TASK_SLOTS).max(1) as u32;
@@ -116,7 +121,11 @@ impl JobManagerHandle {
     }
 
     /// Wait until `n` TaskManagers are registered (or the timeout passes).
-    pub async fn wait_for_task_managers(&self, n: usize, timeout: std::time::Duration) -> Result<()> {
+    pub async fn wait_for_task_managers(
+        &self,
+        n: usize,
+        timeout: std::time::Duration,
+    ) -> Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
             if self.shared.slots.lock().task_managers.len() >= n {
@@ -157,9 +166,7 @@ async fn heartbeat_monitor(shared: Arc<JobManagerShared>) {
             .map(|t| t.resource_id.clone())
             .collect();
         for rid in silent {
-            shared
-                .task_manager_lost(&rid, "heartbeat timed out")
-                .await;
+            shared.task_manager_lost(&rid, "heartbeat timed out").await;
         }
     }
 }

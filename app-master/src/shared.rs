@@ -58,10 +58,7 @@ impl JobManagerShared {
 
     /// Start TaskManagers until the wanted number are registered or starting.
     pub async fn ensure_workers(self: &Arc<Self>) {
-        if self
-            .shutting_down
-            .load(std::sync::atomic::Ordering::SeqCst)
-        {
+        if self.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
         loop {

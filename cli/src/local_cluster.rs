@@ -17,7 +17,10 @@ pub struct LocalCluster {
 }
 
 impl LocalCluster {
-    pub async fn start(config: &Configuration, registry: ConnectorRegistry) -> Result<LocalCluster> {
+    pub async fn start(
+        config: &Configuration,
+        registry: ConnectorRegistry,
+    ) -> Result<LocalCluster> {
         let exe = match std::env::var_os("WEFT_BIN") {
             Some(p) => PathBuf::from(p),
             None => std::env::current_exe()
@@ -29,7 +32,10 @@ impl LocalCluster {
         };
         let work_dir = base.join(format!("weft-local-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&work_dir).map_err(|e| {
-            WeftError::io(format!("cannot create work directory {}: {e}", work_dir.display()))
+            WeftError::io(format!(
+                "cannot create work directory {}: {e}",
+                work_dir.display()
+            ))
         })?;
         let workers = config.get_int(config::LOCAL_NUMBER_TASKMANAGER).max(1) as u32;
         let jobmanager = JobManagerHandle::start(JobManagerOptions {

@@ -13,7 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "weft", version, about = "Batch ETL on Flink's architecture, in Rust")]
+#[command(
+    name = "weft",
+    version,
+    about = "Batch ETL on Flink's architecture, in Rust"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,7 +63,10 @@ fn main() -> ExitCode {
             }),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");

@@ -51,7 +51,9 @@ impl Progress {
         if self.tty {
             let _ = write!(err, "\r\x1b[2K{line}");
             let _ = err.flush();
-        } else if line_changed(&self.last_line, &line) && self.last_print.elapsed() >= Duration::from_secs(1) {
+        } else if line_changed(&self.last_line, &line)
+            && self.last_print.elapsed() >= Duration::from_secs(1)
+        {
             let _ = writeln!(err, "{line}");
             self.last_print = Instant::now();
         }
@@ -67,7 +69,11 @@ impl Progress {
 
 /// Ignore changes in the elapsed time alone.
 fn line_changed(old: &str, new: &str) -> bool {
-    let strip = |s: &str| s.rsplit_once("  ").map(|(a, _)| a.to_string()).unwrap_or_default();
+    let strip = |s: &str| {
+        s.rsplit_once("  ")
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default()
+    };
     strip(old) != strip(new)
 }
 

@@ -136,8 +136,12 @@ pub fn hdfs_address(url: &Url) -> String {
             Some(fs) => Url::parse(&fs)
                 .ok()
                 .and_then(|u| {
-                    u.host_str()
-                        .map(|h| format!("{h}{}", u.port().map(|p| format!(":{p}")).unwrap_or_default()))
+                    u.host_str().map(|h| {
+                        format!(
+                            "{h}{}",
+                            u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                        )
+                    })
                 })
                 .unwrap_or(fs),
             None => "fs.defaultFS (not set: no core-site.xml in $HADOOP_CONF_DIR)".to_string(),

@@ -87,7 +87,11 @@ async fn write(
 async fn read_count_sum(reg: &ConnectorRegistry, t: &TableDef, filter: &str) -> (i64, i64) {
     let ctx = session(reg, 2);
     ctx.register_table("t", source(reg, t).await).unwrap();
-    let b = query(&ctx, &format!("SELECT count(*), coalesce(sum(id), 0) FROM t {filter}")).await;
+    let b = query(
+        &ctx,
+        &format!("SELECT count(*), coalesce(sum(id), 0) FROM t {filter}"),
+    )
+    .await;
     (
         b.column(0).as_primitive::<Int64Type>().value(0),
         b.column(1).as_primitive::<Int64Type>().value(0),
@@ -127,7 +131,10 @@ async fn round_trip_partitioned_all_formats() {
         let summary = c.commit(&sink.commit).await.unwrap();
         assert_eq!(summary.partitions, 3);
         assert!(summary.files >= 3);
-        assert!(!dir.path().join(".staging_job1").exists(), "{format}: staging left");
+        assert!(
+            !dir.path().join(".staging_job1").exists(),
+            "{format}: staging left"
+        );
         for k in 0..3 {
             let d = dir.path().join(format!("dt={k}"));
             assert!(d.is_dir(), "{format}: {d:?}");
@@ -136,7 +143,9 @@ async fn round_trip_partitioned_all_formats() {
                 .map(|e| e.unwrap().file_name().into_string().unwrap())
                 .collect();
             assert!(
-                names.iter().all(|n| n.starts_with("part-") && n.ends_with(format)),
+                names
+                    .iter()
+                    .all(|n| n.starts_with("part-") && n.ends_with(format)),
                 "{names:?}"
             );
         }
@@ -153,7 +162,11 @@ async fn round_trip_partitioned_all_formats() {
         let ctx2 = session(&reg, 2);
         ctx2.register_table("t", source(&reg, &t).await).unwrap();
         let back = query(&ctx2, "SELECT id, name, dt FROM t ORDER BY id").await;
-        let orig = query(&ctx, "SELECT id, name, CAST(id % 3 AS VARCHAR) AS dt FROM gen ORDER BY id").await;
+        let orig = query(
+            &ctx,
+            "SELECT id, name, CAST(id % 3 AS VARCHAR) AS dt FROM gen ORDER BY id",
+        )
+        .await;
         assert_eq!(lines(&[back]), lines(&[orig]), "{format}");
     }
 }
@@ -250,7 +263,11 @@ async fn scan_plan_survives_serialization() {
         .unwrap();
     let t = fs_def(dir.path(), "parquet", true);
     let (sink, _) = write(&reg, &ctx, &t, SELECT, "a", false).await;
-    reg.for_table(&t).unwrap().commit(&sink.commit).await.unwrap();
+    reg.for_table(&t)
+        .unwrap()
+        .commit(&sink.commit)
+        .await
+        .unwrap();
 
     let ctx2 = session(&reg, 2);
     ctx2.register_table("t", source(&reg, &t).await).unwrap();
@@ -267,7 +284,11 @@ async fn scan_plan_survives_serialization() {
             reg.codec.as_ref(),
         )
         .unwrap();
-    let a: Vec<_> = run_partitions(&ctx2, &p).await.into_iter().flatten().collect();
+    let a: Vec<_> = run_partitions(&ctx2, &p)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     let b: Vec<_> = run_partitions(&ctx2, &decoded)
         .await
         .into_iter()

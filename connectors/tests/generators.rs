@@ -60,12 +60,21 @@ async fn datagen_sequence_random_and_determinism() {
         assert_eq!(ids.value(0), 1);
         assert_eq!(ids.value(499), 500);
         let small = query(&ctx, "SELECT min(small), max(small) FROM gen").await;
-        let lo = small.column(0).as_primitive::<arrow::datatypes::Int16Type>().value(0);
-        let hi = small.column(1).as_primitive::<arrow::datatypes::Int16Type>().value(0);
+        let lo = small
+            .column(0)
+            .as_primitive::<arrow::datatypes::Int16Type>()
+            .value(0);
+        let hi = small
+            .column(1)
+            .as_primitive::<arrow::datatypes::Int16Type>()
+            .value(0);
         assert!(lo >= 10 && hi <= 20 && lo < hi, "{lo}..{hi}");
         let names = b.column(5).as_string::<i32>();
         let nulls = names.null_count();
-        assert!(nulls > 150 && nulls < 350, "null-rate 0.5 gave {nulls} nulls of 500");
+        assert!(
+            nulls > 150 && nulls < 350,
+            "null-rate 0.5 gave {nulls} nulls of 500"
+        );
         assert!(names.iter().flatten().all(|s| s.len() == 7));
         let r = query(&ctx, "SELECT min(ratio) >= 0 AND max(ratio) <= 1, min(price) >= 1 AND max(price) <= 5 FROM gen").await;
         assert!(r.column(0).as_boolean().value(0) && r.column(1).as_boolean().value(0));
@@ -99,7 +108,10 @@ async fn datagen_errors_name_the_problem() {
     let mut t = gen_table("10");
     t.options.insert("fields.nope.kind".into(), "random".into());
     let e = c.create_source(&t, &cfg).await.unwrap_err().to_string();
-    assert!(e.contains("'nope'") && e.contains("id, small, price"), "{e}");
+    assert!(
+        e.contains("'nope'") && e.contains("id, small, price"),
+        "{e}"
+    );
 
     let mut t = gen_table("10");
     t.options.remove("number-of-rows");
@@ -109,7 +121,10 @@ async fn datagen_errors_name_the_problem() {
     let mut t = gen_table("10");
     t.options.insert("fields.id.foo".into(), "1".into());
     let e = c.create_source(&t, &cfg).await.unwrap_err().to_string();
-    assert!(e.contains("fields.id.foo") && e.contains("fields.#.kind"), "{e}");
+    assert!(
+        e.contains("fields.id.foo") && e.contains("fields.#.kind"),
+        "{e}"
+    );
 
     let mut t = gen_table("10");
     t.options.insert("fields.small.kind".into(), "zipf".into());
@@ -144,16 +159,26 @@ async fn tpch_row_counts_and_partitioning() {
             let ctx = session(&reg, parallelism);
             ctx.register_table(*name, source(&reg, &t).await).unwrap();
             let p = plan(&ctx, &format!("SELECT * FROM {name}")).await;
-            let parts = if matches!(*name, "nation" | "region") { 1 } else { parallelism };
+            let parts = if matches!(*name, "nation" | "region") {
+                1
+            } else {
+                parallelism
+            };
             assert_eq!(p.output_partitioning().partition_count(), parts, "{name}");
             let per_partition = run_partitions(&ctx, &p).await;
             let rows: usize = per_partition.iter().flatten().map(|b| b.num_rows()).sum();
-            assert_eq!(rows as i64, *expected, "{name} at parallelism {parallelism}");
+            assert_eq!(
+                rows as i64, *expected,
+                "{name} at parallelism {parallelism}"
+            );
             let all: Vec<_> = per_partition.into_iter().flatten().collect();
             assert_eq!(all[0].schema(), schema);
             contents.push(lines(&all));
         }
-        assert!(contents[0] == contents[1], "{name}: content differs between parallelism 1 and 4");
+        assert!(
+            contents[0] == contents[1],
+            "{name}: content differs between parallelism 1 and 4"
+        );
     }
 }
 
@@ -164,11 +189,20 @@ async fn tpch_declared_columns_project_and_cast() {
         "nation",
         &[("n_name", DataType::Utf8), ("n_nationkey", DataType::Int32)],
         &[],
-        &[("connector", "tpch"), ("table", "nation"), ("scale", "0.01")],
+        &[
+            ("connector", "tpch"),
+            ("table", "nation"),
+            ("scale", "0.01"),
+        ],
     );
     let ctx = session(&reg, 2);
-    ctx.register_table("nation", source(&reg, &t).await).unwrap();
-    let b = query(&ctx, "SELECT n_nationkey, n_name FROM nation ORDER BY n_nationkey").await;
+    ctx.register_table("nation", source(&reg, &t).await)
+        .unwrap();
+    let b = query(
+        &ctx,
+        "SELECT n_nationkey, n_name FROM nation ORDER BY n_nationkey",
+    )
+    .await;
     assert_eq!(b.num_rows(), 25);
     assert_eq!(b.column(0).data_type(), &DataType::Int32);
     assert_eq!(b.column(1).as_string::<i32>().value(0), "ALGERIA");
@@ -182,7 +216,12 @@ async fn tpch_declared_columns_project_and_cast() {
     );
     let e = c.resolve_schema(&bad).unwrap_err().to_string();
     assert!(e.contains("n_nope") && e.contains("n_nationkey"), "{e}");
-    let bad = table("x", &[], &[], &[("connector", "tpch"), ("table", "nations")]);
+    let bad = table(
+        "x",
+        &[],
+        &[],
+        &[("connector", "tpch"), ("table", "nations")],
+    );
     let e = c.resolve_schema(&bad).unwrap_err().to_string();
     assert!(e.contains("customer, lineitem, nation, orders"), "{e}");
     let bad = table(

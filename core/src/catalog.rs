@@ -254,7 +254,8 @@ mod tests {
     #[test]
     fn option_patterns() {
         let t = table(&[("connector", "datagen"), ("fields.id.kind", "sequence")]);
-        t.check_options(&["number-of-rows", "fields.#.kind"]).unwrap();
+        t.check_options(&["number-of-rows", "fields.#.kind"])
+            .unwrap();
         let t = table(&[("connector", "datagen"), ("rows", "1")]);
         let e = t
             .check_options(&["number-of-rows", "fields.#.kind"])

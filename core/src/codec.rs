@@ -81,7 +81,9 @@ impl PhysicalExtensionCodec for WeftCodec {
         ctx: &TaskContext,
         proto_converter: &dyn PhysicalProtoConverterExtension,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        let (tag, body) = buf.split_first().ok_or_else(|| err("empty extension node"))?;
+        let (tag, body) = buf
+            .split_first()
+            .ok_or_else(|| err("empty extension node"))?;
         match *tag {
             TAG_WRITER => {
                 let node = WriterNode::decode(body).map_err(|e| err(e.to_string()))?;

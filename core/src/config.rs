@@ -135,11 +135,10 @@ impl Configuration {
 
     pub fn get_int(&self, opt: &ConfigOption) -> i64 {
         // Values were validated on `set`; defaults are valid by construction.
-        self.value(opt).trim().parse().unwrap_or_else(|_| {
-            opt.default
-                .parse()
-                .expect("declared default is an integer")
-        })
+        self.value(opt)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| opt.default.parse().expect("declared default is an integer"))
     }
 
     pub fn get_usize(&self, opt: &ConfigOption) -> usize {
@@ -243,7 +242,8 @@ mod tests {
         assert_eq!(c.get_int(PARALLELISM_DEFAULT), 1);
         c.set_pair("parallelism.default=4").unwrap();
         assert_eq!(c.get_int(PARALLELISM_DEFAULT), 4);
-        c.set("restart-strategy.fixed-delay.delay", "250 ms").unwrap();
+        c.set("restart-strategy.fixed-delay.delay", "250 ms")
+            .unwrap();
         assert_eq!(c.get_duration(RESTART_DELAY), Duration::from_millis(250));
         c.set("taskmanager.memory.managed.size", "2g").unwrap();
         assert_eq!(c.get_memory(MANAGED_MEMORY_SIZE), 2 << 30);
@@ -252,9 +252,18 @@ mod tests {
     #[test]
     fn bad_values_name_the_key_and_the_expectation() {
         let mut c = Configuration::new();
-        let e = c.set("parallelism.default", "four").unwrap_err().to_string();
-        assert!(e.contains("parallelism.default") && e.contains("integer"), "{e}");
-        let e = c.set("shuffle.compression.codec", "snappy").unwrap_err().to_string();
+        let e = c
+            .set("parallelism.default", "four")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("parallelism.default") && e.contains("integer"),
+            "{e}"
+        );
+        let e = c
+            .set("shuffle.compression.codec", "snappy")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("lz4, zstd, none"), "{e}");
         assert!(c.set_pair("novalue").is_err());
     }

@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn blocking_edges_make_one_region_per_subtask() {
-        assert_eq!(pipeline_regions(&topo(ResultPartitionType::Blocking)).len(), 7);
+        assert_eq!(
+            pipeline_regions(&topo(ResultPartitionType::Blocking)).len(),
+            7
+        );
     }
 
     #[test]

@@ -130,7 +130,9 @@ mod tests {
             message: "gone".into(),
         };
         let back = from_status(&to_status(&e), "127.0.0.1:1");
-        assert!(matches!(back, WeftError::PartitionNotFound { ref partition, .. } if partition == "j-1_0_0"));
+        assert!(
+            matches!(back, WeftError::PartitionNotFound { ref partition, .. } if partition == "j-1_0_0")
+        );
         let e = WeftError::Sql {
             statement: 2,
             line: 7,

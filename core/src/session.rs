@@ -31,7 +31,10 @@ pub fn runtime_env(registry: &ConnectorRegistry) -> Result<Arc<RuntimeEnv>> {
         .build_arc()?)
 }
 
-pub fn session_context(conf: &Configuration, registry: &ConnectorRegistry) -> Result<SessionContext> {
+pub fn session_context(
+    conf: &Configuration,
+    registry: &ConnectorRegistry,
+) -> Result<SessionContext> {
     Ok(SessionContext::new_with_config_rt(
         session_config(conf),
         runtime_env(registry)?,

@@ -76,7 +76,10 @@ fn sink(out: &Path) -> String {
 fn sql_syntax_error_names_statement_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let script = format!("{SOURCE}{}INSERT INTO out SELEC id, name FROM src;\n", sink(&out));
+    let script = format!(
+        "{SOURCE}{}INSERT INTO out SELEC id, name FROM src;\n",
+        sink(&out)
+    );
     let o = run_script(dir.path(), &script, &[]);
     assert_failed_cleanly(&o, &out, &["statement 3", "line 9"]);
 }
@@ -90,7 +93,16 @@ fn unknown_connector_lists_the_valid_ones() {
         sink(&out)
     );
     let o = run_script(dir.path(), &script, &[]);
-    assert_failed_cleanly(&o, &out, &["unknown connector 'kafkaa'", "datagen", "filesystem", "tpch"]);
+    assert_failed_cleanly(
+        &o,
+        &out,
+        &[
+            "unknown connector 'kafkaa'",
+            "datagen",
+            "filesystem",
+            "tpch",
+        ],
+    );
 }
 
 #[test]
@@ -123,10 +135,16 @@ fn missing_input_path_is_named() {
 fn insert_type_mismatch_names_the_column() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let script = format!("{SOURCE}{}INSERT INTO out SELECT name, id FROM src;\n", sink(&out));
+    let script = format!(
+        "{SOURCE}{}INSERT INTO out SELECT name, id FROM src;\n",
+        sink(&out)
+    );
     let o = run_script(dir.path(), &script, &[]);
     assert_failed_cleanly(&o, &out, &["column 'id'", "add a CAST"]);
-    let script = format!("{SOURCE}{}INSERT INTO out SELECT id FROM src;\n", sink(&out));
+    let script = format!(
+        "{SOURCE}{}INSERT INTO out SELECT id FROM src;\n",
+        sink(&out)
+    );
     let o = run_script(dir.path(), &script, &[]);
     assert_failed_cleanly(&o, &out, &["returns 1 column(s) but the target expects 2"]);
 }
@@ -143,7 +161,11 @@ fn unreachable_hdfs_is_named_quickly() {
     let start = Instant::now();
     let o = run_script(dir.path(), &script, &[]);
     assert_failed_cleanly(&o, &out, &["127.0.0.1:1"]);
-    assert!(start.elapsed() < Duration::from_secs(60), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -164,10 +186,17 @@ fn statement_set_writes_partitioned_output_and_overwrite_replaces() {
             counts.display()
         )
     };
-    let o = run_script(dir.path(), &script(1000), &["-D", "local.number-taskmanager=2"]);
+    let o = run_script(
+        dir.path(),
+        &script(1000),
+        &["-D", "local.number-taskmanager=2"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     for b in 0..4 {
-        assert!(out.join(format!("bucket={b}")).is_dir(), "bucket={b} missing");
+        assert!(
+            out.join(format!("bucket={b}")).is_dir(),
+            "bucket={b} missing"
+        );
     }
     let mut lines = read_csv_lines(&counts);
     lines.sort();
@@ -272,7 +301,11 @@ fn killed_taskmanager_mid_job_still_gives_the_correct_result() {
                 if done.0 >= 1 && done.0 < done.1 {
                     let tms = child_taskmanagers(pid);
                     if let Some(&tm) = tms.first() {
-                        Command::new("kill").arg("-9").arg(tm.to_string()).status().unwrap();
+                        Command::new("kill")
+                            .arg("-9")
+                            .arg(tm.to_string())
+                            .status()
+                            .unwrap();
                         killed = Some((tm, line.clone()));
                     }
                 }
@@ -280,9 +313,18 @@ fn killed_taskmanager_mid_job_still_gives_the_correct_result() {
         }
     }
     let status = child.wait().unwrap();
-    assert!(killed.is_some(), "the job ended before a TaskManager could be killed:\n{log}");
-    assert!(status.success(), "job failed after the kill {killed:?}:\n{log}");
-    assert!(log.contains("restart"), "the summary should report the restart:\n{log}");
+    assert!(
+        killed.is_some(),
+        "the job ended before a TaskManager could be killed:\n{log}"
+    );
+    assert!(
+        status.success(),
+        "job failed after the kill {killed:?}:\n{log}"
+    );
+    assert!(
+        log.contains("restart"),
+        "the summary should report the restart:\n{log}"
+    );
     let mut got = read_csv_lines(&out);
     got.sort();
     assert_eq!(got, expected);

@@ -35,7 +35,12 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
     std::fs::create_dir_all(&opts.data_dir)?;
     let listener = tokio::net::TcpListener::bind((opts.bind_host.as_str(), 0))
         .await
-        .map_err(|e| WeftError::io(format!("cannot bind the TaskManager on {}: {e}", opts.bind_host)))?;
+        .map_err(|e| {
+            WeftError::io(format!(
+                "cannot bind the TaskManager on {}: {e}",
+                opts.bind_host
+            ))
+        })?;
     let address = format!("{}:{}", opts.bind_host, listener.local_addr()?.port());
     let codec: CompressionCodec = opts
         .config
@@ -79,7 +84,11 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
     let server = tokio::spawn(server);
 
     register(&jm, &opts, &address).await?;
-    tracing::info!("TaskManager {} registered at {}", opts.resource_id, opts.jobmanager_address);
+    tracing::info!(
+        "TaskManager {} registered at {}",
+        opts.resource_id,
+        opts.jobmanager_address
+    );
 
     let interval = opts.config.get_duration(config::HEARTBEAT_INTERVAL);
     let timeout = opts.config.get_duration(config::HEARTBEAT_TIMEOUT);

@@ -10,6 +10,7 @@ use futures::Stream;
 use parking_lot::Mutex;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
+use weft_core::WeftError;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::Configuration;
 use weft_core::proto::job_manager_gateway_client::JobManagerGatewayClient;
@@ -21,7 +22,6 @@ use weft_core::proto::{
 use weft_core::rpc_error::to_status;
 use weft_core::shuffle::local::{DEFAULT_CHUNK_BYTES, PartitionChunkReader};
 use weft_core::shuffle::local_env::LocalShuffleEnvironment;
-use weft_core::WeftError;
 
 use crate::task::{TaskEnv, release_job_partitions, run_task};
 
@@ -72,7 +72,12 @@ impl TaskExecutorGateway for TaskExecutorService {
         request: Request<TaskDeploymentDescriptor>,
     ) -> Result<Response<Ack>, Status> {
         let desc = request.into_inner();
-        let key = (desc.job_id.clone(), desc.vertex_id, desc.subtask, desc.attempt);
+        let key = (
+            desc.job_id.clone(),
+            desc.vertex_id,
+            desc.subtask,
+            desc.attempt,
+        );
         let env = self.env.clone();
         let mut jm = self.jm.clone();
         let running = self.running.clone();
@@ -136,7 +141,9 @@ impl TaskExecutorGateway for TaskExecutorService {
         tokio::task::spawn_blocking(move || {
             for chunk in reader {
                 let item = chunk
-                    .map(|data| DataChunk { data: data.to_vec() })
+                    .map(|data| DataChunk {
+                        data: data.to_vec(),
+                    })
                     .map_err(|e| to_status(&WeftError::from(e)));
                 let failed = item.is_err();
                 if tx.blocking_send(item).is_err() || failed {

@@ -34,7 +34,10 @@ pub struct TaskEnv {
 }
 
 /// Execute the subtask and describe how it ended.
-pub async fn run_task(desc: TaskDeploymentDescriptor, env: Arc<TaskEnv>) -> TaskExecutionStateProto {
+pub async fn run_task(
+    desc: TaskDeploymentDescriptor,
+    env: Arc<TaskEnv>,
+) -> TaskExecutionStateProto {
     let mut state = TaskExecutionStateProto {
         job_id: desc.job_id.clone(),
         vertex_id: desc.vertex_id,
@@ -113,7 +116,9 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
     );
     let task_ctx = ctx.task_ctx();
     let codec = WeftCodec::new(env.registry.codec.clone());
-    let plan = codec.decode_plan(&desc.plan, &task_ctx).map_err(unwrap_datafusion)?;
+    let plan = codec
+        .decode_plan(&desc.plan, &task_ctx)
+        .map_err(unwrap_datafusion)?;
     let mut stream = plan
         .execute(desc.subtask as usize, task_ctx)
         .map_err(unwrap_datafusion)?;
@@ -164,4 +169,3 @@ pub fn release_job_partitions(dir: &Path, job_id: &str) {
         }
     }
 }
-

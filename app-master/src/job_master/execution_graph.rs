@@ -10,7 +10,9 @@ use weft_core::shuffle::PartitionLocation;
 pub enum SubtaskState {
     Created,
     /// Deployed to (or running on) a TaskManager.
-    Running { resource_id: String },
+    Running {
+        resource_id: String,
+    },
     Finished {
         resource_id: String,
         location: Option<PartitionLocation>,
@@ -82,12 +84,9 @@ impl ExecutionGraph {
         let v = &self.topology[id.0 as usize];
         v.inputs.iter().all(|&(src, pattern, _)| {
             let pp = self.topology[src as usize].parallelism;
-            producers_of(id.1, pattern, pp).into_iter().all(|p| {
-                matches!(
-                    self.get((src, p)).state,
-                    SubtaskState::Finished { .. }
-                )
-            })
+            producers_of(id.1, pattern, pp)
+                .into_iter()
+                .all(|p| matches!(self.get((src, p)).state, SubtaskState::Finished { .. }))
         })
     }
 
@@ -135,7 +134,10 @@ impl ExecutionGraph {
 
     /// Subtasks whose finished results lived on a lost TaskManager (or at a lost path) and
     /// are still needed: they must run again.
-    pub fn lost_results(&self, lost: &dyn Fn(&str, Option<&PartitionLocation>) -> bool) -> Vec<Evid> {
+    pub fn lost_results(
+        &self,
+        lost: &dyn Fn(&str, Option<&PartitionLocation>) -> bool,
+    ) -> Vec<Evid> {
         let mut out = Vec::new();
         for v in &self.topology {
             for s in 0..v.parallelism {
@@ -145,7 +147,10 @@ impl ExecutionGraph {
                     location,
                 } = &self.get(id).state
                 {
-                    if location.is_some() && lost(resource_id, location.as_ref()) && self.result_needed(id) {
+                    if location.is_some()
+                        && lost(resource_id, location.as_ref())
+                        && self.result_needed(id)
+                    {
                         out.push(id);
                     }
                 }
@@ -216,7 +221,11 @@ mod tests {
             VertexTopology {
                 id: 1,
                 parallelism: 2,
-                inputs: vec![(0, DistributionPattern::AllToAll, ResultPartitionType::Blocking)],
+                inputs: vec![(
+                    0,
+                    DistributionPattern::AllToAll,
+                    ResultPartitionType::Blocking,
+                )],
             },
         ])
     }

@@ -69,7 +69,9 @@ impl JobMaster {
         for (k, v) in &graph.config {
             config.set(k, v)?;
         }
-        let strategy = config.get_string(config::RESTART_STRATEGY).to_ascii_lowercase();
+        let strategy = config
+            .get_string(config::RESTART_STRATEGY)
+            .to_ascii_lowercase();
         let max_restarts = match strategy.as_str() {
             "fixed-delay" | "fixeddelay" => config.get_int(config::RESTART_ATTEMPTS) as u32,
             _ => 0,
@@ -137,12 +139,7 @@ impl JobMaster {
                 .iter()
                 .map(|e| InputGateProto {
                     source_vertex: e.source,
-                    producers: self
-                        .eg
-                        .locations(e.source)
-                        .iter()
-                        .map(Into::into)
-                        .collect(),
+                    producers: self.eg.locations(e.source).iter().map(Into::into).collect(),
                 })
                 .collect();
             let attempt = self.eg.get(id).attempt;
@@ -331,11 +328,7 @@ impl JobMaster {
             .vertices
             .iter()
             .filter(|v| !v.commit_spec.is_empty())
-            .filter_map(|v| {
-                serde_json::from_str(&v.commit_spec)
-                    .ok()
-                    .map(|s| (v.id, s))
-            })
+            .filter_map(|v| serde_json::from_str(&v.commit_spec).ok().map(|s| (v.id, s)))
             .collect()
     }
 
@@ -400,6 +393,13 @@ impl JobMaster {
     }
 
     fn fill_status(&self, st: &mut JobStatusProto, state: JobState) {
-        status::fill(st, state, &self.graph, &self.eg, self.started, self.restarts);
+        status::fill(
+            st,
+            state,
+            &self.graph,
+            &self.eg,
+            self.started,
+            self.restarts,
+        );
     }
 }

@@ -53,7 +53,10 @@ impl ResourceDriver for LocalProcessDriver {
         let resource_id = format!("local-tm-{n}");
         let dir = self.work_dir.join(&resource_id);
         std::fs::create_dir_all(&dir).map_err(|e| {
-            WeftError::io(format!("cannot create TaskManager directory {}: {e}", dir.display()))
+            WeftError::io(format!(
+                "cannot create TaskManager directory {}: {e}",
+                dir.display()
+            ))
         })?;
         let mut cmd = Command::new(&self.exe);
         cmd.arg("taskmanager")
@@ -70,9 +73,8 @@ impl ResourceDriver for LocalProcessDriver {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::from(
-                std::fs::File::create(dir.with_extension("log")).map_err(|e| {
-                    WeftError::io(format!("cannot create TaskManager log: {e}"))
-                })?,
+                std::fs::File::create(dir.with_extension("log"))
+                    .map_err(|e| WeftError::io(format!("cannot create TaskManager log: {e}")))?,
             ))
             .kill_on_drop(true);
         for (k, v) in &spec.dynamic_properties {

@@ -50,13 +50,10 @@ impl Dispatcher for DispatcherService {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let master = JobMaster::new(self.shared.clone(), graph, status.clone(), tx.clone())
             .map_err(|e| to_status(&e))?;
-        self.shared.jobs.lock().insert(
-            job_id.clone(),
-            JobEntry {
-                tx,
-                status,
-            },
-        );
+        self.shared
+            .jobs
+            .lock()
+            .insert(job_id.clone(), JobEntry { tx, status });
         self.shared.job_order.lock().push(job_id.clone());
         tracing::info!("job {job_id} submitted");
         tokio::spawn(master.run(rx));

@@ -66,7 +66,13 @@ impl JobManagerGateway for GatewayService {
         request: Request<TaskManagerHeartbeat>,
     ) -> Result<Response<HeartbeatResponse>, Status> {
         let r = request.into_inner();
-        let known = match self.shared.slots.lock().task_managers.get_mut(&r.resource_id) {
+        let known = match self
+            .shared
+            .slots
+            .lock()
+            .task_managers
+            .get_mut(&r.resource_id)
+        {
             Some(tm) => {
                 tm.last_heartbeat = Instant::now();
                 true

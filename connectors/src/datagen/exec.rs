@@ -38,7 +38,12 @@ pub struct DatagenExec {
 
 impl DatagenExec {
     pub fn try_new(config: DatagenExecConfig) -> Result<Self> {
-        let fields: Vec<_> = config.spec.columns.iter().map(|c| c.field.clone()).collect();
+        let fields: Vec<_> = config
+            .spec
+            .columns
+            .iter()
+            .map(|c| c.field.clone())
+            .collect();
         let schema = schema_of(&fields)?;
         let properties = leaf_properties(schema.clone(), config.partitions);
         Ok(Self {

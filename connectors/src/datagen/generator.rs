@@ -144,8 +144,10 @@ pub(crate) fn generate_column(
             )
         }
         (Generator::RandomPast { anchor, max_past }, Date32) => Arc::new(
-            rows.map(|r| cell(r).map(|mut g| (anchor - g.range(0, *max_past as i128) as i64) as i32))
-                .collect::<Date32Array>(),
+            rows.map(|r| {
+                cell(r).map(|mut g| (anchor - g.range(0, *max_past as i128) as i64) as i32)
+            })
+            .collect::<Date32Array>(),
         ),
         (Generator::RandomPast { anchor, max_past }, _) => Arc::new(
             rows.map(|r| cell(r).map(|mut g| anchor - g.range(0, *max_past as i128) as i64))

@@ -19,9 +19,9 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{Expr, TableType};
 use datafusion::physical_plan::ExecutionPlan;
+use weft_core::Result;
 use weft_core::catalog::{Connector, TableDef};
 use weft_core::config::Configuration;
-use weft_core::Result;
 
 pub use exec::{DatagenExec, DatagenExecConfig};
 pub use spec::{ColumnSpec, DATAGEN_OPTIONS, DatagenSpec, Generator};

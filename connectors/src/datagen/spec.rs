@@ -49,14 +49,28 @@ pub struct ColumnSpec {
 /// (decimals unscaled), temporal values in the column's own unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Generator {
-    RandomInt { min: i128, max: i128 },
-    RandomFloat { min: f64, max: f64 },
+    RandomInt {
+        min: i128,
+        max: i128,
+    },
+    RandomFloat {
+        min: f64,
+        max: f64,
+    },
     RandomBool,
-    RandomString { length: usize },
+    RandomString {
+        length: usize,
+    },
     /// `anchor - random(0..=max_past)`, the anchor fixed when the table was planned.
-    RandomPast { anchor: i64, max_past: i64 },
+    RandomPast {
+        anchor: i64,
+        max_past: i64,
+    },
     /// `start + row`, as the column's type (decimals step by one whole unit).
-    Sequence { start: i128, end: i128 },
+    Sequence {
+        start: i128,
+        end: i128,
+    },
 }
 
 impl DatagenSpec {
@@ -91,7 +105,9 @@ impl DatagenSpec {
         })?;
         if let Some(r) = table.option("rows-per-second") {
             r.trim().parse::<f64>().map_err(|_| {
-                err(format!("option 'rows-per-second' must be a number, got '{r}'"))
+                err(format!(
+                    "option 'rows-per-second' must be a number, got '{r}'"
+                ))
             })?;
         }
         let now_millis = SystemTime::now()

@@ -119,10 +119,9 @@ pub(crate) async fn remove_tree(store: &dyn ObjectStore, url: &Url) -> Result<()
             .to_file_path()
             .map_err(|_| WeftError::io(format!("invalid local path {url}")))?;
         return match std::fs::remove_dir_all(&p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(WeftError::io(format!(
-                "removing {}: {e}",
-                p.display()
-            ))),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(WeftError::io(format!("removing {}: {e}", p.display())))
+            }
             _ => Ok(()),
         };
     }

@@ -49,7 +49,10 @@ impl FilesystemConnector {
 
     fn plan_of(&self, spec: &CommitSpec) -> Result<(CommitPlan, Arc<dyn ObjectStore>)> {
         let plan: CommitPlan = serde_json::from_value(spec.spec.clone()).map_err(|e| {
-            WeftError::internal(format!("bad filesystem commit spec for `{}`: {e}", spec.table))
+            WeftError::internal(format!(
+                "bad filesystem commit spec for `{}`: {e}",
+                spec.table
+            ))
         })?;
         let url = Url::parse(&plan.url).map_err(|e| WeftError::internal(e.to_string()))?;
         let store = self.store(&url)?;

@@ -116,7 +116,11 @@ impl FsOptions {
                         "option '{key}' = 'true' is not supported yet; malformed rows fail the job"
                     )));
                 }
-                Some(v) => return Err(err(format!("option '{key}' must be true or false, got '{v}'"))),
+                Some(v) => {
+                    return Err(err(format!(
+                        "option '{key}' must be true or false, got '{v}'"
+                    )));
+                }
             }
         }
         let parquet_compression = t
@@ -133,9 +137,10 @@ impl FsOptions {
         }
         let rolling_file_size = match t.option("sink.rolling-policy.file-size") {
             None => None,
-            Some(v) => Some(parse_memory_size(v).map_err(|e| {
-                err(format!("option 'sink.rolling-policy.file-size': {e}"))
-            })?),
+            Some(v) => Some(
+                parse_memory_size(v)
+                    .map_err(|e| err(format!("option 'sink.rolling-policy.file-size': {e}")))?,
+            ),
         };
         Ok(Self {
             url,
@@ -218,6 +223,10 @@ mod tests {
         assert_eq!(normalize_path("hdfs:///x").unwrap(), "hdfs:///x/");
         assert_eq!(normalize_path("s3://b/k").unwrap(), "s3://b/k/");
         assert!(normalize_path("rel/dir").unwrap().starts_with("file:///"));
-        assert!(normalize_path("gs://b/k").unwrap_err().contains("supported"));
+        assert!(
+            normalize_path("gs://b/k")
+                .unwrap_err()
+                .contains("supported")
+        );
     }
 }

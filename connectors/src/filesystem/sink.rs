@@ -159,7 +159,9 @@ impl ExecutionPlan for FileSinkExec {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         self.replace_children(
             children,
-            ReplaceChildrenOptions::new(datafusion::physical_plan::ChildrenPropertiesMode::Recompute),
+            ReplaceChildrenOptions::new(
+                datafusion::physical_plan::ChildrenPropertiesMode::Recompute,
+            ),
         )
     }
 
@@ -175,7 +177,8 @@ impl ExecutionPlan for FileSinkExec {
         let store = context.runtime_env().object_store(&store_url)?;
         let config = self.config.clone();
         let fut = async move {
-            let mut writer = PartitionedWriter::new(config, store, &staging, partition, input.schema())?;
+            let mut writer =
+                PartitionedWriter::new(config, store, &staging, partition, input.schema())?;
             let mut input = input;
             while let Some(batch) = input.next().await {
                 writer.write(&batch?).await?;
@@ -253,8 +256,10 @@ impl PartitionedWriter {
             .iter()
             .map(|(_, i)| cast(batch.column(*i), &DataType::Utf8))
             .collect::<std::result::Result<_, _>>()?;
-        let keys: Vec<&arrow::array::StringArray> =
-            keys.iter().map(|a| arrow::array::AsArray::as_string::<i32>(a)).collect();
+        let keys: Vec<&arrow::array::StringArray> = keys
+            .iter()
+            .map(|a| arrow::array::AsArray::as_string::<i32>(a))
+            .collect();
         let mut order: Vec<String> = Vec::new();
         let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
         for row in 0..batch.num_rows() {
@@ -379,9 +384,7 @@ pub fn escape_partition_value(v: &str) -> String {
     }
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
-        let special = (c as u32) < 0x20
-            || c == '\u{7f}'
-            || "\"#%'*/:=?\\{[]^".contains(c);
+        let special = (c as u32) < 0x20 || c == '\u{7f}' || "\"#%'*/:=?\\{[]^".contains(c);
         if special {
             out.push_str(&format!("%{:02X}", c as u32));
         } else {

@@ -41,7 +41,9 @@ pub(crate) async fn create_source(
     registry: &dyn ObjectStoreRegistry,
 ) -> Result<Arc<dyn TableProvider>> {
     let url = options.url();
-    let store = registry.get_store(&url).map_err(weft_core::error::unwrap_datafusion)?;
+    let store = registry
+        .get_store(&url)
+        .map_err(weft_core::error::unwrap_datafusion)?;
     check_input_exists(table, &url, store.as_ref()).await?;
 
     let format: Arc<dyn FileFormat> = match options.format {

@@ -54,7 +54,11 @@ impl TpchOptions {
             None => 1.0,
             Some(s) => match s.trim().parse::<f64>() {
                 Ok(v) if v > 0.0 && v.is_finite() => v,
-                _ => return Err(err(format!("option 'scale' must be a positive number, got '{s}'"))),
+                _ => {
+                    return Err(err(format!(
+                        "option 'scale' must be a positive number, got '{s}'"
+                    )));
+                }
             },
         };
         let columns = if t.columns.is_empty() {
@@ -100,7 +104,10 @@ impl TpchOptions {
 
     fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>(),
+            self.columns
+                .iter()
+                .map(|(_, f)| f.clone())
+                .collect::<Vec<_>>(),
         ))
     }
 }
@@ -165,7 +172,10 @@ impl TableProvider for TpchTable {
             scale: self.options.scale,
             partitions,
             source_columns: columns.iter().map(|(i, _)| *i).collect(),
-            fields: columns.iter().map(|(_, f)| SerdeField::from_field(f)).collect(),
+            fields: columns
+                .iter()
+                .map(|(_, f)| SerdeField::from_field(f))
+                .collect(),
         };
         Ok(Arc::new(TpchExec::try_new(config)?))
     }

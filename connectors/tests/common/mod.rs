@@ -63,7 +63,12 @@ pub async fn source(registry: &ConnectorRegistry, t: &TableDef) -> Arc<dyn Table
 
 /// Run `sql` and return its physical plan.
 pub async fn plan(ctx: &SessionContext, sql: &str) -> Arc<dyn ExecutionPlan> {
-    ctx.sql(sql).await.unwrap().create_physical_plan().await.unwrap()
+    ctx.sql(sql)
+        .await
+        .unwrap()
+        .create_physical_plan()
+        .await
+        .unwrap()
 }
 
 /// Execute every partition of `plan` (each independently, as subtasks would) and return

@@ -33,7 +33,9 @@ pub fn fit_to_table(
 ) -> Result<LogicalPlan, String> {
     for (k, _) in static_partitions {
         if target.field_with_name(k).is_err() {
-            return Err(format!("PARTITION column '{k}' is not a column of table `{table}`"));
+            return Err(format!(
+                "PARTITION column '{k}' is not a column of table `{table}`"
+            ));
         }
     }
     for c in columns {
@@ -101,7 +103,10 @@ mod tests {
     #[test]
     fn implicit_casts() {
         assert!(implicitly_castable(&DataType::Int32, &DataType::Int64));
-        assert!(implicitly_castable(&DataType::Int64, &DataType::Decimal128(15, 2)));
+        assert!(implicitly_castable(
+            &DataType::Int64,
+            &DataType::Decimal128(15, 2)
+        ));
         assert!(implicitly_castable(&DataType::Utf8View, &DataType::Utf8));
         assert!(!implicitly_castable(&DataType::Utf8, &DataType::Int64));
         assert!(!implicitly_castable(&DataType::Date32, &DataType::Int32));

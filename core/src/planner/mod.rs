@@ -70,12 +70,19 @@ pub async fn plan_script(
             }
             Statement::CreateTable(def) => {
                 if schema.has(&def.name) {
-                    return Err(at_msg(st, format!("table `{}` is already defined", def.name)));
+                    return Err(at_msg(
+                        st,
+                        format!("table `{}` is already defined", def.name),
+                    ));
                 }
                 let connector = registry.for_table(def).map_err(|e| at(st, e))?;
                 let resolved = connector.resolve_schema(def).map_err(|e| at(st, e))?;
                 let mut def = def.clone();
-                def.columns = resolved.fields().iter().map(|f| f.as_ref().clone()).collect();
+                def.columns = resolved
+                    .fields()
+                    .iter()
+                    .map(|f| f.as_ref().clone())
+                    .collect();
                 schema.add_table(def);
             }
             Statement::CreateView { name, query_offset } => {
@@ -182,7 +189,9 @@ async fn logical_plan(
 fn at(st: &ParsedStatement, e: WeftError) -> WeftError {
     match e {
         WeftError::DataFusion(d) => df_at(st, d),
-        WeftError::Config { key, message } => at_msg(st, format!("configuration `{key}`: {message}")),
+        WeftError::Config { key, message } => {
+            at_msg(st, format!("configuration `{key}`: {message}"))
+        }
         other => other,
     }
 }
@@ -223,7 +232,11 @@ fn df_at(st: &ParsedStatement, e: DataFusionError) -> WeftError {
 fn sql_position(msg: &str) -> Option<(usize, usize)> {
     let i = msg.find("Line: ")?;
     let rest = &msg[i + 6..];
-    let line: usize = rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+    let line: usize = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
     let j = rest.find("Column: ")?;
     let column: usize = rest[j + 8..]
         .split(|c: char| !c.is_ascii_digit())

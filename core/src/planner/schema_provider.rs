@@ -53,7 +53,9 @@ impl ScriptSchema {
 
     pub fn add_table(&self, def: TableDef) {
         self.sources.write().remove(&def.name);
-        self.entries.write().insert(def.name.clone(), Entry::Table(def));
+        self.entries
+            .write()
+            .insert(def.name.clone(), Entry::Table(def));
     }
 
     pub fn add_view(&self, name: &str, view: Arc<dyn TableProvider>) {
@@ -91,7 +93,9 @@ impl SchemaProvider for ScriptSchema {
                     .create_source(&def, &config)
                     .await
                     .map_err(to_datafusion)?;
-                self.sources.write().insert(name.to_string(), source.clone());
+                self.sources
+                    .write()
+                    .insert(name.to_string(), source.clone());
                 Ok(Some(source))
             }
         }

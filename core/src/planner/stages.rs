@@ -77,11 +77,14 @@ impl StageBuilder {
         } else {
             plan.with_new_children(children)?
         };
-                if let Some(r) = plan.downcast_ref::<RepartitionExec>() {
+        if let Some(r) = plan.downcast_ref::<RepartitionExec>() {
             let input = r.input().clone();
             let schema = input.schema();
             let n = r.partitioning().partition_count();
-            let ordering = r.preserve_order().then(|| r.properties().output_ordering().cloned()).flatten();
+            let ordering = r
+                .preserve_order()
+                .then(|| r.properties().output_ordering().cloned())
+                .flatten();
             let id = self.producer(input, r.partitioning().clone());
             let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
                 schema,

@@ -81,9 +81,7 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
         partition_keys = c.name_list()?;
         for k in &partition_keys {
             if !columns.is_empty() && !columns.iter().any(|f| f.name() == k) {
-                return Err(c.error(format!(
-                    "partition column '{k}' is not a declared column"
-                )));
+                return Err(c.error(format!("partition column '{k}' is not a declared column")));
             }
         }
     }

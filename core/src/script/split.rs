@@ -114,6 +114,9 @@ mod tests {
         assert_eq!(st[0].text, "SET 'a' = 'x;y'");
         assert_eq!((st[1].line, st[1].column), (3, 3));
         assert!(st[1].text.ends_with("WITH ('k'='v')"));
-        assert_eq!((st[2].index, st[2].line, st[2].text.as_str()), (3, 5, "SELECT 1"));
+        assert_eq!(
+            (st[2].index, st[2].line, st[2].text.as_str()),
+            (3, 5, "SELECT 1")
+        );
     }
 }

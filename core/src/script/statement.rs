@@ -21,13 +21,23 @@ pub struct InsertStatement {
 
 #[derive(Debug, Clone)]
 pub enum Statement {
-    Set { key: String, value: String },
-    Reset { key: Option<String> },
+    Set {
+        key: String,
+        value: String,
+    },
+    Reset {
+        key: Option<String>,
+    },
     CreateTable(TableDef),
-    CreateView { name: String, query_offset: usize },
+    CreateView {
+        name: String,
+        query_offset: usize,
+    },
     Insert(InsertStatement),
     /// A bare query: its rows go back to the client.
-    Query { query_offset: usize },
+    Query {
+        query_offset: usize,
+    },
 }
 
 /// A parsed statement with its raw text and position.
@@ -141,7 +151,9 @@ SELECT * FROM v";
     fn parses_flink_statements() {
         let st = parse_script(SCRIPT).unwrap();
         assert_eq!(st.len(), 6);
-        assert!(matches!(&st[0].statement, Statement::Set { key, value } if key == "parallelism.default" && value == "4"));
+        assert!(
+            matches!(&st[0].statement, Statement::Set { key, value } if key == "parallelism.default" && value == "4")
+        );
         let Statement::CreateTable(t) = &st[1].statement else {
             panic!()
         };
@@ -160,7 +172,10 @@ SELECT * FROM v";
             panic!()
         };
         assert!(i.overwrite);
-        assert_eq!(i.static_partitions, vec![("dt".to_string(), "2024-01-01".to_string())]);
+        assert_eq!(
+            i.static_partitions,
+            vec![("dt".to_string(), "2024-01-01".to_string())]
+        );
         assert!(SCRIPT[i.query_offset..].starts_with("SELECT id, amount FROM v"));
         let Statement::Insert(i) = &st[4].statement else {
             panic!()

@@ -113,7 +113,10 @@ fn read_local(
             }
         }
     });
-    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+    Box::pin(RecordBatchStreamAdapter::new(
+        schema,
+        ReceiverStream::new(rx),
+    ))
 }
 
 fn lost(location: &PartitionLocation, message: String) -> WeftError {
@@ -131,15 +134,19 @@ fn fetch_remote(
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         let result: Result<()> = async {
-            let mut client = TaskExecutorGatewayClient::connect(format!("http://{}", location.address))
-                .await
-                .map_err(|e| {
-                    lost(
-                        &location,
-                        format!("producer TaskManager {} at {} is unreachable: {e}", location.resource_id, location.address),
-                    )
-                })?
-                .max_decoding_message_size(64 << 20);
+            let mut client =
+                TaskExecutorGatewayClient::connect(format!("http://{}", location.address))
+                    .await
+                    .map_err(|e| {
+                        lost(
+                            &location,
+                            format!(
+                                "producer TaskManager {} at {} is unreachable: {e}",
+                                location.resource_id, location.address
+                            ),
+                        )
+                    })?
+                    .max_decoding_message_size(64 << 20);
             let mut stream = client
                 .fetch_partition(FetchPartitionRequest {
                     data_path: location.data_path.clone(),
@@ -149,10 +156,14 @@ fn fetch_remote(
                 .await
                 .map_err(|s| crate::rpc_error::from_status(&s, &location.address))?
                 .into_inner();
-            let mut decoder = FrameDecoder::new(format!("{}:{}", location.address, location.data_path));
+            let mut decoder =
+                FrameDecoder::new(format!("{}:{}", location.address, location.data_path));
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|s| {
-                    lost(&location, format!("fetch from {} broke off: {}", location.address, s.message()))
+                    lost(
+                        &location,
+                        format!("fetch from {} broke off: {}", location.address, s.message()),
+                    )
                 })?;
                 decoder.push(&chunk.data)?;
                 while let Some(batch) = decoder.next_batch() {
@@ -169,5 +180,8 @@ fn fetch_remote(
             let _ = tx.send(Err(to_datafusion(e))).await;
         }
     });
-    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+    Box::pin(RecordBatchStreamAdapter::new(
+        schema,
+        ReceiverStream::new(rx),
+    ))
 }

@@ -5,8 +5,8 @@ use arrow::array::UInt64Array;
 use arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result as DFResult};
-use datafusion::physical_expr::PhysicalExpr;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::metrics::Time;
@@ -124,9 +124,9 @@ impl ExecutionPlan for ShuffleWriterExec {
                 rows += batch.num_rows() as u64;
                 match partitioner.as_mut() {
                     None => writer.write(0, batch).map_err(to_datafusion)?,
-                    Some(p) => p.partition(batch, |i, b| {
-                        writer.write(i, b).map_err(to_datafusion)
-                    })?,
+                    Some(p) => {
+                        p.partition(batch, |i, b| writer.write(i, b).map_err(to_datafusion))?
+                    }
                 }
             }
             let (location, bytes) = tokio::task::spawn_blocking(move || writer.finish())

@@ -78,15 +78,24 @@ mod tests {
     #[test]
     fn parses_every_codec_and_round_trips_display() {
         for codec in CompressionCodec::ALL {
-            assert_eq!(codec.to_string().parse::<CompressionCodec>().unwrap(), codec);
+            assert_eq!(
+                codec.to_string().parse::<CompressionCodec>().unwrap(),
+                codec
+            );
         }
-        assert_eq!(" ZSTD ".parse::<CompressionCodec>().unwrap(), CompressionCodec::Zstd);
+        assert_eq!(
+            " ZSTD ".parse::<CompressionCodec>().unwrap(),
+            CompressionCodec::Zstd
+        );
         assert_eq!(CompressionCodec::default(), CompressionCodec::Lz4);
     }
 
     #[test]
     fn unknown_codec_names_key_and_valid_values() {
-        let err = "snappy".parse::<CompressionCodec>().unwrap_err().to_string();
+        let err = "snappy"
+            .parse::<CompressionCodec>()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("shuffle.compression.codec"), "{err}");
         assert!(err.contains("snappy"), "{err}");
         assert!(err.contains("lz4, zstd, none"), "{err}");

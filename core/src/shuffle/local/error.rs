@@ -76,7 +76,11 @@ impl ShuffleError {
         )
     }
 
-    pub(crate) fn malformed(location: impl Into<String>, offset: u64, reason: impl Into<String>) -> Self {
+    pub(crate) fn malformed(
+        location: impl Into<String>,
+        offset: u64,
+        reason: impl Into<String>,
+    ) -> Self {
         ShuffleError::Malformed {
             location: location.into(),
             offset,
@@ -119,9 +123,6 @@ pub(crate) fn open_error(path: &std::path::Path, e: io::Error) -> ShuffleError {
             path: path.to_path_buf(),
         }
     } else {
-        ShuffleError::Io(io::Error::new(
-            e.kind(),
-            format!("{}: {e}", path.display()),
-        ))
+        ShuffleError::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
     }
 }

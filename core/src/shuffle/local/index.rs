@@ -50,7 +50,10 @@ impl ShuffleIndex {
         let location = path.display().to_string();
         let malformed = |reason: String| ShuffleError::malformed(&location, 0, reason);
         if bytes.len() < HEADER_LEN + 8 + 4 {
-            return Err(malformed(format!("index file too short ({} bytes)", bytes.len())));
+            return Err(malformed(format!(
+                "index file too short ({} bytes)",
+                bytes.len()
+            )));
         }
         if &bytes[0..4] != MAGIC {
             return Err(malformed("not a Weft shuffle index (bad magic)".into()));

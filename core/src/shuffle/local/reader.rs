@@ -91,7 +91,9 @@ impl PartitionReader {
             return Err(ShuffleError::malformed(
                 location,
                 frame_start,
-                format!("frame of {frame_len} bytes overruns the partition ({remaining} bytes left)"),
+                format!(
+                    "frame of {frame_len} bytes overruns the partition ({remaining} bytes left)"
+                ),
             ));
         }
         // An Arrow-aligned buffer keeps uncompressed columns zero-copy.

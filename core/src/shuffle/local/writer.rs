@@ -137,7 +137,9 @@ impl SortShuffleWriter {
                 target_batch_rows: options.target_batch_rows.max(1),
                 ..options
             },
-            partitions: (0..num_partitions).map(|_| PartitionBuffer::default()).collect(),
+            partitions: (0..num_partitions)
+                .map(|_| PartitionBuffer::default())
+                .collect(),
             rows_per_partition: vec![0; num_partitions],
             buffered_bytes: 0,
             spills: Vec::new(),
@@ -453,7 +455,12 @@ mod tests {
         let want = expected(23, &inputs);
         for codec in CompressionCodec::ALL {
             let dir = tempfile::tempdir().unwrap();
-            let meta = write_all(dir.path(), 23, &inputs, options(dir.path(), codec, usize::MAX));
+            let meta = write_all(
+                dir.path(),
+                23,
+                &inputs,
+                options(dir.path(), codec, usize::MAX),
+            );
             assert_eq!(meta.spill_count, 0);
             assert_eq!(read_back(&meta), want, "codec {codec}");
             assert_eq!(meta.data_path, dir.path().join("rp-1.data"));
@@ -462,7 +469,10 @@ mod tests {
                 meta.bytes_written,
                 std::fs::metadata(&meta.data_path).unwrap().len()
             );
-            assert_eq!(meta.partition_lengths.iter().sum::<u64>(), meta.bytes_written);
+            assert_eq!(
+                meta.partition_lengths.iter().sum::<u64>(),
+                meta.bytes_written
+            );
             for (p, batch) in want.iter().enumerate() {
                 assert_eq!(meta.rows_per_partition[p], batch.num_rows() as u64);
                 assert_eq!(meta.partition_lengths[p] == 0, batch.num_rows() == 0);
@@ -492,7 +502,9 @@ mod tests {
         assert_eq!(read_back(&spilled), expected(7, &inputs));
         assert_eq!(spilled.rows_per_partition, unspilled.rows_per_partition);
         // Spill files are gone.
-        let left: Vec<_> = std::fs::read_dir(dir.path().join("spill")).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("spill"))
+            .unwrap()
+            .collect();
         assert!(left.is_empty(), "{left:?}");
     }
 
