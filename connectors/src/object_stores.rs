@@ -55,7 +55,9 @@ pub fn store_key(url: &Url) -> String {
 
 /// The object-store path of a URL (its path, percent-decoded, without leading `/`).
 pub fn store_path(url: &Url) -> Result<Path> {
-    Path::from_url_path(url.path()).map_err(|e| DataFusionError::ObjectStore(Box::new(e)))
+    Path::from_url_path(url.path()).map_err(|source| {
+        DataFusionError::ObjectStore(Box::new(object_store::Error::InvalidPath { source }))
+    })
 }
 
 fn create_store(url: &Url) -> Result<Arc<dyn ObjectStore>> {

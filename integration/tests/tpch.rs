@@ -218,6 +218,20 @@ fn run_tpch(parallelism: usize) {
     }
 }
 
+/// The reference itself: every query plans and runs on DataFusion (needs no weft binary).
+#[test]
+fn tpch_reference_runs() {
+    for (i, r) in reference().iter().enumerate() {
+        let cols: Vec<String> = r
+            .schema
+            .fields()
+            .iter()
+            .map(|f| format!("{} {}", f.name(), f.data_type()))
+            .collect();
+        eprintln!("q{}: {} rows; {}", i + 1, r.lines.len(), cols.join(", "));
+    }
+}
+
 #[test]
 fn tpch_parallelism_1() {
     run_tpch(1);

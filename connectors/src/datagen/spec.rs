@@ -117,7 +117,9 @@ impl DatagenSpec {
 
         let mut columns = Vec::with_capacity(table.columns.len());
         for (index, field) in table.columns.iter().enumerate() {
-            let opt = |suffix: &str| table.option(&format!("fields.{}.{suffix}", field.name()));
+            let opt = |suffix: &str| -> Option<&str> {
+                table.option(&format!("fields.{}.{suffix}", field.name()))
+            };
             let ctx = FieldCtx {
                 table: &table.name,
                 column: field.name(),
@@ -205,10 +207,10 @@ fn sequence_type(dt: &DataType) -> bool {
         )
 }
 
-fn random_generator(
+fn random_generator<'a>(
     dt: &DataType,
     ctx: &FieldCtx<'_>,
-    opt: &dyn Fn(&str) -> Option<&str>,
+    opt: &dyn for<'k> Fn(&'k str) -> Option<&'a str>,
     now_millis: i64,
 ) -> Result<Generator> {
     use DataType::*;

@@ -46,7 +46,7 @@ fn relative<'a>(root: &Path, path: &'a Path) -> Option<Vec<String>> {
 fn child(root: &Path, rel: &str) -> Path {
     rel.split('/')
         .filter(|s| !s.is_empty())
-        .fold(root.clone(), |p, s| p.child(PathPart::from(s)))
+        .fold(root.clone(), |p, s| p.join(PathPart::from(s)))
 }
 
 /// The partition directories (`k=v/...`) files were staged into, `""` for none.
@@ -62,7 +62,7 @@ pub fn partitions_written(manifests: &[Manifest]) -> BTreeSet<String> {
 }
 
 async fn read_manifests(store: &dyn ObjectStore, staging: &Path) -> Result<Vec<Manifest>> {
-    let dir = staging.child(MANIFEST_DIR);
+    let dir = staging.clone().join(MANIFEST_DIR);
     let metas: Vec<_> = store
         .list(Some(&dir))
         .try_collect()

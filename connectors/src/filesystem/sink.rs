@@ -313,10 +313,10 @@ impl PartitionedWriter {
             let mut path = self.staging.clone();
             let mut rel = Vec::new();
             for seg in dir.split('/').filter(|s| !s.is_empty()) {
-                path = path.child(PathPart::from(seg));
+                path = path.join(PathPart::from(seg));
                 rel.push(seg.to_string());
             }
-            path = path.child(name.as_str());
+            path = path.join(name.as_str());
             rel.push(name);
             let writer = FileWriter::open(
                 self.store.clone(),
@@ -359,8 +359,9 @@ impl PartitionedWriter {
         let bytes: u64 = self.manifest.files.iter().map(|f| f.bytes).sum();
         let manifest_path = self
             .staging
-            .child(MANIFEST_DIR)
-            .child(format!("subtask-{}.json", self.subtask));
+            .clone()
+            .join(MANIFEST_DIR)
+            .join(format!("subtask-{}.json", self.subtask).as_str());
         let json = serde_json::to_vec(&self.manifest)
             .map_err(|e| DataFusionError::Internal(format!("manifest: {e}")))?;
         self.store

@@ -158,9 +158,8 @@ impl Connection {
             protocol: Some(params.protocol.clone()),
         };
         let header = frame::request_header(frame::CONNECTION_CONTEXT_CALL_ID, &client_id, -1);
-        tcp.write_all(&frame::encode_frame(&[&header, &context]))
-            .await
-            .map_err(closed)?;
+        let context_frame = frame::encode_frame(&[&header, &context]);
+        tcp.write_all(&context_frame).await.map_err(closed)?;
 
         let (read, write) = tcp.into_split();
         let conn = Arc::new(Connection {

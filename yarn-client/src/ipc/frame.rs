@@ -74,7 +74,7 @@ pub fn encode_frame(messages: &[&dyn MessageRef]) -> Bytes {
 }
 
 /// Object-safe view of a prost message, so a frame can hold messages of different types.
-pub trait MessageRef {
+pub trait MessageRef: Send + Sync {
     fn encoded_len(&self) -> usize;
     fn encode_delimited_into(&self, buf: &mut BytesMut);
 }

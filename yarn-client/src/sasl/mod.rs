@@ -156,12 +156,21 @@ async fn send<S: AsyncWrite + Unpin>(
 }
 
 async fn receive<S: AsyncRead + Unpin>(stream: &mut S, addr: &str) -> Result<RpcSaslProto> {
-    let payload = frame::read_frame(stream)
-        .await
-        .map_err(|e| YarnError::ConnectionClosed {
-            addr: addr.to_string(),
-            reason: format!("during SASL negotiation: {e}"),
-        })?;
+    let payload = frame::read_frame(stream).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            // Hadoop's server drops the connection when it cannot accept a token.
+            YarnError::Auth {
+                addr: addr.to_string(),
+                reason: "the server closed the connection during SASL negotiation (token rejected)"
+                    .into(),
+            }
+        } else {
+            YarnError::ConnectionClosed {
+                addr: addr.to_string(),
+                reason: format!("during SASL negotiation: {e}"),
+            }
+        }
+    })?;
     let resp = frame::decode_response(payload)
         .map_err(|e| YarnError::protocol(addr, format!("bad SASL response header: {e}")))?;
     if resp.status() != RpcStatusProto::Success {

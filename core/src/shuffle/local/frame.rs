@@ -65,6 +65,9 @@ fn encode_frame_at(
     Ok(out.len() - start)
 }
 
+/// Largest body buffer [`FrameDecoder`] allocates before the bytes arrive.
+const MAX_INITIAL_BODY_CAPACITY: usize = 16 << 20;
+
 /// A parsed frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FrameHeader {
@@ -106,10 +109,10 @@ pub(crate) fn decode_body(
         let decoded = decoder
             .decode(&mut rest)
             .map_err(|e| malformed(format!("undecodable Arrow IPC body: {e}")))?;
-        if let Some(b) = decoded {
-            if batch.replace(b).is_some() {
-                return Err(malformed("frame holds more than one batch".into()));
-            }
+        if let Some(b) = decoded
+            && batch.replace(b).is_some()
+        {
+            return Err(malformed("frame holds more than one batch".into()));
         }
     }
     decoder
@@ -165,7 +168,11 @@ impl FrameDecoder {
                     self.position += n as u64;
                     if self.header_read == FRAME_HEADER_LEN {
                         let header = FrameHeader::parse(&self.header);
-                        let body = MutableBuffer::with_capacity(header.body_len as usize);
+                        // The length is not yet verified: grow with the bytes that arrive
+                        // rather than trusting a possibly damaged header with a huge
+                        // allocation.
+                        let capacity = (header.body_len as usize).min(MAX_INITIAL_BODY_CAPACITY);
+                        let body = MutableBuffer::with_capacity(capacity);
                         self.body = Some((header, body));
                         self.complete_frame_if_full()?;
                     }

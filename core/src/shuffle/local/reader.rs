@@ -198,11 +198,11 @@ mod tests {
         };
         let mut writer = SortShuffleWriter::try_new(dir, "rp", 9, schema.clone(), options).unwrap();
         let mut written = vec![Vec::new(); 9];
-        for p in 0..9 {
+        for (p, batches) in written.iter_mut().enumerate() {
             for _ in 0..p % 4 {
                 let batch = random_batch(&schema, 64, &mut rng);
                 writer.write(p, batch.clone()).unwrap();
-                written[p].push(batch);
+                batches.push(batch);
             }
         }
         (writer.finish().unwrap(), written)
