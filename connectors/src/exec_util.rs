@@ -67,3 +67,28 @@ pub(crate) fn check_partition(node: &str, partition: usize, partitions: usize) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::TimeUnit;
+
+    #[test]
+    fn types_survive_the_codec_form() {
+        for dt in [
+            DataType::Int8,
+            DataType::UInt64,
+            DataType::Float32,
+            DataType::Decimal128(15, 2),
+            DataType::Utf8,
+            DataType::Utf8View,
+            DataType::Date32,
+            DataType::Boolean,
+            DataType::Timestamp(TimeUnit::Nanosecond, None),
+            DataType::Timestamp(TimeUnit::Microsecond, Some("+08:00".into())),
+        ] {
+            let f = Field::new("c", dt.clone(), true);
+            assert_eq!(SerdeField::from_field(&f).to_field().unwrap(), f, "{dt}");
+        }
+    }
+}

@@ -64,6 +64,18 @@ fn create_store(url: &Url) -> Result<Arc<dyn ObjectStore>> {
     let key = store_key(url);
     let store: Arc<dyn ObjectStore> = match url.scheme() {
         "file" => Arc::new(LocalFileSystem::new()),
+        "hdfs" | "viewfs"
+            if url.host_str().unwrap_or_default().is_empty() && default_fs().is_none() =>
+        {
+            return Err(DataFusionError::External(Box::new(
+                weft_core::WeftError::config(
+                    "fs.defaultFS",
+                    format!(
+                        "{url} has no NameNode address and no fs.defaultFS is configured; set HADOOP_CONF_DIR to a directory with core-site.xml, or write hdfs://host:port/…"
+                    ),
+                ),
+            )));
+        }
         "hdfs" | "viewfs" => Arc::new(
             HdfsObjectStoreBuilder::new()
                 .with_url(key.clone())

@@ -175,7 +175,8 @@ async fn round_trip_partitioned_all_formats() {
 async fn unpartitioned_overwrite_replaces_and_rolls_files() {
     let dir = tempfile::tempdir().unwrap();
     let reg = default_registry();
-    let ctx = session(&reg, 2);
+    // Small batches: files roll between batches.
+    let ctx = session_with_batch_size(&reg, 2, 100);
     ctx.register_table("gen", source(&reg, &gen_def(1000)).await)
         .unwrap();
     let mut t = fs_def(dir.path(), "csv", false);
@@ -364,5 +365,68 @@ async fn unreachable_namenode_fails_fast() {
         .unwrap_err()
         .to_string();
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+    eprintln!("{e}");
     assert!(e.contains(&format!("127.0.0.1:{port}")), "{e}");
+}
+
+#[tokio::test]
+async fn re_executed_subtask_is_published_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = default_registry();
+    let ctx = session(&reg, 2);
+    ctx.register_table("gen", source(&reg, &gen_def(100)).await)
+        .unwrap();
+    let t = fs_def(dir.path(), "parquet", true);
+    let input = plan(&ctx, SELECT).await;
+    let sink = reg
+        .for_table(&t)
+        .unwrap()
+        .create_sink(
+            &t,
+            input,
+            &SinkContext {
+                job_id: "f".into(),
+                overwrite: false,
+                config: Configuration::new(),
+            },
+        )
+        .await
+        .unwrap();
+    // Subtask 0 runs twice (failover), subtask 1 once.
+    for p in [0, 0, 1] {
+        let s = sink.plan.execute(p, ctx.task_ctx()).unwrap();
+        let _: Vec<_> = futures::TryStreamExt::try_collect(s).await.unwrap();
+    }
+    reg.for_table(&t)
+        .unwrap()
+        .commit(&sink.commit)
+        .await
+        .unwrap();
+    assert_eq!(read_count_sum(&reg, &t, "").await, (100, 5050));
+}
+
+#[tokio::test]
+async fn hdfs_without_default_fs_names_the_problem() {
+    let reg = default_registry();
+    let c = reg.get("filesystem").unwrap();
+    let t = table(
+        "t",
+        &[("id", DataType::Int64)],
+        &[],
+        &[
+            ("connector", "filesystem"),
+            ("format", "csv"),
+            ("path", "hdfs:///data/t"),
+        ],
+    );
+    let e = c
+        .create_source(&t, &Configuration::new())
+        .await
+        .unwrap_err()
+        .to_string();
+    eprintln!("{e}");
+    assert!(
+        e.contains("fs.defaultFS") && e.contains("HADOOP_CONF_DIR"),
+        "{e}"
+    );
 }

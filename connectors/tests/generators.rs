@@ -48,10 +48,13 @@ fn gen_table(rows: &str) -> weft_core::catalog::TableDef {
 async fn datagen_sequence_random_and_determinism() {
     let reg = default_registry();
     let t = gen_table("500");
+    // One table definition planned three times: TIMESTAMP / DATE values are anchored at the
+    // time the table was created (Flink's "now - max-past"), fixed from then on.
+    let provider = source(&reg, &t).await;
     let mut seen = Vec::new();
     for parallelism in [1, 3, 3] {
         let ctx = session(&reg, parallelism);
-        ctx.register_table("gen", source(&reg, &t).await).unwrap();
+        ctx.register_table("gen", provider.clone()).unwrap();
         let p = plan(&ctx, "SELECT * FROM gen").await;
         assert_eq!(p.output_partitioning().partition_count(), parallelism);
         let b = query(&ctx, "SELECT * FROM gen ORDER BY id").await;

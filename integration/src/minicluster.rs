@@ -90,7 +90,8 @@ fn start() -> Result<MiniCluster, String> {
     let work_dir = base.join("work");
     std::fs::create_dir_all(&work_dir)
         .map_err(|e| format!("cannot create {}: {e}", work_dir.display()))?;
-    let log_file = base.join("minicluster.log");
+    // Inside the work dir, which the harness deletes when it stops cleanly.
+    let log_file = work_dir.join("minicluster.log");
     let log = std::fs::File::create(&log_file)
         .map_err(|e| format!("cannot create {}: {e}", log_file.display()))?;
 

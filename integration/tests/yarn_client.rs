@@ -107,6 +107,47 @@ async fn wait_for_state(
     }
 }
 
+/// Submits an unmanaged-AM application and waits for its AMRMToken, which the RM hands to
+/// the submitting user in the application report once the attempt is launched.
+async fn unmanaged_app(
+    client: &YarnClient,
+    name: &str,
+) -> (ApplicationId, weft_yarn_client::Token) {
+    let app = client.get_new_application().await.unwrap();
+    client
+        .submit_application(ApplicationSubmissionContextProto {
+            application_id: Some(app.id.into()),
+            application_name: Some(name.into()),
+            unmanaged_am: Some(true),
+            am_container_spec: Some(ContainerLaunchContextProto::default()),
+            resource: Some(
+                Resource {
+                    memory_mb: 256,
+                    vcores: 1,
+                }
+                .into(),
+            ),
+            max_app_attempts: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = client.get_application_report(app.id).await.unwrap();
+        if let Some(t) = r.am_rm_token {
+            return (app.id, t);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no AMRMToken for {}: {:?}",
+            app.id,
+            r.state
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 fn row_of<'a>(table: &'a str, id: &str) -> Option<Vec<&'a str>> {
     table
         .lines()
@@ -132,17 +173,17 @@ async fn weft_yarn_lists_shows_and_kills_a_sleeping_application() {
 
     let list = stdout_ok(&weft(&mc.conf_dir, &["yarn", "list"]));
     let row = row_of(&list, &id.to_string()).unwrap_or_else(|| panic!("{id} not listed:\n{list}"));
-    assert_eq!(
-        &row[1..7],
-        [
-            "weft-it-sleep",
-            "WEFT-TEST",
-            &current_user(),
-            "default",
-            state_name,
-            "UNDEFINED"
-        ]
-    );
+    let queue = client.get_application_report(id).await.unwrap().queue;
+    assert!(queue.ends_with("default"), "{queue}");
+    let expected = [
+        "weft-it-sleep",
+        "WEFT-TEST",
+        &current_user(),
+        &queue,
+        state_name,
+        "UNDEFINED",
+    ];
+    assert_eq!(&row[1..7], expected);
 
     let status = stdout_ok(&weft(&mc.conf_dir, &["yarn", "status", &id.to_string()]));
     assert!(
@@ -265,40 +306,7 @@ async fn unmanaged_am_registers_allocates_and_runs_a_container_with_tokens() {
     let mc = minicluster();
     let conf = HadoopConf::load_dirs(&[mc.conf_dir.clone()]).unwrap();
     let client = cluster_client();
-    let app = client.get_new_application().await.unwrap();
-    client
-        .submit_application(ApplicationSubmissionContextProto {
-            application_id: Some(app.id.into()),
-            application_name: Some("weft-it-unmanaged-am".into()),
-            unmanaged_am: Some(true),
-            am_container_spec: Some(ContainerLaunchContextProto::default()),
-            resource: Some(
-                Resource {
-                    memory_mb: 256,
-                    vcores: 1,
-                }
-                .into(),
-            ),
-            max_app_attempts: Some(1),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let token = loop {
-        let r = client.get_application_report(app.id).await.unwrap();
-        if let Some(t) = r.am_rm_token {
-            break t;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no AMRMToken for {}: {:?}",
-            app.id,
-            r.state
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let (app_id, token) = unmanaged_app(&client, "weft-it-unmanaged-am").await;
     assert_eq!(token.kind, "YARN_AM_RM_TOKEN");
 
     let am = AmRmClient::new(&conf, token).unwrap();
@@ -307,7 +315,7 @@ async fn unmanaged_am_registers_allocates_and_runs_a_container_with_tokens() {
         .await
         .unwrap();
     assert!(reg.maximum_capability.unwrap().memory() >= 1024);
-    wait_for_state(&client, app.id, &[YarnApplicationState::Running]).await;
+    wait_for_state(&client, app_id, &[YarnApplicationState::Running]).await;
 
     let nm = NmClient::new(&current_user(), IpcSettings::from_conf(&conf).unwrap());
     let ask = ResourceRequestProto {
@@ -397,27 +405,41 @@ async fn unmanaged_am_registers_allocates_and_runs_a_container_with_tokens() {
         assert!(Instant::now() < deadline, "AM never unregistered");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    wait_for_state(&client, app.id, &[YarnApplicationState::Finished]).await;
+    wait_for_state(&client, app_id, &[YarnApplicationState::Finished]).await;
 }
 
-/// A ResourceManager tokenless clients cannot use: ApplicationMasterProtocol refuses SIMPLE.
+/// The scheduler checks the AMRMToken: the right identifier with a wrong password, or a
+/// garbage identifier, is refused, and the error names the scheduler address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduler_rejects_an_am_with_a_forged_token() {
     let mc = minicluster();
     let conf = HadoopConf::load_dirs(&[mc.conf_dir.clone()]).unwrap();
-    let forged = weft_yarn_client::Token {
-        identifier: b"not-an-identifier".to_vec(),
-        password: b"wrong".to_vec(),
-        kind: "YARN_AM_RM_TOKEN".into(),
-        service: mc.scheduler_address.clone(),
+    let client = cluster_client();
+    let (app_id, token) = unmanaged_app(&client, "weft-it-forged-token").await;
+    let wrong_password = weft_yarn_client::Token {
+        password: token.password.iter().map(|b| b ^ 0xFF).collect(),
+        ..token.clone()
     };
-    let am = AmRmClient::new(&conf, forged).unwrap();
-    let err = am
-        .register_application_master("127.0.0.1", 0, "")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, YarnError::Auth { .. }), "{err:?}");
-    assert!(err.to_string().contains(&mc.scheduler_address), "{err}");
+    let garbage = weft_yarn_client::Token {
+        identifier: b"not-an-identifier".to_vec(),
+        ..token
+    };
+    for forged in [wrong_password, garbage] {
+        let am = AmRmClient::new(&conf, forged).unwrap();
+        let err = am
+            .register_application_master("127.0.0.1", 0, "")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, YarnError::Auth { .. }), "{err:?}");
+        assert!(err.to_string().contains(&mc.scheduler_address), "{err}");
+    }
+    assert_eq!(
+        client.get_application_report(app_id).await.unwrap().state,
+        YarnApplicationState::Accepted
+    );
+    while !client.force_kill_application(app_id).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 // ---- failure modes that need no cluster ----

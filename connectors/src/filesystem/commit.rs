@@ -38,7 +38,7 @@ fn is_hidden(segment: &str) -> bool {
 }
 
 /// Relative segments of `path` below `root`.
-fn relative<'a>(root: &Path, path: &'a Path) -> Option<Vec<String>> {
+fn relative(root: &Path, path: &Path) -> Option<Vec<String>> {
     path.prefix_match(root)
         .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
 }

@@ -258,7 +258,7 @@ impl PartitionedWriter {
             .collect::<std::result::Result<_, _>>()?;
         let keys: Vec<&arrow::array::StringArray> = keys
             .iter()
-            .map(|a| arrow::array::AsArray::as_string::<i32>(a))
+            .map(arrow::array::AsArray::as_string::<i32>)
             .collect();
         let mut order: Vec<String> = Vec::new();
         let mut groups: HashMap<String, Vec<u32>> = HashMap::new();

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::datatypes::{Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::ScalarValue;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
@@ -18,8 +19,12 @@ use datafusion::datasource::listing::{
 };
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreRegistry;
+use datafusion::logical_expr::Operator;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{BinaryExpr, CaseExpr, Column, Literal, cast};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::projection::ProjectionExec;
 use object_store::ObjectStore;
 use url::Url;
 use weft_core::catalog::TableDef;
@@ -78,7 +83,21 @@ pub(crate) async fn create_source(
         .with_table_partition_cols(partition_cols);
     let glob = glob::Pattern::new(VISIBLE_GLOB).expect("valid glob");
     let table_url = ListingTableUrl::try_new(url, Some(glob))?;
-    let file_schema = Arc::new(Schema::new(table.data_columns()));
+    // DataFusion's CSV reader ignores a null regex when reading, so with `csv.null-literal`
+    // data columns are read as text and mapped (literal -> NULL, then cast) in `scan`.
+    let csv_null_literal = match options.format {
+        Format::Csv => options.csv.null_literal.clone(),
+        _ => None,
+    };
+    let file_fields: Vec<Field> = table
+        .data_columns()
+        .into_iter()
+        .map(|f| match csv_null_literal {
+            Some(_) => Field::new(f.name(), DataType::Utf8, true),
+            None => f,
+        })
+        .collect();
+    let file_schema = Arc::new(Schema::new(file_fields));
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(listing_options)
         .with_schema(file_schema);
@@ -96,6 +115,8 @@ pub(crate) async fn create_source(
         schema,
         inner: Arc::new(inner),
         to_inner,
+        partition_keys: table.partition_keys.clone(),
+        csv_null_literal,
     }))
 }
 
@@ -106,6 +127,56 @@ pub struct FilesystemTable {
     inner: Arc<ListingTable>,
     /// For each column of `schema`, its index in the ListingTable's schema.
     to_inner: Vec<usize>,
+    partition_keys: Vec<String>,
+    /// Set when data columns are read as text and mapped in `scan`.
+    csv_null_literal: Option<String>,
+}
+
+impl FilesystemTable {
+    /// Whether the ListingTable can evaluate `filter` on its own columns (only partition
+    /// columns when data columns are read as text).
+    fn inner_can_use(&self, filter: &Expr) -> bool {
+        self.csv_null_literal.is_none()
+            || filter
+                .column_refs()
+                .iter()
+                .all(|c| self.partition_keys.contains(&c.name))
+    }
+
+    /// `CAST(CASE WHEN c = literal THEN NULL ELSE c END AS declared)` for every data column.
+    fn map_text_columns(
+        &self,
+        literal: &str,
+        columns: &[usize],
+        input: Arc<dyn ExecutionPlan>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input_schema = input.schema();
+        let mut exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = Vec::with_capacity(columns.len());
+        for (pos, &i) in columns.iter().enumerate() {
+            let field = self.schema.field(i);
+            let c: Arc<dyn PhysicalExpr> = Arc::new(Column::new(field.name(), pos));
+            if self.partition_keys.contains(field.name()) {
+                exprs.push((c, field.name().clone()));
+                continue;
+            }
+            let is_null_literal: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(
+                c.clone(),
+                Operator::Eq,
+                Arc::new(Literal::new(ScalarValue::Utf8(Some(literal.to_string())))),
+            ));
+            let mapped: Arc<dyn PhysicalExpr> = Arc::new(CaseExpr::try_new(
+                None,
+                vec![(
+                    is_null_literal,
+                    Arc::new(Literal::new(ScalarValue::Utf8(None))) as Arc<dyn PhysicalExpr>,
+                )],
+                Some(c),
+            )?);
+            let typed = cast(mapped, &input_schema, field.data_type().clone())?;
+            exprs.push((typed, field.name().clone()));
+        }
+        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
+    }
 }
 
 #[async_trait]
@@ -122,7 +193,13 @@ impl TableProvider for FilesystemTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        self.inner.supports_filters_pushdown(filters)
+        let mut result = self.inner.supports_filters_pushdown(filters)?;
+        for (r, f) in result.iter_mut().zip(filters) {
+            if !self.inner_can_use(f) {
+                *r = TableProviderFilterPushDown::Unsupported;
+            }
+        }
+        Ok(result)
     }
 
     async fn scan(
@@ -136,7 +213,23 @@ impl TableProvider for FilesystemTable {
             Some(p) => p.iter().map(|&i| self.to_inner[i]).collect(),
             None => self.to_inner.clone(),
         };
-        self.inner.scan(state, Some(&mapped), filters, limit).await
+        let Some(literal) = &self.csv_null_literal else {
+            return self.inner.scan(state, Some(&mapped), filters, limit).await;
+        };
+        let usable: Vec<Expr> = filters
+            .iter()
+            .filter(|f| self.inner_can_use(f))
+            .cloned()
+            .collect();
+        let columns: Vec<usize> = match projection {
+            Some(p) => p.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let plan = self
+            .inner
+            .scan(state, Some(&mapped), &usable, limit)
+            .await?;
+        self.map_text_columns(literal, &columns, plan)
     }
 }
 

@@ -21,7 +21,7 @@ const BUFFER: usize = 8 * 1024 * 1024;
 pub(crate) enum FileWriter {
     Parquet(Box<AsyncArrowWriter<BufWriter>>),
     Text {
-        out: BufWriter,
+        out: Box<BufWriter>,
         format: Format,
         bytes: u64,
     },
@@ -54,7 +54,7 @@ impl FileWriter {
                 )?))
             }
             format => FileWriter::Text {
-                out,
+                out: Box::new(out),
                 format,
                 bytes: 0,
             },

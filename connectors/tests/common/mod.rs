@@ -18,7 +18,17 @@ use weft_core::catalog::{ConnectorRegistry, TableDef};
 use weft_core::config::Configuration;
 
 pub fn session(registry: &ConnectorRegistry, parallelism: usize) -> SessionContext {
-    let mut config = SessionConfig::new().with_target_partitions(parallelism);
+    session_with_batch_size(registry, parallelism, 8192)
+}
+
+pub fn session_with_batch_size(
+    registry: &ConnectorRegistry,
+    parallelism: usize,
+    batch_size: usize,
+) -> SessionContext {
+    let mut config = SessionConfig::new()
+        .with_target_partitions(parallelism)
+        .with_batch_size(batch_size);
     config
         .options_mut()
         .optimizer

@@ -160,6 +160,11 @@ public final class Main {
     }
     deleteRecursively(confDir);
     deleteRecursively(workDir);
+    // The launcher's per-run directory holds just these two; remove it once empty.
+    File parent = confDir.getParentFile();
+    if (parent != null && parent.equals(workDir.getParentFile())) {
+      parent.delete();
+    }
   }
 
   private static void deleteRecursively(File f) {
