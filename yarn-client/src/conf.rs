@@ -390,10 +390,8 @@ pub fn parse_site_xml(text: &str) -> std::result::Result<Vec<(String, String)>, 
                 }
                 text_buf.clear();
             }
-            Event::Empty(e) => {
-                if path.is_empty() && e.name().as_ref() == b"configuration" {
-                    saw_root = true;
-                }
+            Event::Empty(e) if path.is_empty() && e.name().as_ref() == b"configuration" => {
+                saw_root = true;
             }
             Event::Eof => break,
             _ => {}
