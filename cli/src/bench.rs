@@ -70,6 +70,9 @@ pub struct TpchBenchArgs {
     /// Timed runs per query and engine after the warm-up run; the fastest counts.
     #[arg(long, default_value_t = 1)]
     pub iterations: usize,
+    /// Give up on a query's Weft run after this many seconds (the benchmark goes on).
+    #[arg(long = "timeout", default_value_t = 600)]
+    pub timeout_secs: u64,
     /// Extra Weft configuration, `-D key=value` (repeatable).
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     pub dynamic: Vec<String>,
@@ -147,8 +150,11 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
         let script = format!("{ddl}{sql};\n");
         let name = format!("tpch-q{q}");
         let (c, s, n, cf, ctx) = (&cluster, script.as_str(), name.as_str(), &config, &df_ctx);
+        let limit = Duration::from_secs(args.timeout_secs.max(1));
         let weft = time_it(iterations, move || async move {
-            let status = execute_script(c, s, n, cf).await?;
+            let status = tokio::time::timeout(limit, execute_script(c, s, n, cf))
+                .await
+                .map_err(|_| anyhow::anyhow!("no result within {} s", limit.as_secs()))??;
             count_ipc_rows(&status.result)
         })
         .await;

@@ -1,6 +1,7 @@
 //! `weft`: the single binary — local runs, plans, and the hidden entry points containers
 //! execute (`weft taskmanager`).
 
+mod bench;
 mod local_cluster;
 mod progress;
 mod run;
@@ -47,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: yarn_cmd::YarnCommand,
     },
+    /// Benchmarks: `weft bench tpch --scale 1 -p 2`.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
     /// Run a TaskManager (started by the JobManager's resource driver).
     #[command(hide = true)]
     Taskmanager(taskmanager_cmd::TaskManagerArgs),
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run::run(args).await,
             Command::Explain(args) => run::explain(args).await,
+            Command::Bench { command } => bench::run(command).await,
             Command::Taskmanager(args) => taskmanager_cmd::run(args).await,
             Command::Yarn { command } => yarn_cmd::run(command).await.map(|()| ExitCode::SUCCESS),
         }
