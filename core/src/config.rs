@@ -67,6 +67,8 @@ options! {
         "How often TaskManagers and the JobManager exchange heartbeats.";
     HEARTBEAT_TIMEOUT: "heartbeat.timeout", Kind::Duration, "20 s",
         "A TaskManager silent this long is considered lost; its subtasks fail and its results are gone.";
+    SLOT_REQUEST_TIMEOUT: "slot.request.timeout", Kind::Duration, "300 s",
+        "A job that has subtasks to deploy but gets no slot for this long fails.";
     TMP_DIRS: "io.tmp.dirs", Kind::String, "",
         "Directory for shuffle files and spills; defaults to the system temp dir.";
     BATCH_SIZE: "execution.batch-size", Kind::Int, "8192",

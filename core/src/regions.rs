@@ -15,15 +15,36 @@ pub struct VertexTopology {
     pub inputs: Vec<(u32, DistributionPattern, ResultPartitionType)>,
 }
 
-/// The producer subtasks whose result a consumer subtask reads.
+/// The producer subtasks whose result a consumer subtask reads. Pointwise follows Flink:
+/// with more producers than consumers each consumer reads a contiguous range of producers
+/// (one consumer reads them all); with fewer, each producer feeds a contiguous range of
+/// consumers.
 pub fn producers_of(
     consumer_subtask: u32,
     pattern: DistributionPattern,
     producer_parallelism: u32,
+    consumer_parallelism: u32,
 ) -> Vec<u32> {
+    let (p, c) = (
+        producer_parallelism as u64,
+        consumer_parallelism.max(1) as u64,
+    );
     match pattern {
         DistributionPattern::AllToAll => (0..producer_parallelism).collect(),
-        DistributionPattern::Pointwise => vec![consumer_subtask],
+        DistributionPattern::Pointwise if p >= c => {
+            let s = consumer_subtask as u64;
+            ((s * p / c) as u32..((s + 1) * p / c) as u32).collect()
+        }
+        DistributionPattern::Pointwise => {
+            let s = consumer_subtask as u64;
+            // The producer whose consumer range [i*c/p, (i+1)*c/p) holds s.
+            (0..producer_parallelism)
+                .filter(|&i| {
+                    let i = i as u64;
+                    i * c / p <= s && s < (i + 1) * c / p
+                })
+                .collect()
+        }
     }
 }
 
@@ -58,7 +79,7 @@ pub fn pipeline_regions(topology: &[VertexTopology]) -> Vec<Vec<ExecutionVertexI
                 continue;
             }
             for s in 0..v.parallelism {
-                for p in producers_of(s, pattern, parallelism[&src]) {
+                for p in producers_of(s, pattern, parallelism[&src], v.parallelism) {
                     let a = find(&mut parent, (v.id, s));
                     let b = find(&mut parent, (src, p));
                     if a != b {
@@ -101,6 +122,16 @@ mod tests {
                 inputs: vec![(1, DistributionPattern::AllToAll, kind)],
             },
         ]
+    }
+
+    #[test]
+    fn pointwise_maps_ranges_like_flink() {
+        use DistributionPattern::Pointwise;
+        assert_eq!(producers_of(0, Pointwise, 4, 1), vec![0, 1, 2, 3]);
+        assert_eq!(producers_of(1, Pointwise, 4, 2), vec![2, 3]);
+        assert_eq!(producers_of(2, Pointwise, 3, 3), vec![2]);
+        assert_eq!(producers_of(3, Pointwise, 2, 4), vec![1]);
+        assert_eq!(producers_of(0, Pointwise, 2, 4), vec![0]);
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl ExecutionGraph {
         let v = &self.topology[id.0 as usize];
         v.inputs.iter().all(|&(src, pattern, _)| {
             let pp = self.topology[src as usize].parallelism;
-            producers_of(id.1, pattern, pp)
+            producers_of(id.1, pattern, pp, v.parallelism)
                 .into_iter()
                 .all(|p| matches!(self.get((src, p)).state, SubtaskState::Finished { .. }))
         })
@@ -114,8 +114,13 @@ impl ExecutionGraph {
                     continue;
                 }
                 for s in 0..v.parallelism {
-                    if producers_of(s, pattern, self.topology[src as usize].parallelism)
-                        .contains(&id.1)
+                    if producers_of(
+                        s,
+                        pattern,
+                        self.topology[src as usize].parallelism,
+                        v.parallelism,
+                    )
+                    .contains(&id.1)
                     {
                         out.push((v.id, s));
                     }
@@ -157,6 +162,15 @@ impl ExecutionGraph {
             }
         }
         out
+    }
+
+    /// How many subtasks are deployed or running.
+    pub fn running_count(&self) -> usize {
+        self.subtasks
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.state, SubtaskState::Running { .. }))
+            .count()
     }
 
     /// Running subtasks on a TaskManager.

@@ -101,7 +101,27 @@ impl JobMaster {
             }
             self.schedule();
             self.publish(JobState::Running);
-            let Some(event) = rx.recv().await else {
+            // Nothing running and nothing about to restart: only a slot can move the job on.
+            // Never wait for it forever.
+            let idle = self.eg.running_count() == 0 && self.pending_restart.is_empty();
+            let event = if idle {
+                let limit = self.config.get_duration(config::SLOT_REQUEST_TIMEOUT);
+                match tokio::time::timeout(limit, rx.recv()).await {
+                    Ok(e) => e,
+                    Err(_) => {
+                        break Outcome::Failed(WeftError::JobFailed {
+                            job_id: self.graph.job_id.clone(),
+                            message: format!(
+                                "no slot became available for {} s; check that TaskManagers are running or raise slot.request.timeout",
+                                limit.as_secs()
+                            ),
+                        });
+                    }
+                }
+            } else {
+                rx.recv().await
+            };
+            let Some(event) = event else {
                 break Outcome::Canceled;
             };
             match event {

@@ -6,10 +6,13 @@
 
 use std::sync::Arc;
 
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::physical_expr::Partitioning;
+use datafusion::physical_expr::scalar_subquery::ScalarSubqueryExpr;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::scalar_subquery::ScalarSubqueryExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
@@ -66,17 +69,35 @@ impl StageBuilder {
         id
     }
 
+    /// Cut `plan` at its exchanges. Inside the main input of a `ScalarSubqueryExec`, an
+    /// exchange whose input evaluates a scalar subquery stays in-process: the subquery's
+    /// value lives in the `ScalarSubqueryExec`, so both must run in the same task.
     fn cut(&mut self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        self.cut_within(plan, false)
+    }
+
+    fn cut_within(
+        &mut self,
+        plan: Arc<dyn ExecutionPlan>,
+        in_subquery_input: bool,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let is_subquery_exec = plan.downcast_ref::<ScalarSubqueryExec>().is_some();
         let children = plan
             .children()
             .into_iter()
-            .map(|c| self.cut(c.clone()))
+            .enumerate()
+            .map(|(i, c)| {
+                self.cut_within(c.clone(), in_subquery_input || (is_subquery_exec && i == 0))
+            })
             .collect::<Result<Vec<_>>>()?;
         let plan = if children.is_empty() {
             plan
         } else {
             plan.with_new_children(children)?
         };
+        if in_subquery_input && plan.children().into_iter().any(|c| uses_scalar_subquery(c)) {
+            return Ok(plan);
+        }
         if let Some(r) = plan.downcast_ref::<RepartitionExec>() {
             let input = r.input().clone();
             let schema = input.schema();
@@ -137,6 +158,21 @@ impl StageBuilder {
         }
         Ok(plan)
     }
+}
+
+/// Does any operator in the subtree evaluate a `ScalarSubqueryExpr`?
+fn uses_scalar_subquery(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    let mut found = false;
+    let _ = plan.apply_expressions(&mut |e| {
+        e.apply(|x| {
+            if x.downcast_ref::<ScalarSubqueryExpr>().is_some() {
+                found = true;
+                return Ok(TreeNodeRecursion::Stop);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+    });
+    found || plan.children().into_iter().any(uses_scalar_subquery)
 }
 
 fn collect_inputs(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<JobEdge>) {
