@@ -5,6 +5,7 @@
 
 pub mod job_master;
 pub mod resource_manager;
+pub mod rest;
 pub mod services;
 pub mod shared;
 
@@ -32,6 +33,9 @@ pub struct JobManagerOptions {
     pub bind_host: String,
     /// TaskManagers the ResourceManager keeps alive.
     pub workers: u32,
+    /// Start TaskManagers as jobs need them and release idle ones (YARN), instead of
+    /// keeping `workers` alive.
+    pub elastic: bool,
 }
 
 /// A running JobManager.
@@ -73,9 +77,12 @@ impl JobManagerHandle {
             jobs: Mutex::new(HashMap::new()),
             job_order: Mutex::new(Vec::new()),
             driver: opts.driver.clone(),
-            wanted_workers: opts.workers,
+            wanted_workers: std::sync::atomic::AtomicU32::new(opts.workers),
+            starting: std::sync::atomic::AtomicU32::new(0),
             pending_workers: Mutex::new(HashSet::new()),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
+            elastic: opts.elastic,
+            last_busy: Mutex::new(Instant::now()),
         });
         {
             let weak = Arc::downgrade(&shared);
@@ -168,5 +175,8 @@ async fn heartbeat_monitor(shared: Arc<JobManagerShared>) {
         for rid in silent {
             shared.task_manager_lost(&rid, "heartbeat timed out").await;
         }
+        shared
+            .release_idle_workers(shared.config.get_duration(config::TM_IDLE_TIMEOUT))
+            .await;
     }
 }

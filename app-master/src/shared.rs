@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
@@ -28,10 +29,17 @@ pub struct JobManagerShared {
     pub driver: Arc<dyn ResourceDriver>,
     pub worker_spec: WorkerSpec,
     /// How many TaskManagers the ResourceManager keeps alive.
-    pub wanted_workers: u32,
+    pub wanted_workers: AtomicU32,
+    /// Worker starts in flight (asked of the driver, no resource id yet).
+    pub starting: AtomicU32,
     /// Started but not yet registered.
     pub pending_workers: Mutex<HashSet<String>>,
     pub shutting_down: std::sync::atomic::AtomicBool,
+    /// TaskManagers come and go with demand (YARN): started when a job needs slots,
+    /// released after `resourcemanager.taskmanager-timeout` without work.
+    pub elastic: bool,
+    /// When a job last ran (for idle release).
+    pub last_busy: Mutex<std::time::Instant>,
 }
 
 impl JobManagerShared {
@@ -56,25 +64,70 @@ impl JobManagerShared {
         self.ensure_workers().await;
     }
 
-    /// Start TaskManagers until the wanted number are registered or starting.
+    /// Start TaskManagers until the wanted number are registered or starting. Starts run
+    /// in the background (a YARN container takes a while to be allocated).
     pub async fn ensure_workers(self: &Arc<Self>) {
-        if self.shutting_down.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.shutting_down.load(Ordering::SeqCst) {
             return;
         }
-        loop {
-            let have = self.slots.lock().task_managers.len() + self.pending_workers.lock().len();
-            if have as u32 >= self.wanted_workers {
-                return;
-            }
-            match self.driver.start_worker(&self.worker_spec).await {
-                Ok(rid) => {
-                    self.pending_workers.lock().insert(rid);
+        let have = self.slots.lock().task_managers.len() as u32
+            + self.pending_workers.lock().len() as u32
+            + self.starting.load(Ordering::SeqCst);
+        let wanted = self.wanted_workers.load(Ordering::SeqCst);
+        for _ in have..wanted {
+            self.starting.fetch_add(1, Ordering::SeqCst);
+            let shared = self.clone();
+            tokio::spawn(async move {
+                let started = shared.driver.start_worker(&shared.worker_spec).await;
+                match started {
+                    Ok(rid) => {
+                        shared.pending_workers.lock().insert(rid);
+                    }
+                    Err(e) => tracing::error!("cannot start a TaskManager: {e}"),
                 }
-                Err(e) => {
-                    tracing::error!("cannot start a TaskManager: {e}");
-                    return;
-                }
-            }
+                shared.starting.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    }
+
+    /// Keep at least `n` TaskManagers (a job needs them).
+    pub async fn want_at_least(self: &Arc<Self>, n: u32) {
+        self.wanted_workers.fetch_max(n, Ordering::SeqCst);
+        self.ensure_workers().await;
+    }
+
+    /// Is any job not yet in a terminal state?
+    pub fn has_active_jobs(&self) -> bool {
+        use weft_core::proto::JobState;
+        self.jobs.lock().values().any(|j| {
+            !matches!(
+                JobState::try_from(j.status.lock().state),
+                Ok(JobState::Finished | JobState::Failed | JobState::Canceled)
+            )
+        })
+    }
+
+    /// Elastic mode: with no job for `timeout`, release every TaskManager.
+    pub async fn release_idle_workers(self: &Arc<Self>, timeout: std::time::Duration) {
+        if !self.elastic {
+            return;
+        }
+        if self.has_active_jobs() {
+            *self.last_busy.lock() = std::time::Instant::now();
+            return;
+        }
+        if self.last_busy.lock().elapsed() < timeout {
+            return;
+        }
+        let idle: Vec<String> = self.slots.lock().task_managers.keys().cloned().collect();
+        if idle.is_empty() {
+            return;
+        }
+        self.wanted_workers.store(0, Ordering::SeqCst);
+        for rid in idle {
+            tracing::info!("releasing idle TaskManager {rid}");
+            self.slots.lock().remove(&rid);
+            self.driver.stop_worker(&rid).await;
         }
     }
 

@@ -44,6 +44,7 @@ impl LocalCluster {
             driver: Arc::new(LocalProcessDriver::new(exe, work_dir.clone())),
             bind_host: "127.0.0.1".into(),
             workers,
+            elastic: false,
         })
         .await?;
         jobmanager

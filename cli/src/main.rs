@@ -1,12 +1,14 @@
 //! `weft`: the single binary — local runs, plans, and the hidden entry points containers
 //! execute (`weft taskmanager`).
 
+mod app_master_cmd;
 mod bench;
 mod local_cluster;
 mod progress;
 mod run;
 mod taskmanager_cmd;
 mod yarn_cmd;
+mod yarn_deploy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,10 +31,25 @@ pub struct JobArgs {
     /// The Flink-SQL script to run.
     #[arg(short = 'f', long = "file")]
     pub file: PathBuf,
-    /// Deployment target: `local` (embedded JobManager, TaskManager processes on this machine).
+    /// Deployment target: `local` (embedded JobManager, TaskManager processes on this
+    /// machine), `yarn-application` (the job runs in its own YARN application) or
+    /// `yarn-session` (submitted to a running session: -D yarn.application.id=…).
     #[arg(short = 't', long = "target", default_value = "local")]
     pub target: String,
+    /// With a YARN target: print the application id and return instead of following the job.
+    #[arg(short = 'd', long = "detached")]
+    pub detached: bool,
     /// Configuration, `-D key=value` (repeatable), e.g. -D parallelism.default=4.
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    pub dynamic: Vec<String>,
+}
+
+#[derive(clap::Args, Clone)]
+pub struct SessionArgs {
+    /// Return once the session runs, printing its application id.
+    #[arg(short = 'd', long = "detached")]
+    pub detached: bool,
+    /// Configuration, `-D key=value` (repeatable).
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     pub dynamic: Vec<String>,
 }
@@ -48,11 +65,18 @@ enum Command {
         #[command(subcommand)]
         command: yarn_cmd::YarnCommand,
     },
+    /// Start a long-running Weft session (a JobManager) on YARN; jobs are submitted to it
+    /// with `weft run -t yarn-session -D yarn.application.id=…`.
+    #[command(name = "yarn-session")]
+    YarnSession(SessionArgs),
     /// Benchmarks: `weft bench tpch --scale 1 -p 2`.
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Run the YARN ApplicationMaster (what the AM container executes).
+    #[command(name = "app-master", hide = true)]
+    AppMaster(app_master_cmd::AppMasterArgs),
     /// Run a TaskManager (started by the JobManager's resource driver).
     #[command(hide = true)]
     Taskmanager(taskmanager_cmd::TaskManagerArgs),
@@ -60,7 +84,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let is_tm = matches!(cli.command, Command::Taskmanager(_));
+    let is_tm = matches!(cli.command, Command::Taskmanager(_) | Command::AppMaster(_));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -85,6 +109,8 @@ fn main() -> ExitCode {
             Command::Explain(args) => run::explain(args).await,
             Command::Bench { command } => bench::run(command).await,
             Command::Taskmanager(args) => taskmanager_cmd::run(args).await,
+            Command::AppMaster(args) => app_master_cmd::run(args).await,
+            Command::YarnSession(args) => run::yarn_session(args).await,
             Command::Yarn { command } => yarn_cmd::run(command).await.map(|()| ExitCode::SUCCESS),
         }
     });

@@ -16,6 +16,7 @@ use weft_core::{Result, WeftError};
 use crate::JobArgs;
 use crate::local_cluster::LocalCluster;
 use crate::progress::{Progress, human_bytes, state_name, thousands};
+use crate::yarn_deploy;
 
 fn load(args: &JobArgs) -> Result<(String, String, Configuration)> {
     let script = std::fs::read_to_string(&args.file).map_err(|e| {
@@ -36,18 +37,12 @@ fn load(args: &JobArgs) -> Result<(String, String, Configuration)> {
     Ok((script, name, config))
 }
 
-fn check_target(target: &str) -> Result<()> {
-    match target {
-        "local" | "embedded" => Ok(()),
-        "yarn-application" | "yarn-session" | "yarn-per-job" => Err(WeftError::config(
-            "execution.target",
-            format!("target '{target}' is not available yet; use -t local"),
-        )),
-        other => Err(WeftError::config(
-            "execution.target",
-            format!("unknown target '{other}'; valid targets: local"),
-        )),
-    }
+fn unknown_target(target: &str) -> anyhow::Error {
+    WeftError::config(
+        "execution.target",
+        format!("unknown target '{target}'; valid targets: local, yarn-application, yarn-session"),
+    )
+    .into()
 }
 
 pub async fn explain(args: JobArgs) -> anyhow::Result<ExitCode> {
@@ -59,18 +54,101 @@ pub async fn explain(args: JobArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
-    check_target(&args.target)?;
+    if !matches!(
+        args.target.as_str(),
+        "local" | "embedded" | "yarn-application" | "yarn-session"
+    ) {
+        return Err(unknown_target(&args.target));
+    }
     let (script, name, config) = load(&args)?;
     let registry = weft_connectors::default_registry();
+    // Planned here whatever the target: a bad script fails before anything is deployed.
     let graph = plan_script(&script, &name, &config, &registry).await?;
     let codec = WeftCodec::new(registry.codec.clone());
     let proto = graph.to_proto(&codec)?;
     let job_config = graph.config.clone();
+    match args.target.as_str() {
+        "yarn-application" => {
+            let d = yarn_deploy::deploy(
+                yarn_deploy::Mode::Application { script: &args.file },
+                &job_config,
+                &graph.name,
+            )
+            .await?;
+            eprintln!("Submitted application {}", d.app_id);
+            if args.detached {
+                println!("{}", d.app_id);
+                return Ok(ExitCode::SUCCESS);
+            }
+            yarn_deploy::follow(&d).await
+        }
+        "yarn-session" => {
+            let id = yarn_deploy::session_id(&job_config)?;
+            let client = weft_yarn_client::YarnClient::from_env()?;
+            let address = yarn_deploy::session_address(&client, id).await?;
+            eprintln!("Submitting to session {id} (JobManager {address})");
+            if args.detached {
+                let job_id = submit(&address, proto).await?;
+                println!("{job_id}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            report(submit_and_wait(&address, proto, true).await?)
+        }
+        _ => {
+            let cluster = LocalCluster::start(&job_config, registry).await?;
+            let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
+            cluster.stop().await;
+            report(outcome?)
+        }
+    }
+}
 
-    let cluster = LocalCluster::start(&job_config, registry).await?;
-    let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
-    cluster.stop().await;
-    report(outcome?)
+/// `weft yarn-session`: start a session on YARN.
+pub async fn yarn_session(args: crate::SessionArgs) -> anyhow::Result<ExitCode> {
+    let mut config = Configuration::new();
+    for d in &args.dynamic {
+        config.set_pair(d)?;
+    }
+    let d = yarn_deploy::deploy(yarn_deploy::Mode::Session, &config, "Weft session").await?;
+    eprintln!("Submitted session {}; waiting for its JobManager", d.app_id);
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    let address = loop {
+        match yarn_deploy::session_address(&d.client, d.app_id).await {
+            Ok(a) => break a,
+            Err(e) => {
+                let r = d.client.get_application_report(d.app_id).await?;
+                if matches!(
+                    r.state,
+                    weft_yarn_client::records::YarnApplicationState::Failed
+                        | weft_yarn_client::records::YarnApplicationState::Killed
+                        | weft_yarn_client::records::YarnApplicationState::Finished
+                ) || std::time::Instant::now() > deadline
+                {
+                    return Err(e.context(format!(
+                        "session {} did not start: {}",
+                        d.app_id,
+                        r.diagnostics.trim()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    let r = d.client.get_application_report(d.app_id).await?;
+    eprintln!(
+        "Session {} is running: JobManager {address}, web UI {}",
+        d.app_id, r.tracking_url
+    );
+    eprintln!(
+        "Submit jobs with: weft run -t yarn-session -D yarn.application.id={} -f job.sql",
+        d.app_id
+    );
+    eprintln!("Stop it with: weft yarn kill {}", d.app_id);
+    if args.detached {
+        println!("{}", d.app_id);
+        return Ok(ExitCode::SUCCESS);
+    }
+    yarn_deploy::follow(&d).await
 }
 
 /// Plan and run a script on a running local cluster; the job's final status (with collected
@@ -96,16 +174,33 @@ pub async fn execute_script(
     Ok(status)
 }
 
-async fn submit_and_wait(
+async fn dispatcher(address: &str) -> anyhow::Result<DispatcherClient<tonic::transport::Channel>> {
+    Ok(DispatcherClient::connect(format!("http://{address}"))
+        .await
+        .with_context(|| format!("cannot reach the JobManager at {address}"))?
+        .max_decoding_message_size(1 << 30)
+        .max_encoding_message_size(1 << 30))
+}
+
+/// Submit a job and return its id.
+async fn submit(address: &str, graph: weft_core::proto::JobGraphProto) -> anyhow::Result<String> {
+    let mut client = dispatcher(address).await?;
+    Ok(client
+        .submit_job(SubmitJobRequest {
+            job_graph: Some(graph),
+        })
+        .await
+        .map_err(|s| rpc_error::from_status(&s, address))?
+        .into_inner()
+        .job_id)
+}
+
+pub(crate) async fn submit_and_wait(
     address: &str,
     graph: weft_core::proto::JobGraphProto,
     verbose: bool,
 ) -> anyhow::Result<JobStatusProto> {
-    let mut client = DispatcherClient::connect(format!("http://{address}"))
-        .await
-        .with_context(|| format!("cannot reach the JobManager at {address}"))?
-        .max_decoding_message_size(1 << 30)
-        .max_encoding_message_size(1 << 30);
+    let mut client = dispatcher(address).await?;
     let job_id = client
         .submit_job(SubmitJobRequest {
             job_graph: Some(graph),
@@ -150,7 +245,7 @@ async fn submit_and_wait(
     Ok(status)
 }
 
-fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
+pub(crate) fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
     let job_id = &status.job_id;
     let secs = status.duration_ms as f64 / 1000.0;
     if status.state != JobState::Finished as i32 {

@@ -64,6 +64,10 @@ pub async fn run(cmd: YarnCommand) -> anyhow::Result<()> {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             println!("Killed application {id}");
+            // A killed ApplicationMaster cannot clean up after itself.
+            if report.application_type == "Weft" {
+                remove_staging(&report.user, id).await;
+            }
         }
         YarnCommand::Nodes => {
             let nodes = client.get_cluster_nodes(&[]).await?;
@@ -71,6 +75,19 @@ pub async fn run(cmd: YarnCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Remove `/user/<user>/.weft/<app>` (best effort: the application is already gone).
+async fn remove_staging(user: &str, id: ApplicationId) {
+    let Ok(conf) = weft_yarn_client::HadoopConf::load_from_env() else {
+        return;
+    };
+    if let Ok(dir) =
+        weft_yarn_client::staging::StagingDir::for_application(&conf.default_fs(), user, id)
+        && let Err(e) = dir.delete().await
+    {
+        eprintln!("could not remove the staging directory {}: {e}", dir.url());
+    }
 }
 
 fn list_states(args: &[String]) -> anyhow::Result<Vec<YarnApplicationState>> {

@@ -53,6 +53,24 @@ options! {
         "Total memory of a TaskManager process (the YARN container size).";
     JM_PROCESS_SIZE: "jobmanager.memory.process.size", Kind::MemorySize, "1600mb",
         "Total memory of the JobManager process (the YARN ApplicationMaster container size).";
+    YARN_QUEUE: "yarn.application.queue", Kind::String, "default",
+        "The YARN queue the application is submitted to.";
+    YARN_APP_NAME: "yarn.application.name", Kind::String, "",
+        "The YARN application's name; defaults to the job's name (or 'Weft session').";
+    YARN_APP_ATTEMPTS: "yarn.application-attempts", Kind::Int, "1",
+        "How many times YARN starts the ApplicationMaster if it dies.";
+    YARN_TAGS: "yarn.tags", Kind::String, "",
+        "Comma-separated YARN application tags.";
+    YARN_APP_ID: "yarn.application.id", Kind::String, "",
+        "The YARN session (application id) that `-t yarn-session` submits the job to.";
+    YARN_AM_VCORES: "yarn.appmaster.vcores", Kind::Int, "1",
+        "Virtual cores of the ApplicationMaster container.";
+    YARN_TM_VCORES: "yarn.containers.vcores", Kind::Int, "-1",
+        "Virtual cores of each TaskManager container (-1 = taskmanager.numberOfTaskSlots).";
+    YARN_HEARTBEAT: "yarn.heartbeat.interval", Kind::Duration, "5 s",
+        "How often the ApplicationMaster heartbeats the YARN ResourceManager (faster while containers are awaited).";
+    TM_IDLE_TIMEOUT: "resourcemanager.taskmanager-timeout", Kind::Duration, "30 s",
+        "A TaskManager without work for this long is released (session mode).";
     RESTART_STRATEGY: "restart-strategy.type", Kind::Enum(&["none", "off", "disable", "fixed-delay", "fixeddelay"]), "none",
         "What to do when a subtask fails: none fails the job; fixed-delay restarts the failed pipeline region.";
     RESTART_ATTEMPTS: "restart-strategy.fixed-delay.attempts", Kind::Int, "1",

@@ -21,6 +21,14 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
         .with_information_schema(false);
     // Flink SQL identifiers are case-sensitive.
     c.options_mut().sql_parser.enable_ident_normalization = false;
+    // Dynamic filters link a join (or TopK) to a scan through shared in-memory state, which
+    // does not survive the plan's trip to the TaskManagers: a scan in another task would
+    // wait for a filter that never completes.
+    let opt = &mut c.options_mut().optimizer;
+    opt.enable_dynamic_filter_pushdown = false;
+    opt.enable_join_dynamic_filter_pushdown = false;
+    opt.enable_topk_dynamic_filter_pushdown = false;
+    opt.enable_aggregate_dynamic_filter_pushdown = false;
     c
 }
 

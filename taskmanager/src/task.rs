@@ -23,7 +23,7 @@ use weft_core::rpc_error;
 use weft_core::session::session_config;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
 use weft_core::task_runtime::TaskRuntime;
-use weft_core::{Result, WeftError};
+use weft_core::Result;
 
 pub struct TaskEnv {
     pub resource_id: String,

@@ -71,6 +71,15 @@ pub enum YarnError {
     #[error("no {kind} token: {hint}")]
     MissingToken { kind: String, hint: String },
 
+    /// An HDFS operation (staging upload, listing, delete) failed.
+    #[error("HDFS {op} {path} on {namenode}: {message}")]
+    Hdfs {
+        op: String,
+        path: String,
+        namenode: String,
+        message: String,
+    },
+
     /// A malformed id or argument from the caller.
     #[error("{0}")]
     InvalidArgument(String),

@@ -11,6 +11,7 @@
 pub mod am_rm_client;
 pub mod cli_format;
 pub mod conf;
+pub mod staging;
 pub mod error;
 pub mod ipc;
 pub mod nm_client;

@@ -1,0 +1,327 @@
+//! `weft run -t yarn-application` and `weft yarn-session` on the real Hadoop mini cluster
+//! (YARN ResourceManager + NodeManager, HDFS): the JobManager runs in the ApplicationMaster
+//! container, TaskManagers in containers it requests, data is read from and written to HDFS.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use weft_integration::minicluster::{MiniCluster, minicluster};
+use weft_integration::tpch::read_csv_dir;
+use weft_integration::weft_bin::weft_bin;
+use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
+use weft_yarn_client::records::YarnApplicationState;
+use weft_yarn_client::staging::StagingDir;
+use weft_yarn_client::{ApplicationId, HadoopConf, YarnClient};
+
+/// Small containers: the mini cluster's one NodeManager has 8 GiB for every test at once.
+const SMALL: &[&str] = &[
+    "-D",
+    "jobmanager.memory.process.size=512m",
+    "-D",
+    "taskmanager.memory.process.size=1024m",
+    "-D",
+    "taskmanager.memory.managed.size=256m",
+    "-D",
+    "taskmanager.numberOfTaskSlots=2",
+    "-D",
+    "yarn.heartbeat.interval=1 s",
+];
+
+fn weft(mc: &MiniCluster, args: &[&str]) -> Output {
+    Command::new(weft_bin())
+        .args(args)
+        .env("HADOOP_CONF_DIR", &mc.conf_dir)
+        .env_remove("YARN_CONF_DIR")
+        .output()
+        .expect("weft runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn run_file(mc: &MiniCluster, dir: &Path, name: &str, script: &str, extra: &[&str]) -> Output {
+    let file = dir.join(name);
+    std::fs::write(&file, script).unwrap();
+    let mut args = vec!["run", "-f", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    weft(mc, &args)
+}
+
+fn client(mc: &MiniCluster) -> YarnClient {
+    YarnClient::new(
+        &HadoopConf::load_dirs(&[mc.conf_dir.clone()]).unwrap(),
+        &weft_yarn_client::conf::current_user(),
+    )
+    .unwrap()
+}
+
+/// The application id in "Submitted application …" / "Submitted session …".
+fn submitted_id(out: &str) -> ApplicationId {
+    out.lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("application_"))
+                .and_then(|w| w.trim_end_matches([';', ',', '.']).parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no application id in the output:\n{out}"))
+}
+
+/// TaskManager containers of an application, from the NodeManager's log directories.
+fn taskmanager_containers(mc: &MiniCluster, app: ApplicationId) -> Vec<PathBuf> {
+    fn walk(dir: &Path, app: &str, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if !p.is_dir() {
+                continue;
+            }
+            if e.file_name().to_string_lossy() == app {
+                for c in std::fs::read_dir(&p).into_iter().flatten().flatten() {
+                    if c.path().join("taskmanager.log").is_file() {
+                        out.push(c.path());
+                    }
+                }
+            } else {
+                walk(&p, app, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(mc.log_file.parent().unwrap(), &app.to_string(), &mut out);
+    out
+}
+
+/// Write TPC-H orders and lineitem (scale 0.01) as Parquet on HDFS, with a local run.
+fn stage_inputs(mc: &MiniCluster, dir: &Path, base: &str) {
+    let script = format!(
+        "CREATE TABLE orders WITH ('connector' = 'tpch', 'table' = 'orders', 'scale' = '0.01');
+CREATE TABLE lineitem WITH ('connector' = 'tpch', 'table' = 'lineitem', 'scale' = '0.01');
+CREATE TABLE orders_pq (o_orderkey BIGINT, o_orderpriority STRING, o_orderstatus STRING)
+  WITH ('connector' = 'filesystem', 'path' = '{base}/orders', 'format' = 'parquet');
+CREATE TABLE lineitem_pq (l_orderkey BIGINT, l_extendedprice DECIMAL(15, 2), l_discount DECIMAL(15, 2))
+  WITH ('connector' = 'filesystem', 'path' = '{base}/lineitem', 'format' = 'parquet');
+INSERT INTO orders_pq SELECT o_orderkey, o_orderpriority, o_orderstatus FROM orders;
+INSERT INTO lineitem_pq SELECT l_orderkey, l_extendedprice, l_discount FROM lineitem;
+"
+    );
+    let o = run_file(
+        mc,
+        dir,
+        "stage.sql",
+        &script,
+        &["-D", "parallelism.default=2"],
+    );
+    assert!(
+        o.status.success(),
+        "staging the inputs failed:\n{}",
+        text(&o)
+    );
+}
+
+/// A two-stage job (join + aggregation) over the Parquet inputs, writing CSV to `out`.
+fn revenue_job(base: &str, out: &str, parallelism: u32) -> String {
+    format!(
+        "SET 'parallelism.default' = '{parallelism}';
+CREATE TABLE orders_pq (o_orderkey BIGINT, o_orderpriority STRING, o_orderstatus STRING)
+  WITH ('connector' = 'filesystem', 'path' = '{base}/orders', 'format' = 'parquet');
+CREATE TABLE lineitem_pq (l_orderkey BIGINT, l_extendedprice DECIMAL(15, 2), l_discount DECIMAL(15, 2))
+  WITH ('connector' = 'filesystem', 'path' = '{base}/lineitem', 'format' = 'parquet');
+CREATE TABLE revenue (o_orderpriority STRING, o_orderstatus STRING, lines BIGINT, revenue DECIMAL(38, 4))
+  WITH ('connector' = 'filesystem', 'path' = '{out}', 'format' = 'csv');
+INSERT INTO revenue
+SELECT o_orderpriority, o_orderstatus, COUNT(*), SUM(l_extendedprice * (1 - l_discount))
+FROM orders_pq JOIN lineitem_pq ON l_orderkey = o_orderkey
+GROUP BY o_orderpriority, o_orderstatus;
+"
+    )
+}
+
+/// Copy a CSV table from HDFS to a local directory (a local run) and return its lines, sorted.
+fn fetch_csv(mc: &MiniCluster, dir: &Path, from: &str, name: &str) -> Vec<String> {
+    let local = dir.join(format!("fetched-{name}"));
+    let script = format!(
+        "CREATE TABLE src (o_orderpriority STRING, o_orderstatus STRING, lines BIGINT, revenue DECIMAL(38, 4))
+  WITH ('connector' = 'filesystem', 'path' = '{from}', 'format' = 'csv');
+CREATE TABLE dst (o_orderpriority STRING, o_orderstatus STRING, lines BIGINT, revenue DECIMAL(38, 4))
+  WITH ('connector' = 'filesystem', 'path' = 'file://{}', 'format' = 'csv');
+INSERT INTO dst SELECT * FROM src;
+",
+        local.display()
+    );
+    let o = run_file(mc, dir, &format!("fetch-{name}.sql"), &script, &[]);
+    assert!(o.status.success(), "reading {from} failed:\n{}", text(&o));
+    let mut lines = read_csv_dir(&local).unwrap();
+    lines.sort();
+    lines
+}
+
+async fn final_report(c: &YarnClient, id: ApplicationId) -> weft_yarn_client::ApplicationReport {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = c.get_application_report(id).await.unwrap();
+        if matches!(
+            r.state,
+            YarnApplicationState::Finished
+                | YarnApplicationState::Failed
+                | YarnApplicationState::Killed
+        ) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "{id} did not end: {:?}", r.state);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn staging_exists(mc: &MiniCluster, id: ApplicationId) -> bool {
+    StagingDir::for_application(&mc.hdfs_uri, &weft_yarn_client::conf::current_user(), id)
+        .unwrap()
+        .exists()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("{}/weft-it/app-mode", mc.hdfs_uri);
+    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+
+    // The same job on YARN (4 subtasks, 2 slots per TaskManager: two containers) ...
+    let yarn_out = format!("{base}/out-yarn");
+    let mut args = vec!["-t", "yarn-application"];
+    args.extend_from_slice(SMALL);
+    let o = run_file(
+        mc,
+        dir.path(),
+        "revenue.sql",
+        &revenue_job(&format!("{base}/input"), &yarn_out, 4),
+        &args,
+    );
+    let out = text(&o);
+    assert!(o.status.success(), "yarn-application run failed:\n{out}");
+    let id = submitted_id(&out);
+    assert!(out.contains("FINISHED / SUCCEEDED"), "{out}");
+
+    // ... and locally.
+    let local_out = format!("{base}/out-local");
+    let o = run_file(
+        mc,
+        dir.path(),
+        "revenue-local.sql",
+        &revenue_job(&format!("{base}/input"), &local_out, 4),
+        &[],
+    );
+    assert!(o.status.success(), "local run failed:\n{}", text(&o));
+
+    let on_yarn = fetch_csv(mc, dir.path(), &yarn_out, "yarn");
+    let local = fetch_csv(mc, dir.path(), &local_out, "local");
+    assert_eq!(on_yarn.len(), 15, "5 priorities x 3 statuses: {on_yarn:?}");
+    assert_eq!(on_yarn, local);
+
+    let c = client(mc);
+    let r = final_report(&c, id).await;
+    assert_eq!(r.state, YarnApplicationState::Finished);
+    assert_eq!(r.final_status, FinalApplicationStatusProto::AppSucceeded);
+    assert_eq!(r.application_type, "Weft");
+    let tms = taskmanager_containers(mc, id);
+    assert!(
+        tms.len() >= 2,
+        "expected two TaskManager containers, saw {tms:?}"
+    );
+    assert!(
+        !staging_exists(mc, id).await,
+        "the staging directory of {id} was not removed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_job_unregisters_failed_with_the_reason() {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = format!("{}/weft-it/failing/out", mc.hdfs_uri);
+    // Plans fine; fails at run time in a TaskManager (the priorities are not numbers).
+    let script = format!(
+        "SET 'parallelism.default' = '2';
+CREATE TABLE orders WITH ('connector' = 'tpch', 'table' = 'orders', 'scale' = '0.01');
+CREATE TABLE bad (n INT) WITH ('connector' = 'filesystem', 'path' = '{out_dir}', 'format' = 'csv');
+INSERT INTO bad SELECT CAST(o_orderpriority AS INT) FROM orders;
+"
+    );
+    let mut args = vec!["-t", "yarn-application"];
+    args.extend_from_slice(SMALL);
+    let o = run_file(mc, dir.path(), "failing.sql", &script, &args);
+    let out = text(&o);
+    assert!(!o.status.success(), "the job should fail:\n{out}");
+    let id = submitted_id(&out);
+    let c = client(mc);
+    let r = final_report(&c, id).await;
+    assert_eq!(
+        r.final_status,
+        FinalApplicationStatusProto::AppFailed,
+        "{r:?}"
+    );
+    assert!(
+        r.diagnostics.to_lowercase().contains("cast"),
+        "diagnostics should give the reason: {}",
+        r.diagnostics
+    );
+    let status = weft(mc, &["yarn", "status", &id.to_string()]);
+    let st = text(&status);
+    assert!(st.contains("FAILED"), "{st}");
+    assert!(st.to_lowercase().contains("cast"), "{st}");
+    assert!(!staging_exists(mc, id).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_runs_two_jobs_and_is_killed() {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("{}/weft-it/session", mc.hdfs_uri);
+    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+
+    let mut args = vec!["yarn-session", "-d"];
+    args.extend_from_slice(SMALL);
+    let o = weft(mc, &args);
+    let out = text(&o);
+    assert!(o.status.success(), "yarn-session failed:\n{out}");
+    let id = submitted_id(&out);
+    let session = format!("yarn.application.id={id}");
+
+    for (i, p) in [(1, 2), (2, 4)] {
+        let job_out = format!("{base}/out-{i}");
+        let o = run_file(
+            mc,
+            dir.path(),
+            &format!("job{i}.sql"),
+            &revenue_job(&format!("{base}/input"), &job_out, p),
+            &["-t", "yarn-session", "-D", &session],
+        );
+        assert!(
+            o.status.success(),
+            "job {i} in the session failed:\n{}",
+            text(&o)
+        );
+        let lines = fetch_csv(mc, dir.path(), &job_out, &format!("s{i}"));
+        assert_eq!(lines.len(), 15, "{lines:?}");
+    }
+    let c = client(mc);
+    assert_eq!(
+        c.get_application_report(id).await.unwrap().state,
+        YarnApplicationState::Running,
+        "the session ends only when killed"
+    );
+    let k = weft(mc, &["yarn", "kill", &id.to_string()]);
+    assert!(k.status.success(), "{}", text(&k));
+    let r = final_report(&c, id).await;
+    assert_eq!(r.state, YarnApplicationState::Killed);
+    assert!(!staging_exists(mc, id).await);
+}
