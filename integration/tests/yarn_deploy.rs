@@ -261,6 +261,14 @@ INSERT INTO bad SELECT CAST(o_orderpriority AS INT) FROM orders;
     let o = run_file(mc, dir.path(), "failing.sql", &script, &args);
     let out = text(&o);
     assert!(!o.status.success(), "the job should fail:\n{out}");
+    assert!(
+        out.contains("FAILED"),
+        "the client names the outcome:\n{out}"
+    );
+    assert!(
+        out.to_lowercase().contains("cast"),
+        "the client gives the reason:\n{out}"
+    );
     let id = submitted_id(&out);
     let c = client(mc);
     let r = final_report(&c, id).await;
@@ -324,4 +332,147 @@ async fn a_session_runs_two_jobs_and_is_killed() {
     let r = final_report(&c, id).await;
     assert_eq!(r.state, YarnApplicationState::Killed);
     assert!(!staging_exists(mc, id).await);
+}
+
+/// GET a path from an HTTP server (`http://host:port/…` base), returning the body.
+fn http_get(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    // The tracking URL may go through YARN's web proxy: http://rm/proxy/<app>/.
+    let rest = base.trim_start_matches("http://").trim_end_matches('/');
+    let (authority, prefix) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let path = format!("{prefix}{path}");
+    let mut s = std::net::TcpStream::connect(authority).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "GET {path}: {head}"
+    );
+    body.to_string()
+}
+
+/// TaskManager processes of an application (their command lines name their container).
+fn taskmanager_pids(app: ApplicationId) -> Vec<u32> {
+    // container_<ts>_<app>_<attempt>_<n>: the app part of the id.
+    let needle = app.to_string().replace("application_", "container_");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        if cmd.starts_with("./weft taskmanager") && cmd.contains(&needle) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_taskmanager_container_is_replaced_and_the_job_succeeds() {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("{}/weft-it/tm-kill", mc.hdfs_uri);
+    let out_dir = format!("{base}/out");
+    // Big enough to still be running when a TaskManager dies.
+    let script = format!(
+        "SET 'parallelism.default' = '4';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '3';
+CREATE TABLE orders WITH ('connector' = 'tpch', 'table' = 'orders', 'scale' = '0.2');
+CREATE TABLE lineitem WITH ('connector' = 'tpch', 'table' = 'lineitem', 'scale' = '0.2');
+CREATE TABLE revenue (o_orderpriority STRING, o_orderstatus STRING, lines BIGINT, revenue DECIMAL(38, 4))
+  WITH ('connector' = 'filesystem', 'path' = '{out_dir}', 'format' = 'csv');
+INSERT INTO revenue
+SELECT o_orderpriority, o_orderstatus, COUNT(*), SUM(l_extendedprice * (1 - l_discount))
+FROM orders JOIN lineitem ON l_orderkey = o_orderkey
+GROUP BY o_orderpriority, o_orderstatus;
+"
+    );
+    let file = dir.path().join("kill.sql");
+    std::fs::write(&file, &script).unwrap();
+    let mut cmd = Command::new(weft_bin());
+    cmd.args(["run", "-t", "yarn-application", "-d", "-f"])
+        .arg(&file)
+        .args(SMALL)
+        .env("HADOOP_CONF_DIR", &mc.conf_dir)
+        .env_remove("YARN_CONF_DIR");
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let id = submitted_id(&text(&o));
+
+    // Wait for the job to run on two TaskManagers; look at the REST API meanwhile.
+    let c = client(mc);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (web, job) = loop {
+        let r = c.get_application_report(id).await.unwrap();
+        assert!(
+            !matches!(
+                r.state,
+                YarnApplicationState::Finished
+                    | YarnApplicationState::Failed
+                    | YarnApplicationState::Killed
+            ),
+            "{id} ended before a TaskManager could be killed: {r:?}"
+        );
+        if r.state == YarnApplicationState::Running && !r.tracking_url.is_empty() {
+            let jobs = http_get(&r.tracking_url, "/jobs/overview");
+            if let Some(at) = jobs.find("\"jid\":\"") {
+                let jid = jobs[at + 7..at + 7 + 32].to_string();
+                if taskmanager_pids(id).len() >= 2 {
+                    break (r.tracking_url.clone(), jid);
+                }
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job never ran on two TaskManagers"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let details = http_get(&web, &format!("/jobs/{job}"));
+    assert!(details.contains("\"vertices\""), "{details}");
+    assert!(details.contains("HashJoin"), "{details}");
+    assert!(details.contains("\"parallelism\":4"), "{details}");
+    let tms = http_get(&web, "/taskmanagers");
+    assert!(tms.matches("container_").count() >= 2, "{tms}");
+    let page = http_get(&web, "/");
+    assert!(
+        page.contains("<html") || page.contains("<!DOCTYPE"),
+        "{page}"
+    );
+
+    let victim = taskmanager_pids(id)[0];
+    assert!(
+        Command::new("kill")
+            .arg("-9")
+            .arg(victim.to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    let r = final_report(&c, id).await;
+    assert_eq!(
+        r.final_status,
+        FinalApplicationStatusProto::AppSucceeded,
+        "{}",
+        r.diagnostics
+    );
+    let lines = fetch_csv(mc, dir.path(), &out_dir, "tm-kill");
+    assert_eq!(lines.len(), 15, "{lines:?}");
+    // The replacement ran in a new container: three TaskManager containers in all.
+    let tms = taskmanager_containers(mc, id);
+    assert!(tms.len() >= 3, "no replacement container: {tms:?}");
 }
