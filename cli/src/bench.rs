@@ -171,7 +171,14 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{}", row(&m));
         results.push(m);
     }
+    let peaks = taskmanager_peak_rss();
     cluster.stop().await;
+    for (pid, kib) in &peaks {
+        eprintln!(
+            "TaskManager pid {pid}: peak RSS {:.0} MiB",
+            *kib as f64 / 1024.0
+        );
+    }
 
     print_table(&results);
     let failed = results
@@ -182,6 +189,37 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Peak resident memory (VmHWM, KiB) of this process's TaskManager children.
+fn taskmanager_peak_rss() -> Vec<(u32, u64)> {
+    let me = std::process::id();
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if field("PPid:") == Some(me as u64)
+            && String::from_utf8_lossy(&cmd).contains("taskmanager")
+            && let Some(hwm) = field("VmHWM:")
+        {
+            out.push((pid, hwm));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Run `f` once to warm up, then `iterations` times; the fastest time and the row count.

@@ -476,3 +476,80 @@ GROUP BY o_orderpriority, o_orderstatus;
     let tms = taskmanager_containers(mc, id);
     assert!(tms.len() >= 3, "no replacement container: {tms:?}");
 }
+
+/// The ApplicationMaster process of an application (its environment names the staging dir).
+fn app_master_pid(app: ApplicationId) -> Option<u32> {
+    let needle = format!("/.weft/{app}");
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmd).starts_with("./weft\0app-master") {
+            continue;
+        }
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if String::from_utf8_lossy(&env).contains(&needle) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_application_master_is_retried_and_the_job_succeeds() {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("{}/weft-it/am-retry", mc.hdfs_uri);
+    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+    let out_dir = format!("{base}/out");
+    let file = dir.path().join("retry.sql");
+    std::fs::write(&file, revenue_job(&format!("{base}/input"), &out_dir, 2)).unwrap();
+    let o = Command::new(weft_bin())
+        .args(["run", "-t", "yarn-application", "-d", "-f"])
+        .arg(&file)
+        .args(SMALL)
+        .args(["-D", "yarn.application-attempts=2"])
+        .env("HADOOP_CONF_DIR", &mc.conf_dir)
+        .env_remove("YARN_CONF_DIR")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let id = submitted_id(&text(&o));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let pid = loop {
+        if let Some(pid) = app_master_pid(id) {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no ApplicationMaster process for {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        Command::new("kill")
+            .arg("-9")
+            .arg(pid.to_string())
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    let c = client(mc);
+    let r = final_report(&c, id).await;
+    assert_eq!(
+        r.final_status,
+        FinalApplicationStatusProto::AppSucceeded,
+        "{}",
+        r.diagnostics
+    );
+    assert_eq!(
+        r.current_attempt.map(|a| a.attempt_id),
+        Some(2),
+        "the second attempt should have run the job"
+    );
+    let lines = fetch_csv(mc, dir.path(), &out_dir, "am-retry");
+    assert_eq!(lines.len(), 15, "{lines:?}");
+    assert!(!staging_exists(mc, id).await);
+}
