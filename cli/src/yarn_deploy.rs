@@ -38,24 +38,6 @@ pub struct Deployed {
     pub staging_url: String,
 }
 
-fn conf_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    for var in ["HADOOP_CONF_DIR", "YARN_CONF_DIR"] {
-        if let Some(d) = std::env::var_os(var).filter(|d| !d.is_empty()) {
-            let d = PathBuf::from(d);
-            if !dirs.contains(&d) {
-                dirs.push(d);
-            }
-        }
-    }
-    if dirs.is_empty()
-        && let Some(home) = std::env::var_os("HADOOP_HOME")
-    {
-        dirs.push(PathBuf::from(home).join("etc/hadoop"));
-    }
-    dirs
-}
-
 fn weft_binary() -> anyhow::Result<PathBuf> {
     match std::env::var_os("WEFT_BIN") {
         Some(p) => Ok(PathBuf::from(p)),
@@ -80,7 +62,7 @@ pub async fn deploy(
     config: &Configuration,
     name: &str,
 ) -> anyhow::Result<Deployed> {
-    let dirs = conf_dirs();
+    let dirs = HadoopConf::dirs_from_env();
     if dirs.is_empty() {
         anyhow::bail!(
             "no Hadoop configuration: set HADOOP_CONF_DIR to the directory with core-site.xml and yarn-site.xml"

@@ -61,6 +61,22 @@ fn client(mc: &MiniCluster) -> YarnClient {
     .unwrap()
 }
 
+/// `weft run -t yarn-application -d` with small containers; the application id.
+fn submit_detached(
+    mc: &MiniCluster,
+    dir: &Path,
+    name: &str,
+    script: &str,
+    extra: &[&str],
+) -> ApplicationId {
+    let mut args = vec!["-t", "yarn-application", "-d"];
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(extra);
+    let o = run_file(mc, dir, name, script, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    submitted_id(&text(&o))
+}
+
 /// The application id in "Submitted application …" / "Submitted session …".
 fn submitted_id(out: &str) -> ApplicationId {
     out.lines()
@@ -400,17 +416,7 @@ FROM orders JOIN lineitem ON l_orderkey = o_orderkey
 GROUP BY o_orderpriority, o_orderstatus;
 "
     );
-    let file = dir.path().join("kill.sql");
-    std::fs::write(&file, &script).unwrap();
-    let mut cmd = Command::new(weft_bin());
-    cmd.args(["run", "-t", "yarn-application", "-d", "-f"])
-        .arg(&file)
-        .args(SMALL)
-        .env("HADOOP_CONF_DIR", &mc.conf_dir)
-        .env_remove("YARN_CONF_DIR");
-    let o = cmd.output().unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    let id = submitted_id(&text(&o));
+    let id = submit_detached(mc, dir.path(), "kill.sql", &script, &[]);
 
     // Wait for the job to run on two TaskManagers; look at the REST API meanwhile.
     let c = client(mc);
@@ -503,19 +509,13 @@ async fn a_dead_application_master_is_retried_and_the_job_succeeds() {
     let base = format!("{}/weft-it/am-retry", mc.hdfs_uri);
     stage_inputs(mc, dir.path(), &format!("{base}/input"));
     let out_dir = format!("{base}/out");
-    let file = dir.path().join("retry.sql");
-    std::fs::write(&file, revenue_job(&format!("{base}/input"), &out_dir, 2)).unwrap();
-    let o = Command::new(weft_bin())
-        .args(["run", "-t", "yarn-application", "-d", "-f"])
-        .arg(&file)
-        .args(SMALL)
-        .args(["-D", "yarn.application-attempts=2"])
-        .env("HADOOP_CONF_DIR", &mc.conf_dir)
-        .env_remove("YARN_CONF_DIR")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    let id = submitted_id(&text(&o));
+    let id = submit_detached(
+        mc,
+        dir.path(),
+        "retry.sql",
+        &revenue_job(&format!("{base}/input"), &out_dir, 2),
+        &["-D", "yarn.application-attempts=2"],
+    );
     let deadline = Instant::now() + Duration::from_secs(120);
     let pid = loop {
         if let Some(pid) = app_master_pid(id) {

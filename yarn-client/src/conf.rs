@@ -70,6 +70,12 @@ pub struct Endpoint {
 impl HadoopConf {
     /// Loads from `YARN_CONF_DIR` and `HADOOP_CONF_DIR` (else `$HADOOP_HOME/etc/hadoop`).
     pub fn load_from_env() -> Result<HadoopConf> {
+        HadoopConf::load_dirs(&HadoopConf::dirs_from_env())
+    }
+
+    /// The configuration directories Hadoop's tools read: `HADOOP_CONF_DIR` and
+    /// `YARN_CONF_DIR`, else `$HADOOP_HOME/etc/hadoop`; empty when none is set.
+    pub fn dirs_from_env() -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for var in ["HADOOP_CONF_DIR", "YARN_CONF_DIR"] {
             if let Some(d) = std::env::var_os(var).filter(|d| !d.is_empty()) {
@@ -84,7 +90,7 @@ impl HadoopConf {
         {
             dirs.push(PathBuf::from(home).join("etc/hadoop"));
         }
-        HadoopConf::load_dirs(&dirs)
+        dirs
     }
 
     /// Loads the site files of the given directories; later files override earlier ones.

@@ -83,23 +83,26 @@ impl StagingDir {
         }
     }
 
-    /// Upload a local file as `name` (overwriting), returning it as a local resource.
-    pub async fn upload_file(&self, local: &Path, name: &str) -> Result<LocalResourceProto> {
-        let mut file = tokio::fs::File::open(local).await.map_err(|e| {
-            YarnError::InvalidArgument(format!("cannot read {}: {e}", local.display()))
-        })?;
-        let dest = format!("{}/{name}", self.path);
-        let mut writer = self
-            .client
+    async fn create(&self, dest: &str) -> Result<hdfs_native::file::FileWriter> {
+        self.client
             .create(
-                &dest,
+                dest,
                 WriteOptions {
                     overwrite: true,
                     ..Default::default()
                 },
             )
             .await
-            .map_err(|e| self.err("create", &dest, e))?;
+            .map_err(|e| self.err("create", dest, e))
+    }
+
+    /// Upload a local file as `name` (overwriting), returning it as a local resource.
+    pub async fn upload_file(&self, local: &Path, name: &str) -> Result<LocalResourceProto> {
+        let mut file = tokio::fs::File::open(local).await.map_err(|e| {
+            YarnError::InvalidArgument(format!("cannot read {}: {e}", local.display()))
+        })?;
+        let dest = format!("{}/{name}", self.path);
+        let mut writer = self.create(&dest).await?;
         let mut buf = vec![0u8; CHUNK];
         loop {
             let n = file.read(&mut buf).await.map_err(|e| {
@@ -123,17 +126,7 @@ impl StagingDir {
     /// Upload bytes as `name` (overwriting).
     pub async fn upload_bytes(&self, name: &str, data: &[u8]) -> Result<LocalResourceProto> {
         let dest = format!("{}/{name}", self.path);
-        let mut writer = self
-            .client
-            .create(
-                &dest,
-                WriteOptions {
-                    overwrite: true,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.err("create", &dest, e))?;
+        let mut writer = self.create(&dest).await?;
         writer
             .write(bytes::Bytes::copy_from_slice(data))
             .await
