@@ -13,6 +13,9 @@ use weft_core::{Result, WeftError};
 
 pub struct LocalCluster {
     pub jobmanager: JobManagerHandle,
+    /// The JobManager's REST API and web UI, host:port (`rest.port`, 0 = any free port).
+    pub web: String,
+    web_task: tokio::task::JoinHandle<()>,
     work_dir: PathBuf,
 }
 
@@ -50,13 +53,19 @@ impl LocalCluster {
         jobmanager
             .wait_for_task_managers(workers as usize, Duration::from_secs(60))
             .await?;
+        let port = config.get_int(config::REST_PORT).clamp(0, u16::MAX as i64) as u16;
+        let (web, web_task) =
+            weft_app_master::rest::serve(jobmanager.shared.clone(), "127.0.0.1", port).await?;
         Ok(LocalCluster {
             jobmanager,
+            web,
+            web_task,
             work_dir,
         })
     }
 
     pub async fn stop(self) {
+        self.web_task.abort();
         self.jobmanager.shutdown().await;
         // Give the TaskManagers a moment to exit before their directories go.
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -96,6 +96,7 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
         }
         _ => {
             let cluster = LocalCluster::start(&job_config, registry).await?;
+            eprintln!("Web UI at http://{}/", cluster.web);
             let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
             cluster.stop().await;
             report(outcome?)
