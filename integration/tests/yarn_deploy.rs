@@ -314,6 +314,7 @@ async fn a_session_runs_two_jobs_and_is_killed() {
 
     let mut args = vec!["yarn-session", "-d"];
     args.extend_from_slice(SMALL);
+    args.extend_from_slice(&["-D", "resourcemanager.taskmanager-timeout=3 s"]);
     let o = weft(mc, &args);
     let out = text(&o);
     assert!(o.status.success(), "yarn-session failed:\n{out}");
@@ -338,11 +339,22 @@ async fn a_session_runs_two_jobs_and_is_killed() {
         assert_eq!(lines.len(), 15, "{lines:?}");
     }
     let c = client(mc);
+    let r = c.get_application_report(id).await.unwrap();
     assert_eq!(
-        c.get_application_report(id).await.unwrap().state,
+        r.state,
         YarnApplicationState::Running,
         "the session ends only when killed"
     );
+    // Idle TaskManagers are released after resourcemanager.taskmanager-timeout.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tms = http_get(&r.tracking_url, "/taskmanagers");
+        if !tms.contains("container_") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "idle TaskManagers were kept: {tms}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let k = weft(mc, &["yarn", "kill", &id.to_string()]);
     assert!(k.status.success(), "{}", text(&k));
     let r = final_report(&c, id).await;
