@@ -97,7 +97,7 @@ fn task_manager(id: &str, slots: u32, free: u32) -> TaskManagerRow {
 }
 
 #[test]
-fn state_names_are_flinks() {
+fn rest_view_state_names_are_flinks() {
     assert_eq!(views::state_name(JobState::Running as i32), "RUNNING");
     assert_eq!(views::state_name(JobState::Canceled as i32), "CANCELED");
     assert_eq!(views::state_name(JobState::Cancelling as i32), "CANCELLING");
@@ -107,7 +107,7 @@ fn state_names_are_flinks() {
 }
 
 #[test]
-fn running_job_overview_counts_subtasks_and_has_no_end() {
+fn rest_view_running_job_overview_counts_subtasks_and_has_no_end() {
     let v = views::job_overview(&running_job(), 4_000);
     assert_eq!(v["jid"], "j-running");
     assert_eq!(v["state"], "RUNNING");
@@ -124,7 +124,7 @@ fn running_job_overview_counts_subtasks_and_has_no_end() {
 }
 
 #[test]
-fn ended_job_reports_end_time_and_counts_unfinished_under_its_state() {
+fn rest_view_ended_job_reports_end_time_and_counts_unfinished_under_its_state() {
     let v = views::job_overview(&failed_job(), 1_000_000);
     assert_eq!(v["end-time"], 2_300);
     assert_eq!(v["duration"], 300);
@@ -133,7 +133,7 @@ fn ended_job_reports_end_time_and_counts_unfinished_under_its_state() {
 }
 
 #[test]
-fn job_details_show_vertices_metrics_and_error() {
+fn rest_view_job_details_show_vertices_metrics_and_error() {
     let v = views::job_details(&running_job(), 4_000);
     assert_eq!(v["error"], Value::Null);
     let vs = v["vertices"].as_array().unwrap();
@@ -163,7 +163,7 @@ fn job_details_show_vertices_metrics_and_error() {
 }
 
 #[test]
-fn cluster_overview_sums_slots_and_counts_jobs_by_state() {
+fn rest_view_cluster_overview_sums_slots_and_counts_jobs_by_state() {
     let tms = [task_manager("tm-a", 4, 1), task_manager("tm-b", 2, 2)];
     let states = [
         JobState::Running as i32,
