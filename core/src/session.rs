@@ -21,10 +21,20 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
         .with_information_schema(false);
     // Flink SQL identifiers are case-sensitive.
     c.options_mut().sql_parser.enable_ident_normalization = false;
+    // Each partition of a file scan reads only its own file group: with work stealing, an
+    // idle partition takes its siblings' files, and since every subtask is its own plan
+    // instance with no siblings running, each would read every file.
+    c.options_mut().execution.enable_file_stream_work_stealing = false;
+    let opt = &mut c.options_mut().optimizer;
+    // No build-side "collect left" joins: such a join's partitions share one build table and
+    // (for LEFT / SEMI / ANTI / FULL joins) emit the build side's rows from whichever
+    // partition finishes last, which cannot work when each partition is its own task.
+    // Every hash join is partitioned on its keys instead (both sides shuffled).
+    opt.hash_join_single_partition_threshold = 0;
+    opt.hash_join_single_partition_threshold_rows = 0;
     // Dynamic filters link a join (or TopK) to a scan through shared in-memory state, which
     // does not survive the plan's trip to the TaskManagers: a scan in another task would
     // wait for a filter that never completes.
-    let opt = &mut c.options_mut().optimizer;
     opt.enable_dynamic_filter_pushdown = false;
     opt.enable_join_dynamic_filter_pushdown = false;
     opt.enable_topk_dynamic_filter_pushdown = false;

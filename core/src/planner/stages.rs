@@ -6,10 +6,12 @@
 
 use std::sync::Arc;
 
+use datafusion::common::JoinType;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::physical_expr::Partitioning;
 use datafusion::physical_expr::scalar_subquery::ScalarSubqueryExpr;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::joins::{HashJoinExec, NestedLoopJoinExec, PartitionMode};
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::scalar_subquery::ScalarSubqueryExec;
@@ -81,6 +83,7 @@ impl StageBuilder {
         plan: Arc<dyn ExecutionPlan>,
         in_subquery_input: bool,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = single_probe_for_final_emission(plan)?;
         let is_subquery_exec = plan.downcast_ref::<ScalarSubqueryExec>().is_some();
         let children = plan
             .children()
@@ -158,6 +161,39 @@ impl StageBuilder {
         }
         Ok(plan)
     }
+}
+
+/// A join that collects its build (left) side and emits build rows once every probe
+/// partition is done (LEFT, LEFT SEMI/ANTI/MARK, FULL; e.g. a null-aware NOT IN) counts its
+/// probe partitions in shared memory: split over tasks, no task ever sees the last one. Such
+/// a join gets its probe side as one partition (merged by a cut), so it runs in one task.
+fn single_probe_for_final_emission(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    let emits_at_end = |t: JoinType| {
+        matches!(
+            t,
+            JoinType::Left
+                | JoinType::LeftAnti
+                | JoinType::LeftSemi
+                | JoinType::LeftMark
+                | JoinType::Full
+        )
+    };
+    let collects_left = if let Some(h) = plan.downcast_ref::<HashJoinExec>() {
+        h.partition_mode() == &PartitionMode::CollectLeft && emits_at_end(*h.join_type())
+    } else if let Some(n) = plan.downcast_ref::<NestedLoopJoinExec>() {
+        emits_at_end(*n.join_type())
+    } else {
+        false
+    };
+    let children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
+    if !collects_left
+        || children.len() != 2
+        || children[1].output_partitioning().partition_count() <= 1
+    {
+        return Ok(plan);
+    }
+    let probe: Arc<dyn ExecutionPlan> = Arc::new(CoalescePartitionsExec::new(children[1].clone()));
+    Ok(plan.with_new_children(vec![children[0].clone(), probe])?)
 }
 
 /// Does any operator in the subtree evaluate a `ScalarSubqueryExpr`?
