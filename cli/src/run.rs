@@ -214,6 +214,8 @@ pub(crate) async fn submit_and_wait(
         eprintln!("Job has been submitted with JobID {job_id}");
     }
     let mut progress = Progress::new();
+    // Poll quickly at first (short jobs end within milliseconds), then every 100 ms.
+    let mut poll = Duration::from_millis(5);
     let status = loop {
         let st = client
             .get_job_status(GetJobStatusRequest {
@@ -237,7 +239,10 @@ pub(crate) async fn submit_and_wait(
                     .map_err(|s| rpc_error::from_status(&s, address))?
                     .into_inner();
             }
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            _ => {
+                tokio::time::sleep(poll).await;
+                poll = (poll * 2).min(Duration::from_millis(100));
+            }
         }
     };
     if verbose {
