@@ -123,21 +123,6 @@ impl StagingDir {
         self.resource(name).await
     }
 
-    /// Upload bytes as `name` (overwriting).
-    pub async fn upload_bytes(&self, name: &str, data: &[u8]) -> Result<LocalResourceProto> {
-        let dest = format!("{}/{name}", self.path);
-        let mut writer = self.create(&dest).await?;
-        writer
-            .write(bytes::Bytes::copy_from_slice(data))
-            .await
-            .map_err(|e| self.err("write", &dest, e))?;
-        writer
-            .close()
-            .await
-            .map_err(|e| self.err("close", &dest, e))?;
-        self.resource(name).await
-    }
-
     /// A staged file as a local resource (its current HDFS size and modification time).
     pub async fn resource(&self, name: &str) -> Result<LocalResourceProto> {
         let path = format!("{}/{name}", self.path);

@@ -50,6 +50,9 @@ pub struct JobMaster {
     started: Instant,
     /// Subtasks waiting for a restart timer.
     pending_restart: BTreeSet<Evid>,
+    /// TaskManagers already failed over: later failures they cause (subtasks that were
+    /// running or being deployed there) restart without counting as another restart.
+    lost_tms: BTreeSet<String>,
 }
 
 enum Outcome {
@@ -90,6 +93,7 @@ impl JobMaster {
             results: BTreeMap::new(),
             started: Instant::now(),
             pending_restart: BTreeSet::new(),
+            lost_tms: BTreeSet::new(),
         })
     }
 
@@ -247,7 +251,8 @@ impl JobMaster {
                     .as_ref()
                     .map(rpc_error::from_proto)
                     .unwrap_or_else(|| WeftError::internal("subtask failed without a cause"));
-                self.on_failure(vec![id], error, None)
+                let on_lost_tm = self.lost_tms.contains(&running_on).then_some(running_on);
+                self.on_failure(vec![id], error, on_lost_tm.as_deref())
             }
             _ => Ok(()),
         }
@@ -289,6 +294,15 @@ impl JobMaster {
         if let Some(tm) = lost_tm {
             ids.extend(self.eg.lost_results(&|rid, _| rid == tm));
         }
+        // One lost TaskManager is one failover, however many of its subtasks report it.
+        let counted = match lost_tm {
+            Some(tm) => self.lost_tms.insert(tm.to_string()),
+            None => true,
+        };
+        if !counted {
+            self.restart_later(ids);
+            return Ok(());
+        }
         if self.restarts >= self.max_restarts {
             tracing::warn!(
                 "job {}: {error}; restart strategy allows no more restarts",
@@ -304,6 +318,12 @@ impl JobMaster {
             self.restarts,
             self.max_restarts
         );
+        self.restart_later(ids);
+        Ok(())
+    }
+
+    /// Mark subtasks failed and reset them after `restart-strategy.fixed-delay.delay`.
+    fn restart_later(&mut self, ids: BTreeSet<Evid>) {
         for &id in &ids {
             self.eg.get_mut(id).state = SubtaskState::Failed;
         }
@@ -314,7 +334,6 @@ impl JobMaster {
             tokio::time::sleep(delay).await;
             let _ = tx.send(JobEvent::Restart(ids));
         });
-        Ok(())
     }
 
     async fn finish(mut self, outcome: Outcome) {
