@@ -4,5 +4,5 @@
 # Hive-style partitioned Parquet under /tmp/weft-example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -j2 --workspace --bins
-target/debug/weft run -f examples/revenue_by_priority.sql "$@"
+command -v cargo >/dev/null || { echo "run-example.sh: cargo is required (https://rustup.rs)" >&2; exit 1; }
+cargo run -q -j2 --bin weft -- run -f examples/revenue_by_priority.sql "$@"
