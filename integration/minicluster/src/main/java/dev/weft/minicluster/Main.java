@@ -86,7 +86,10 @@ public final class Main {
     yarnConf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
     yarnConf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_MB, 8192);
     yarnConf.setInt(YarnConfiguration.RM_SCHEDULER_MAXIMUM_ALLOCATION_VCORES, 8);
-    yarnConf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
+    // Physical-memory enforcement on, as on production NodeManagers: a container that grows
+    // past its size is killed. (Virtual memory stays unchecked, as Flink and Spark advise.)
+    yarnConf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, true);
+    yarnConf.setLong(YarnConfiguration.NM_CONTAINER_MON_INTERVAL_MS, 500);
     yarnConf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
     yarnConf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
     yarnConf.set(
