@@ -30,7 +30,7 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
     for d in &args.dynamic {
         config.set_pair(d)?;
     }
-    run_taskmanager(TaskManagerOptions {
+    let run = run_taskmanager(TaskManagerOptions {
         jobmanager_address: args.jobmanager,
         resource_id: args.resource_id,
         num_slots: args.slots,
@@ -39,7 +39,27 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
         bind_host: args.bind_host,
         config,
         registry: weft_connectors::default_registry(),
-    })
-    .await?;
+    });
+    // YARN stops a container with SIGTERM: say how much memory this TaskManager used.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = run => r?,
+        _ = term.recv() => {}
+    }
+    if let Some(kib) = peak_rss_kib() {
+        tracing::info!("TaskManager exiting; peak RSS {} MiB", kib / 1024);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This process's peak resident memory (VmHWM), KiB.
+fn peak_rss_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
