@@ -352,7 +352,10 @@ async fn a_session_runs_two_jobs_and_is_killed() {
         if !tms.contains("container_") {
             break;
         }
-        assert!(Instant::now() < deadline, "idle TaskManagers were kept: {tms}");
+        assert!(
+            Instant::now() < deadline,
+            "idle TaskManagers were kept: {tms}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let k = weft(mc, &["yarn", "kill", &id.to_string()]);

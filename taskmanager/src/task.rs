@@ -13,6 +13,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use parking_lot::Mutex;
+use weft_core::Result;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::codec::WeftCodec;
 use weft_core::config::Configuration;
@@ -23,7 +24,6 @@ use weft_core::rpc_error;
 use weft_core::session::session_config;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
 use weft_core::task_runtime::TaskRuntime;
-use weft_core::Result;
 
 pub struct TaskEnv {
     pub resource_id: String,

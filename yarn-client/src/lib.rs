@@ -11,7 +11,6 @@
 pub mod am_rm_client;
 pub mod cli_format;
 pub mod conf;
-pub mod staging;
 pub mod error;
 pub mod ipc;
 pub mod nm_client;
@@ -19,6 +18,7 @@ pub mod proto;
 pub mod records;
 pub mod rm_proxy;
 pub mod sasl;
+pub mod staging;
 pub mod token_file;
 pub mod yarn_client;
 

@@ -50,7 +50,12 @@ impl Dispatcher for DispatcherService {
         if self.shared.elastic {
             // Start the TaskManagers the job needs (YARN: containers on demand).
             let slots = self.shared.worker_spec.num_slots.max(1);
-            let p = graph.vertices.iter().map(|v| v.parallelism).max().unwrap_or(1);
+            let p = graph
+                .vertices
+                .iter()
+                .map(|v| v.parallelism)
+                .max()
+                .unwrap_or(1);
             self.shared.want_at_least(p.div_ceil(slots)).await;
         }
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
