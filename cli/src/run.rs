@@ -185,7 +185,14 @@ async fn dispatcher(address: &str) -> anyhow::Result<DispatcherClient<tonic::tra
 
 /// Submit a job and return its id.
 async fn submit(address: &str, graph: weft_core::proto::JobGraphProto) -> anyhow::Result<String> {
-    let mut client = dispatcher(address).await?;
+    submit_on(&mut dispatcher(address).await?, address, graph).await
+}
+
+async fn submit_on(
+    client: &mut DispatcherClient<tonic::transport::Channel>,
+    address: &str,
+    graph: weft_core::proto::JobGraphProto,
+) -> anyhow::Result<String> {
     Ok(client
         .submit_job(SubmitJobRequest {
             job_graph: Some(graph),
@@ -196,20 +203,29 @@ async fn submit(address: &str, graph: weft_core::proto::JobGraphProto) -> anyhow
         .job_id)
 }
 
+async fn job_status(
+    client: &mut DispatcherClient<tonic::transport::Channel>,
+    address: &str,
+    job_id: &str,
+    include_result: bool,
+) -> anyhow::Result<JobStatusProto> {
+    Ok(client
+        .get_job_status(GetJobStatusRequest {
+            job_id: job_id.to_string(),
+            include_result,
+        })
+        .await
+        .map_err(|s| rpc_error::from_status(&s, address))?
+        .into_inner())
+}
+
 pub(crate) async fn submit_and_wait(
     address: &str,
     graph: weft_core::proto::JobGraphProto,
     verbose: bool,
 ) -> anyhow::Result<JobStatusProto> {
     let mut client = dispatcher(address).await?;
-    let job_id = client
-        .submit_job(SubmitJobRequest {
-            job_graph: Some(graph),
-        })
-        .await
-        .map_err(|s| rpc_error::from_status(&s, address))?
-        .into_inner()
-        .job_id;
+    let job_id = submit_on(&mut client, address, graph).await?;
     if verbose {
         eprintln!("Job has been submitted with JobID {job_id}");
     }
@@ -217,27 +233,13 @@ pub(crate) async fn submit_and_wait(
     // Poll quickly at first (short jobs end within milliseconds), then every 100 ms.
     let mut poll = Duration::from_millis(5);
     let status = loop {
-        let st = client
-            .get_job_status(GetJobStatusRequest {
-                job_id: job_id.clone(),
-                include_result: false,
-            })
-            .await
-            .map_err(|s| rpc_error::from_status(&s, address))?
-            .into_inner();
+        let st = job_status(&mut client, address, &job_id, false).await?;
         if verbose {
             progress.update(&st);
         }
         match JobState::try_from(st.state).unwrap_or(JobState::Running) {
             JobState::Finished | JobState::Failed | JobState::Canceled => {
-                break client
-                    .get_job_status(GetJobStatusRequest {
-                        job_id: job_id.clone(),
-                        include_result: true,
-                    })
-                    .await
-                    .map_err(|s| rpc_error::from_status(&s, address))?
-                    .into_inner();
+                break job_status(&mut client, address, &job_id, true).await?;
             }
             _ => {
                 tokio::time::sleep(poll).await;

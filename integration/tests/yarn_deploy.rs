@@ -142,6 +142,16 @@ INSERT INTO lineitem_pq SELECT l_orderkey, l_extendedprice, l_discount FROM line
     );
 }
 
+/// The mini cluster, a scratch directory, and `hdfs://…/weft-it/<name>` with the Parquet
+/// inputs staged under `input/`.
+fn with_inputs(name: &str) -> (&'static MiniCluster, tempfile::TempDir, String) {
+    let mc = minicluster();
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("{}/weft-it/{name}", mc.hdfs_uri);
+    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+    (mc, dir, base)
+}
+
 /// A two-stage job (join + aggregation) over the Parquet inputs, writing CSV to `out`.
 fn revenue_job(base: &str, out: &str, parallelism: u32) -> String {
     format!(
@@ -196,20 +206,25 @@ async fn final_report(c: &YarnClient, id: ApplicationId) -> weft_yarn_client::Ap
     }
 }
 
+/// Is the application's staging directory still there 30 s after the application ended?
+/// (A detached application's ApplicationMaster removes it just after unregistering.)
 async fn staging_exists(mc: &MiniCluster, id: ApplicationId) -> bool {
-    StagingDir::for_application(&mc.hdfs_uri, &weft_yarn_client::conf::current_user(), id)
-        .unwrap()
-        .exists()
-        .await
-        .unwrap()
+    let dir =
+        StagingDir::for_application(&mc.hdfs_uri, &weft_yarn_client::conf::current_user(), id)
+            .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while dir.exists().await.unwrap() {
+        if Instant::now() > deadline {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
-    let mc = minicluster();
-    let dir = tempfile::tempdir().unwrap();
-    let base = format!("{}/weft-it/app-mode", mc.hdfs_uri);
-    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+    let (mc, dir, base) = with_inputs("app-mode");
 
     // The same job on YARN (4 subtasks, 2 slots per TaskManager: two containers) ...
     let yarn_out = format!("{base}/out-yarn");
@@ -307,10 +322,7 @@ INSERT INTO bad SELECT CAST(o_orderpriority AS INT) FROM orders;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_runs_two_jobs_and_is_killed() {
-    let mc = minicluster();
-    let dir = tempfile::tempdir().unwrap();
-    let base = format!("{}/weft-it/session", mc.hdfs_uri);
-    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+    let (mc, dir, base) = with_inputs("session");
 
     let mut args = vec!["yarn-session", "-d"];
     args.extend_from_slice(SMALL);
@@ -519,10 +531,7 @@ fn app_master_pid(app: ApplicationId) -> Option<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_application_master_is_retried_and_the_job_succeeds() {
-    let mc = minicluster();
-    let dir = tempfile::tempdir().unwrap();
-    let base = format!("{}/weft-it/am-retry", mc.hdfs_uri);
-    stage_inputs(mc, dir.path(), &format!("{base}/input"));
+    let (mc, dir, base) = with_inputs("am-retry");
     let out_dir = format!("{base}/out");
     let id = submit_detached(
         mc,

@@ -96,8 +96,8 @@ impl StagingDir {
             .map_err(|e| self.err("create", dest, e))
     }
 
-    /// Upload a local file as `name` (overwriting), returning it as a local resource.
-    pub async fn upload_file(&self, local: &Path, name: &str) -> Result<LocalResourceProto> {
+    /// Upload a local file as `name` (overwriting).
+    pub async fn upload_file(&self, local: &Path, name: &str) -> Result<()> {
         let mut file = tokio::fs::File::open(local).await.map_err(|e| {
             YarnError::InvalidArgument(format!("cannot read {}: {e}", local.display()))
         })?;
@@ -120,54 +120,52 @@ impl StagingDir {
             .close()
             .await
             .map_err(|e| self.err("close", &dest, e))?;
-        self.resource(name).await
+        Ok(())
     }
 
-    /// A staged file as a local resource (its current HDFS size and modification time).
-    pub async fn resource(&self, name: &str) -> Result<LocalResourceProto> {
-        let path = format!("{}/{name}", self.path);
-        let st = self
-            .client
-            .get_file_info(&path)
-            .await
-            .map_err(|e| self.err("stat", &path, e))?;
+    /// A file of this directory (`length`, `mtime` as HDFS reports them) as a local resource.
+    fn local_resource(&self, path: &str, length: usize, mtime: u64) -> LocalResourceProto {
         let authority = self.namenode.trim_start_matches("hdfs://");
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h.to_string(), p.parse::<i32>().ok()),
             None => (authority.to_string(), None),
         };
-        Ok(LocalResourceProto {
+        LocalResourceProto {
             resource: Some(UrlProto {
                 scheme: Some("hdfs".into()),
                 host: Some(host),
                 port,
-                file: Some(path),
+                file: Some(path.to_string()),
                 user_info: None,
             }),
-            size: Some(st.length as i64),
-            timestamp: Some(st.modification_time as i64),
+            size: Some(length as i64),
+            timestamp: Some(mtime as i64),
             r#type: Some(LocalResourceTypeProto::File as i32),
             visibility: Some(LocalResourceVisibilityProto::Application as i32),
             ..Default::default()
-        })
+        }
     }
 
-    /// Every file of the directory as local resources, linked under their own names.
+    /// Every file of the directory as local resources, linked under their own names (one
+    /// listing: sizes and modification times come with it).
     pub async fn resources(&self) -> Result<Vec<StringLocalResourceMapProto>> {
         let list = self
             .client
             .list_status(&self.path, false)
             .await
             .map_err(|e| self.err("list", &self.path, e))?;
-        let mut out = Vec::new();
-        for st in list.into_iter().filter(|s| !s.isdir) {
-            let name = st.path.rsplit('/').next().unwrap_or(&st.path).to_string();
-            out.push(StringLocalResourceMapProto {
-                value: Some(self.resource(&name).await?),
-                key: Some(name),
-            });
-        }
-        Ok(out)
+        Ok(list
+            .into_iter()
+            .filter(|s| !s.isdir)
+            .map(|st| {
+                let name = st.path.rsplit('/').next().unwrap_or(&st.path).to_string();
+                let path = format!("{}/{name}", self.path);
+                StringLocalResourceMapProto {
+                    value: Some(self.local_resource(&path, st.length, st.modification_time)),
+                    key: Some(name),
+                }
+            })
+            .collect())
     }
 
     /// Does the directory exist?
