@@ -202,14 +202,7 @@ fn taskmanager_peak_rss() -> Vec<(u32, u64)> {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        };
+        let field = |name: &str| crate::proc_status::field(&pid.to_string(), name);
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         if field("PPid:") == Some(me as u64)
             && String::from_utf8_lossy(&cmd).contains("taskmanager")

@@ -4,6 +4,7 @@
 mod app_master_cmd;
 mod bench;
 mod local_cluster;
+mod proc_status;
 mod progress;
 mod run;
 mod taskmanager_cmd;

@@ -46,20 +46,8 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
         r = run => r?,
         _ = term.recv() => {}
     }
-    if let Some(kib) = peak_rss_kib() {
+    if let Some(kib) = crate::proc_status::field("self", "VmHWM:") {
         tracing::info!("TaskManager exiting; peak RSS {} MiB", kib / 1024);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// This process's peak resident memory (VmHWM), KiB.
-fn peak_rss_kib() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
