@@ -164,6 +164,17 @@ impl ExecutionGraph {
         out
     }
 
+    /// The TaskManager whose data service at `address` holds a finished result, if any.
+    pub fn producer_at(&self, address: &str) -> Option<String> {
+        self.subtasks.iter().flatten().find_map(|sv| match &sv.state {
+            SubtaskState::Finished {
+                resource_id,
+                location: Some(l),
+            } if l.address == address => Some(resource_id.clone()),
+            _ => None,
+        })
+    }
+
     /// How many subtasks are deployed or running.
     pub fn running_count(&self) -> usize {
         self.subtasks

@@ -251,11 +251,24 @@ impl JobMaster {
                     .as_ref()
                     .map(rpc_error::from_proto)
                     .unwrap_or_else(|| WeftError::internal("subtask failed without a cause"));
-                let on_lost_tm = self.lost_tms.contains(&running_on).then_some(running_on);
+                let on_lost_tm = self
+                    .producer_behind(&error)
+                    .or_else(|| self.lost_tms.contains(&running_on).then_some(running_on));
                 self.on_failure(vec![id], error, on_lost_tm.as_deref())
             }
             _ => Ok(()),
         }
+    }
+
+    /// A consumer that could not reach a producer's data service: that TaskManager is gone
+    /// for this job (dead, or not answering), like Flink's PartitionConnectionException. Its
+    /// results rerun, and this is one failover however many consumers report it, even before
+    /// the heartbeat monitor or YARN notices the loss.
+    fn producer_behind(&self, error: &WeftError) -> Option<String> {
+        let WeftError::Unreachable { address, .. } = error else {
+            return None;
+        };
+        self.eg.producer_at(address)
     }
 
     fn on_task_manager_lost(&mut self, resource_id: &str) -> Result<()> {
