@@ -7,6 +7,7 @@ mod local_cluster;
 mod proc_status;
 mod progress;
 mod run;
+mod shuffle_cmd;
 mod taskmanager_cmd;
 mod yarn_cmd;
 mod yarn_deploy;
@@ -70,7 +71,13 @@ enum Command {
     /// with `weft run -t yarn-session -D yarn.application.id=…`.
     #[command(name = "yarn-session")]
     YarnSession(SessionArgs),
-    /// Benchmarks: `weft bench tpch --scale 1 -p 2`.
+    /// The remote shuffle service: `weft shuffle coordinator --listen HOST:PORT`,
+    /// `weft shuffle worker --coordinator HOST:PORT --data-dirs D1,D2`.
+    Shuffle {
+        #[command(subcommand)]
+        command: shuffle_cmd::ShuffleCommand,
+    },
+    /// Benchmarks: `weft bench tpch --scale 1 -p 2`, `weft bench shuffle --bytes 4GiB`.
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
@@ -85,7 +92,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let is_tm = matches!(cli.command, Command::Taskmanager(_) | Command::AppMaster(_));
+    let is_tm = matches!(
+        cli.command,
+        Command::Taskmanager(_) | Command::AppMaster(_) | Command::Shuffle { .. }
+    );
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -109,6 +119,7 @@ fn main() -> ExitCode {
             Command::Run(args) => run::run(args).await,
             Command::Explain(args) => run::explain(args).await,
             Command::Bench { command } => bench::run(command).await,
+            Command::Shuffle { command } => shuffle_cmd::run(command).await,
             Command::Taskmanager(args) => taskmanager_cmd::run(args).await,
             Command::AppMaster(args) => app_master_cmd::run(args).await,
             Command::YarnSession(args) => run::yarn_session(args).await,

@@ -77,8 +77,22 @@ options! {
         "How many region restarts fixed-delay allows before the job fails.";
     RESTART_DELAY: "restart-strategy.fixed-delay.delay", Kind::Duration, "1 s",
         "How long fixed-delay waits before restarting a region.";
-    SHUFFLE_MODE: "shuffle.mode", Kind::Enum(&["local"]), "local",
-        "Where blocking results live: local = sort-based files in the producing TaskManager.";
+    SHUFFLE_MODE: "shuffle.mode", Kind::Enum(&["local", "remote"]), "local",
+        "Where blocking results live: local = sort-based files in the producing TaskManager; remote = the remote shuffle service's workers.";
+    SHUFFLE_REMOTE_COORDINATOR: "shuffle.remote.coordinator", Kind::String, "",
+        "host:port of the remote shuffle coordinator (`weft shuffle coordinator`), for shuffle.mode = remote.";
+    SHUFFLE_REMOTE_REPLICAS: "shuffle.remote.replicas", Kind::Int, "1",
+        "Copies of each reduce partition on different shuffle workers (1 or 2).";
+    SHUFFLE_REMOTE_PUSH_BUFFER: "shuffle.remote.push-buffer", Kind::MemorySize, "1mb",
+        "Bytes a map subtask buffers per reduce partition before pushing them as one batch.";
+    SHUFFLE_REMOTE_WORKER_TIMEOUT: "shuffle.remote.worker-timeout", Kind::Duration, "10 s",
+        "Coordinator: a shuffle worker silent this long is lost; its partitions move to other workers.";
+    SHUFFLE_REMOTE_HEARTBEAT: "shuffle.remote.heartbeat-interval", Kind::Duration, "1 s",
+        "How often shuffle workers heartbeat the coordinator.";
+    SHUFFLE_REMOTE_EXPIRY: "shuffle.remote.expiry", Kind::Duration, "1 h",
+        "Coordinator: a shuffle untouched this long (its job vanished without unregistering) is deleted.";
+    SHUFFLE_REMOTE_DISK_RESERVE: "shuffle.remote.disk-reserve", Kind::MemorySize, "1gb",
+        "Worker: refuse new partitions when a data dir has less free space than this.";
     SHUFFLE_COMPRESSION: "shuffle.compression.codec", Kind::Enum(&["lz4", "zstd", "none"]), "lz4",
         "Compression of shuffle data (Arrow IPC buffer compression).";
     HEARTBEAT_INTERVAL: "heartbeat.interval", Kind::Duration, "2 s",

@@ -15,6 +15,8 @@ use crate::shuffle::{PartitionLocation, ShuffleEnvironment};
 pub struct TaskRuntime {
     pub job_id: String,
     pub attempt: ExecutionAttemptId,
+    /// Subtasks of this subtask's vertex.
+    pub parallelism: u32,
     /// Producer locations per input vertex, in producer-subtask order.
     pub inputs: HashMap<u32, Vec<PartitionLocation>>,
     pub shuffle: Arc<dyn ShuffleEnvironment>,

@@ -16,7 +16,9 @@ use parking_lot::Mutex;
 use weft_core::Result;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::codec::WeftCodec;
-use weft_core::config::Configuration;
+use weft_core::config::{self, Configuration};
+use weft_remote_shuffle::RemoteShuffleEnvironment;
+use weft_remote_shuffle::client::ClientOptions;
 use weft_core::error::unwrap_datafusion;
 use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
@@ -91,6 +93,14 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
             )
         })
         .collect();
+    let shuffle: Arc<dyn ShuffleEnvironment> =
+        if conf.get_string(config::SHUFFLE_MODE).eq_ignore_ascii_case("remote") {
+            Arc::new(RemoteShuffleEnvironment::new(ClientOptions::from_config(
+                &conf,
+            )?))
+        } else {
+            env.shuffle.clone()
+        };
     let rt = Arc::new(TaskRuntime {
         job_id: desc.job_id.clone(),
         attempt: ExecutionAttemptId {
@@ -98,8 +108,9 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
             subtask: desc.subtask,
             attempt: desc.attempt,
         },
+        parallelism: desc.parallelism,
         inputs,
-        shuffle: env.shuffle.clone(),
+        shuffle,
         memory_budget: (env.slot_memory / 4) as usize,
         output: Mutex::new(None),
     });

@@ -20,7 +20,9 @@ use weft_core::proto::{
 };
 use weft_core::rpc_error;
 use weft_core::shuffle::PartitionLocation;
+use weft_core::shuffle::ShuffleMaster;
 use weft_core::{Result, WeftError};
+use weft_remote_shuffle::RemoteShuffleMaster;
 
 pub use execution_graph::{Evid, ExecutionGraph, SubtaskState};
 
@@ -97,8 +99,20 @@ impl JobMaster {
         })
     }
 
+    fn remote_shuffle(&self) -> bool {
+        self.config
+            .get_string(config::SHUFFLE_MODE)
+            .eq_ignore_ascii_case("remote")
+    }
+
     pub async fn run(mut self, mut rx: UnboundedReceiver<JobEvent>) {
         self.status.lock().state = JobState::Running as i32;
+        if self.remote_shuffle()
+            && let Err(e) = weft_remote_shuffle::check_coordinator(&self.config).await
+        {
+            self.finish(Outcome::Failed(e)).await;
+            return;
+        }
         let outcome = loop {
             if self.eg.all_finished() {
                 break Outcome::Finished;
@@ -367,6 +381,13 @@ impl JobMaster {
             self.abort_sinks().await;
         }
         self.shared.release_partitions(&self.graph.job_id);
+        if self.remote_shuffle() {
+            let master = RemoteShuffleMaster {
+                coordinator: self.config.get_string(config::SHUFFLE_REMOTE_COORDINATOR),
+            };
+            let job = self.graph.job_id.clone();
+            tokio::spawn(async move { master.release_partitions(&job, &[]).await });
+        }
         let mut st = self.status.lock();
         self.fill_status(&mut st, state);
         st.error = error.as_ref().map(rpc_error::to_proto);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
@@ -14,7 +15,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::local::{
     CompressionCodec, FrameDecoder, PartitionReader, ShuffleWriteOptions, SortShuffleWriter,
 };
-use super::{PartitionLocation, ResultPartitionWriter, ShuffleEnvironment};
+use super::{PartitionLocation, ResultPartitionWriter, ShuffleEnvironment, WriterSpec};
+use crate::ids::{ExecutionAttemptId, result_partition_name};
 use crate::error::{Result, WeftError, to_datafusion};
 use crate::proto::FetchPartitionRequest;
 use crate::proto::task_executor_gateway_client::TaskExecutorGatewayClient;
@@ -34,18 +36,22 @@ struct LocalWriter {
     env: LocalShuffleEnvironment,
 }
 
+#[async_trait]
 impl ResultPartitionWriter for LocalWriter {
-    fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()> {
+    async fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()> {
         Ok(self.inner.write(partition, batch)?)
     }
 
-    fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)> {
-        let meta = self.inner.finish()?;
+    async fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)> {
+        let LocalWriter { inner, env } = *self;
+        let meta = tokio::task::spawn_blocking(move || inner.finish())
+            .await
+            .map_err(|e| WeftError::internal(format!("shuffle writer panicked: {e}")))??;
         Ok((
             PartitionLocation {
-                resource_id: self.env.resource_id.clone(),
-                address: self.env.address.clone(),
-                host: self.env.host.clone(),
+                resource_id: env.resource_id,
+                address: env.address,
+                host: env.host,
                 data_path: meta.data_path.to_string_lossy().into_owned(),
                 index_path: meta.index_path.to_string_lossy().into_owned(),
             },
@@ -57,16 +63,23 @@ impl ResultPartitionWriter for LocalWriter {
 impl ShuffleEnvironment for LocalShuffleEnvironment {
     fn create_writer(
         &self,
-        name: &str,
-        num_partitions: usize,
+        spec: &WriterSpec,
         schema: SchemaRef,
-        memory_budget: usize,
     ) -> Result<Box<dyn ResultPartitionWriter>> {
         let mut options = ShuffleWriteOptions::new(self.dir.join("spill"));
         options.codec = self.codec;
-        options.memory_budget_bytes = memory_budget.max(1 << 20);
+        options.memory_budget_bytes = spec.memory_budget.max(1 << 20);
         std::fs::create_dir_all(&options.spill_dir)?;
-        let inner = SortShuffleWriter::try_new(&self.dir, name, num_partitions, schema, options)?;
+        let name = result_partition_name(
+            &spec.job_id,
+            &ExecutionAttemptId {
+                vertex: spec.vertex,
+                subtask: spec.subtask,
+                attempt: spec.attempt,
+            },
+        );
+        let inner =
+            SortShuffleWriter::try_new(&self.dir, &name, spec.num_partitions, schema, options)?;
         Ok(Box::new(LocalWriter {
             inner,
             env: self.clone(),

@@ -53,20 +53,34 @@ impl From<&PartitionLocation> for PartitionLocationProto {
 }
 
 /// Writes one map subtask's result partition (all its reduce partitions).
+#[async_trait]
 pub trait ResultPartitionWriter: Send {
-    fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()>;
+    async fn write(&mut self, partition: usize, batch: RecordBatch) -> Result<()>;
     /// Seal the output; returns where it can be read and the bytes written.
-    fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)>;
+    async fn finish(self: Box<Self>) -> Result<(PartitionLocation, u64)>;
+}
+
+/// Which subtask attempt a result partition belongs to, and its shape.
+#[derive(Debug, Clone)]
+pub struct WriterSpec {
+    pub job_id: String,
+    pub vertex: u32,
+    pub subtask: u32,
+    pub attempt: u32,
+    /// Subtasks of the producing vertex.
+    pub parallelism: u32,
+    /// Reduce partitions this subtask writes (1 for a pointwise / single output).
+    pub num_partitions: usize,
+    /// Bytes the writer may buffer.
+    pub memory_budget: usize,
 }
 
 /// TaskManager side of the shuffle.
 pub trait ShuffleEnvironment: Send + Sync + std::fmt::Debug {
     fn create_writer(
         &self,
-        name: &str,
-        num_partitions: usize,
+        spec: &WriterSpec,
         schema: SchemaRef,
-        memory_budget: usize,
     ) -> Result<Box<dyn ResultPartitionWriter>>;
 
     /// Stream one reduce partition of one producer's result partition.
@@ -76,6 +90,18 @@ pub trait ShuffleEnvironment: Send + Sync + std::fmt::Debug {
         partition: usize,
         schema: SchemaRef,
     ) -> Result<SendableRecordBatchStream>;
+
+    /// Stream everything a consumer subtask reads from one input at once: `(producer
+    /// location, reduce partition)` pairs in producer order. A shuffle that merges
+    /// partitions across producers (the remote service) serves them together; `None` means
+    /// read them one by one with [`read_partition`](Self::read_partition).
+    fn read_input(
+        &self,
+        _targets: &[(PartitionLocation, usize)],
+        _schema: SchemaRef,
+    ) -> Option<Result<SendableRecordBatchStream>> {
+        None
+    }
 }
 
 /// JobManager side of the shuffle: frees result partitions once their job is done.

@@ -132,6 +132,9 @@ impl ExecutionPlan for ShuffleReaderExec {
                 vec![(l.clone(), 0)]
             }
         };
+        if let Some(stream) = rt.shuffle.read_input(&targets, self.schema.clone()) {
+            return stream.map_err(to_datafusion);
+        }
         let schema = self.schema.clone();
         let shuffle = rt.shuffle.clone();
         let stream = futures::stream::iter(targets)

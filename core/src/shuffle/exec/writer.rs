@@ -4,7 +4,7 @@ use std::sync::Arc;
 use arrow::array::UInt64Array;
 use arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::error::{DataFusionError, Result as DFResult};
+use datafusion::error::Result as DFResult;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
@@ -19,7 +19,7 @@ use futures::StreamExt;
 
 use crate::catalog::sink_summary_schema;
 use crate::error::to_datafusion;
-use crate::ids::result_partition_name;
+use crate::shuffle::WriterSpec;
 use crate::task_runtime::TaskRuntime;
 
 /// Root of a producing vertex: partitions its input by `partitioning` (Hash, RoundRobinBatch,
@@ -104,10 +104,18 @@ impl ExecutionPlan for ShuffleWriterExec {
         let num_inputs = self.input.output_partitioning().partition_count();
         let partitioning = self.partitioning.clone();
         let fut = async move {
-            let name = result_partition_name(&rt.job_id, &rt.attempt);
+            let spec = WriterSpec {
+                job_id: rt.job_id.clone(),
+                vertex: rt.attempt.vertex,
+                subtask: rt.attempt.subtask,
+                attempt: rt.attempt.attempt,
+                parallelism: rt.parallelism,
+                num_partitions: num_outputs,
+                memory_budget: rt.memory_budget,
+            };
             let mut writer = rt
                 .shuffle
-                .create_writer(&name, num_outputs, schema, rt.memory_budget)
+                .create_writer(&spec, schema)
                 .map_err(to_datafusion)?;
             let mut partitioner = match partitioning {
                 Partitioning::UnknownPartitioning(_) => None,
@@ -119,20 +127,24 @@ impl ExecutionPlan for ShuffleWriterExec {
                 )?),
             };
             let mut rows = 0u64;
+            let mut parts = Vec::new();
             while let Some(batch) = input.next().await {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;
                 match partitioner.as_mut() {
-                    None => writer.write(0, batch).map_err(to_datafusion)?,
+                    None => writer.write(0, batch).await.map_err(to_datafusion)?,
                     Some(p) => {
-                        p.partition(batch, |i, b| writer.write(i, b).map_err(to_datafusion))?
+                        p.partition(batch, |i, b| {
+                            parts.push((i, b));
+                            Ok(())
+                        })?;
+                        for (i, b) in parts.drain(..) {
+                            writer.write(i, b).await.map_err(to_datafusion)?;
+                        }
                     }
                 }
             }
-            let (location, bytes) = tokio::task::spawn_blocking(move || writer.finish())
-                .await
-                .map_err(|e| DataFusionError::External(Box::new(e)))?
-                .map_err(to_datafusion)?;
+            let (location, bytes) = writer.finish().await.map_err(to_datafusion)?;
             *rt.output.lock() = Some(location);
             Ok(RecordBatch::try_new(
                 sink_summary_schema(),

@@ -1,0 +1,56 @@
+//! Connections to the coordinator and workers, with errors that name the endpoint.
+
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+use weft_core::rpc_error::from_status;
+use weft_core::{Result, WeftError};
+
+use crate::proto::shuffle_coordinator_client::ShuffleCoordinatorClient;
+use crate::proto::shuffle_worker_client::ShuffleWorkerClient;
+
+const MAX_MESSAGE: usize = 256 << 20;
+
+async fn channel(address: &str, what: &str) -> Result<Channel> {
+    let unreachable = |message: String| WeftError::Unreachable {
+        what: what.into(),
+        address: address.into(),
+        message,
+    };
+    Endpoint::from_shared(format!("http://{address}"))
+        .map_err(|e| unreachable(format!("not a host:port ({e})")))?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .map_err(|e| unreachable(format!("{e}; is `weft shuffle {}` running there?", if what.contains("coordinator") { "coordinator" } else { "worker" })))
+}
+
+pub async fn coordinator(address: &str) -> Result<ShuffleCoordinatorClient<Channel>> {
+    Ok(ShuffleCoordinatorClient::new(channel(address, "shuffle coordinator").await?)
+        .max_decoding_message_size(MAX_MESSAGE))
+}
+
+pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
+    Ok(ShuffleWorkerClient::new(channel(address, "shuffle worker").await?)
+        .max_decoding_message_size(MAX_MESSAGE)
+        .max_encoding_message_size(MAX_MESSAGE))
+}
+
+/// A failed call: the typed error the peer sent, or an [`WeftError::Unreachable`] naming
+/// `what` at `address` for transport failures (a dead peer breaks streams in many ways).
+pub fn status_error(s: &tonic::Status, address: &str, what: &str) -> WeftError {
+    match from_status(s, address) {
+        WeftError::Unreachable { message, .. } => WeftError::Unreachable {
+            what: what.into(),
+            address: address.into(),
+            message,
+        },
+        WeftError::Internal(m) if s.details().is_empty() => WeftError::Unreachable {
+            what: what.into(),
+            address: address.into(),
+            message: m,
+        },
+        e => e,
+    }
+}

@@ -1,0 +1,216 @@
+//! A consumer subtask's reads: per reduce partition, the coordinator's read plan names the
+//! epochs holding each committed map attempt's batches and how many there are; each epoch is
+//! read from its primary, falling back to the replica (skipping batches already delivered)
+//! when the primary fails, holds too few batches, or serves a frame that fails its CRC.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use tokio::sync::mpsc::Sender;
+use tokio_stream::wrappers::ReceiverStream;
+use weft_core::error::to_datafusion;
+use weft_core::shuffle::local::FrameDecoder;
+use weft_core::{Result, WeftError};
+
+use super::ClientOptions;
+use super::conn;
+use crate::location::{RemoteLocation, SCHEME};
+use crate::proto::{EpochRead, MapAttempt, ReadOpen, ReadPlanRequest, ReadRequest, ReportFailedWorkerRequest};
+
+/// Chunks a reader lets a worker send ahead.
+const INITIAL_CREDITS: u32 = 4;
+
+type BatchTx = Sender<datafusion::error::Result<RecordBatch>>;
+
+struct Group {
+    shuffle_id: String,
+    reduce: u32,
+    maps: Vec<MapAttempt>,
+}
+
+/// Stream the targets' batches, reduce partition after reduce partition.
+pub fn read(
+    options: Arc<ClientOptions>,
+    targets: Vec<(RemoteLocation, usize)>,
+    schema: SchemaRef,
+) -> SendableRecordBatchStream {
+    let mut groups: Vec<Group> = Vec::new();
+    for (loc, p) in targets {
+        let reduce = loc.reduce_id(p);
+        let m = MapAttempt {
+            map_id: loc.map_id,
+            attempt: loc.attempt,
+        };
+        match groups.last_mut() {
+            Some(g) if g.shuffle_id == loc.shuffle_id && g.reduce == reduce => g.maps.push(m),
+            _ => groups.push(Group {
+                shuffle_id: loc.shuffle_id,
+                reduce,
+                maps: vec![m],
+            }),
+        }
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        for g in groups {
+            match read_group(&options, &g, &tx).await {
+                Ok(true) => {}
+                Ok(false) => return, // the consumer went away
+                Err(e) => {
+                    let _ = tx.send(Err(to_datafusion(e))).await;
+                    return;
+                }
+            }
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+}
+
+fn data_path(o: &ClientOptions, shuffle_id: &str) -> String {
+    format!("{SCHEME}{}/{shuffle_id}", o.coordinator)
+}
+
+async fn read_group(o: &ClientOptions, g: &Group, tx: &BatchTx) -> Result<bool> {
+    let mut c = conn::coordinator(&o.coordinator).await?;
+    let plan = c
+        .get_read_plan(ReadPlanRequest {
+            shuffle_id: g.shuffle_id.clone(),
+            partition: g.reduce,
+            maps: g.maps.clone(),
+        })
+        .await
+        .map_err(|s| conn::status_error(&s, &o.coordinator, "shuffle coordinator"))?
+        .into_inner();
+    for e in plan.epochs {
+        if !read_epoch(o, g, e, tx).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+enum SourceEnd {
+    Done,
+    ConsumerGone,
+}
+
+async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) -> Result<bool> {
+    let placement = e.placement.clone().unwrap_or_default();
+    let expected: HashMap<(u32, u32), u32> = e
+        .maps
+        .iter()
+        .zip(&e.batches)
+        .map(|(m, n)| ((m.map_id, m.attempt), *n))
+        .collect();
+    let mut seen: HashMap<(u32, u32), HashSet<u32>> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut sources = vec![(placement.primary.clone(), false)];
+    if !placement.replica.is_empty() {
+        sources.push((placement.replica.clone(), true));
+    }
+    for (addr, replica) in sources {
+        match read_source(g, &e, &addr, replica, &mut seen, tx).await {
+            Ok(SourceEnd::ConsumerGone) => return Ok(false),
+            Ok(SourceEnd::Done) => {
+                let missing: Vec<String> = expected
+                    .iter()
+                    .filter(|(k, n)| seen.get(k).map_or(0, |s| s.len()) < **n as usize)
+                    .map(|((m, a), n)| {
+                        format!("map {m} attempt {a}: {} of {n} batches", seen.get(&(*m, *a)).map_or(0, |s| s.len()))
+                    })
+                    .collect();
+                if missing.is_empty() {
+                    return Ok(true);
+                }
+                problems.push(format!("{addr} holds too little ({})", missing.join(", ")));
+            }
+            Err(err) => {
+                if matches!(err, WeftError::Unreachable { .. })
+                    && let Ok(mut c) = conn::coordinator(&o.coordinator).await
+                {
+                    let _ = c
+                        .report_failed_worker(ReportFailedWorkerRequest {
+                            address: addr.clone(),
+                            reason: err.to_string(),
+                        })
+                        .await;
+                }
+                problems.push(format!("{addr}: {err}"));
+            }
+        }
+    }
+    Err(WeftError::PartitionNotFound {
+        partition: data_path(o, &g.shuffle_id),
+        message: format!(
+            "reduce partition {} (epoch {}) of shuffle {} cannot be read: {}",
+            g.reduce,
+            placement.epoch,
+            g.shuffle_id,
+            problems.join("; ")
+        ),
+    })
+}
+
+async fn read_source(
+    g: &Group,
+    e: &EpochRead,
+    addr: &str,
+    replica: bool,
+    seen: &mut HashMap<(u32, u32), HashSet<u32>>,
+    tx: &BatchTx,
+) -> Result<SourceEnd> {
+    let mut client = conn::worker(addr).await?;
+    let (req_tx, req_rx) = tokio::sync::mpsc::channel(INITIAL_CREDITS as usize + 2);
+    let epoch = e.placement.as_ref().map_or(0, |p| p.epoch);
+    let _ = req_tx
+        .send(ReadRequest {
+            open: Some(ReadOpen {
+                shuffle_id: g.shuffle_id.clone(),
+                partition: g.reduce,
+                epoch,
+                replica,
+                maps: e.maps.clone(),
+            }),
+            credits: INITIAL_CREDITS,
+        })
+        .await;
+    let mut stream = client
+        .read(ReceiverStream::new(req_rx))
+        .await
+        .map_err(|s| conn::status_error(&s, addr, "shuffle worker"))?
+        .into_inner();
+    let what = format!("{addr}:{}/{}-{epoch}", g.shuffle_id, g.reduce);
+    loop {
+        let chunk = match stream.message().await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(SourceEnd::Done),
+            Err(s) => return Err(conn::status_error(&s, addr, "shuffle worker")),
+        };
+        for f in chunk.frames {
+            let key = (f.map_id, f.attempt);
+            if seen.get(&key).is_some_and(|s| s.contains(&f.batch_id)) {
+                continue;
+            }
+            let mut d = FrameDecoder::new(what.clone());
+            d.push(&f.frame)?;
+            d.finish()?;
+            let Some(batch) = d.next_batch() else {
+                return Err(WeftError::internal(format!("{what}: an empty frame")));
+            };
+            seen.entry(key).or_default().insert(f.batch_id);
+            if tx.send(Ok(batch)).await.is_err() {
+                return Ok(SourceEnd::ConsumerGone);
+            }
+        }
+        let _ = req_tx
+            .send(ReadRequest {
+                open: None,
+                credits: 1,
+            })
+            .await;
+    }
+}
