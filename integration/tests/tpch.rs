@@ -15,6 +15,7 @@ use weft_integration::tpch::{
     float_columns, query_sql, read_csv_dir, reference_context, run_query, tpch_source_ddl,
     tpch_table_def,
 };
+use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::weft_bin::weft_bin;
 
 const SCALE: &str = "0.01";
@@ -157,6 +158,17 @@ impl WeftRun {
 
 /// `weft run -f <script> -D parallelism.default=P …` as a real process.
 fn run_weft(script: &str, dir: &Path, name: &str, parallelism: usize) -> WeftRun {
+    run_weft_with(script, dir, name, parallelism, &[])
+}
+
+/// [`run_weft`] with extra `-D` settings.
+fn run_weft_with(
+    script: &str,
+    dir: &Path,
+    name: &str,
+    parallelism: usize,
+    settings: &[String],
+) -> WeftRun {
     let script_path = dir.join(format!("{name}.sql"));
     std::fs::write(&script_path, script).expect("write script");
     let stdout_path = dir.join(format!("{name}.stdout"));
@@ -169,6 +181,7 @@ fn run_weft(script: &str, dir: &Path, name: &str, parallelism: usize) -> WeftRun
         .args(["-D", &format!("parallelism.default={parallelism}")])
         .args(["-D", "local.number-taskmanager=2"])
         .args(["-D", "taskmanager.numberOfTaskSlots=2"])
+        .args(settings.iter().flat_map(|s| ["-D", s.as_str()]))
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
         .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
@@ -203,6 +216,10 @@ fn check_query(n: usize, out: &Path) -> Result<usize, String> {
 }
 
 fn run_tpch(parallelism: usize, parquet: bool) {
+    run_tpch_with(parallelism, parquet, &[]);
+}
+
+fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let all: Vec<usize> = (1..=QUERY_COUNT).collect();
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -215,11 +232,12 @@ fn run_tpch(parallelism: usize, parquet: bool) {
         Source::Generator
     };
     let script = build_script(&all, &out, source);
-    let run = run_weft(
+    let run = run_weft_with(
         &script,
         tmp.path(),
         &format!("tpch-p{parallelism}"),
         parallelism,
+        settings,
     );
     eprintln!(
         "weft run of all 22 queries at parallelism {parallelism}: {} in {:.1} s",
@@ -249,11 +267,12 @@ fn run_tpch(parallelism: usize, parquet: bool) {
         for &n in &all {
             let qout = tmp.path().join(format!("single-q{n}"));
             let script = build_script(&[n], &qout, source);
-            let single = run_weft(
+            let single = run_weft_with(
                 &script,
                 tmp.path(),
                 &format!("q{n}-p{parallelism}"),
                 parallelism,
+                settings,
             );
             if !single.ok() {
                 failures.push(format!(
@@ -306,6 +325,28 @@ fn tpch_parallelism_1() {
 #[test]
 fn tpch_parquet_parallelism_4() {
     run_tpch(4, true);
+}
+
+/// The same queries with every blocking result on the remote shuffle service (a coordinator
+/// and two workers as real processes, two replicas).
+#[test]
+fn tpch_remote_shuffle_parallelism_4() {
+    let service = ShuffleService::start(2);
+    run_tpch_with(4, false, &service.job_settings(2));
+    for w in &service.workers {
+        assert!(
+            w.metric("weft_shuffle_worker_bytes_pushed_total") > 0,
+            "worker {} got no data: the job did not use the remote shuffle",
+            w.address
+        );
+    }
+    assert_eq!(
+        service
+            .coordinator
+            .metric("weft_shuffle_coordinator_shuffles"),
+        0,
+        "the finished job's shuffles were not unregistered"
+    );
 }
 
 #[test]

@@ -385,8 +385,7 @@ impl JobMaster {
             let master = RemoteShuffleMaster {
                 coordinator: self.config.get_string(config::SHUFFLE_REMOTE_COORDINATOR),
             };
-            let job = self.graph.job_id.clone();
-            tokio::spawn(async move { master.release_partitions(&job, &[]).await });
+            master.release_partitions(&self.graph.job_id, &[]).await;
         }
         let mut st = self.status.lock();
         self.fill_status(&mut st, state);
