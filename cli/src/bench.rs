@@ -51,6 +51,8 @@ const QUERIES: [&str; 22] = [
 pub enum BenchCommand {
     /// TPC-H over Parquet: each query through Weft and through single-process DataFusion.
     Tpch(TpchBenchArgs),
+    /// Remote shuffle throughput through one worker vs raw loopback TCP and disk write.
+    Shuffle(crate::bench_shuffle::ShuffleBenchArgs),
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -81,6 +83,7 @@ pub struct TpchBenchArgs {
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Tpch(args) => tpch(args).await,
+        BenchCommand::Shuffle(args) => crate::bench_shuffle::run(args).await,
     }
 }
 

@@ -30,7 +30,8 @@ impl Process {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .expect("read the ready line");
-        let (Some(a), Some(m)) = (line.find("listening on "), line.find("metrics at http://")) else {
+        let (Some(a), Some(m)) = (line.find("listening on "), line.find("metrics at http://"))
+        else {
             let _ = child.kill();
             panic!(
                 "weft {} did not start: {line:?}; log:\n{}",
@@ -39,7 +40,10 @@ impl Process {
             );
         };
         let address = line[a + 13..].split(';').next().unwrap().trim().to_string();
-        let metrics = line[m + 18..].trim().trim_end_matches("/metrics").to_string();
+        let metrics = line[m + 18..]
+            .trim()
+            .trim_end_matches("/metrics")
+            .to_string();
         Process {
             child,
             address,

@@ -10,12 +10,12 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::tpch::{
     QUERY_COUNT, QueryResult, TPCH_TABLES, compare_lines, csv_sink_ddl, flink_type_name,
     float_columns, query_sql, read_csv_dir, reference_context, run_query, tpch_source_ddl,
     tpch_table_def,
 };
-use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::weft_bin::weft_bin;
 
 const SCALE: &str = "0.01";

@@ -29,7 +29,10 @@ pub fn shuffle_id(job_id: &str, vertex: u32) -> String {
 
 /// The job a shuffle id belongs to.
 pub fn job_of(shuffle_id: &str) -> &str {
-    shuffle_id.rsplit_once("-v").map(|(j, _)| j).unwrap_or(shuffle_id)
+    shuffle_id
+        .rsplit_once("-v")
+        .map(|(j, _)| j)
+        .unwrap_or(shuffle_id)
 }
 
 impl RemoteLocation {

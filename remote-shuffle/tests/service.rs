@@ -74,13 +74,22 @@ fn batch(map: i64, from: i64, n: i64) -> RecordBatch {
     let v: Vec<String> = k.iter().map(|k| format!("map{map}-row{k}")).collect();
     RecordBatch::try_new(
         schema(),
-        vec![Arc::new(Int64Array::from(k)), Arc::new(StringArray::from(v))],
+        vec![
+            Arc::new(Int64Array::from(k)),
+            Arc::new(StringArray::from(v)),
+        ],
     )
     .unwrap()
 }
 
 /// `maps` map subtasks write `rows` rows each over `parts` partitions (by k % parts).
-async fn write(env: &RemoteShuffleEnvironment, job: &str, maps: u32, parts: usize, rows: i64) -> Vec<PartitionLocation> {
+async fn write(
+    env: &RemoteShuffleEnvironment,
+    job: &str,
+    maps: u32,
+    parts: usize,
+    rows: i64,
+) -> Vec<PartitionLocation> {
     let mut locs = Vec::new();
     for m in 0..maps {
         let spec = WriterSpec {
@@ -96,8 +105,12 @@ async fn write(env: &RemoteShuffleEnvironment, job: &str, maps: u32, parts: usiz
         for chunk in 0..rows / 1000 {
             let b = batch(m as i64, chunk * 1000, 1000);
             for p in 0..parts {
-                let idx: Vec<u32> = (0..1000u32).filter(|i| (chunk * 1000 + *i as i64) as usize % parts == p).collect();
-                let taken = arrow::compute::take_record_batch(&b, &arrow::array::UInt32Array::from(idx)).unwrap();
+                let idx: Vec<u32> = (0..1000u32)
+                    .filter(|i| (chunk * 1000 + *i as i64) as usize % parts == p)
+                    .collect();
+                let taken =
+                    arrow::compute::take_record_batch(&b, &arrow::array::UInt32Array::from(idx))
+                        .unwrap();
                 w.write(p, taken).await.unwrap();
             }
         }
@@ -106,7 +119,11 @@ async fn write(env: &RemoteShuffleEnvironment, job: &str, maps: u32, parts: usiz
     locs
 }
 
-async fn read(env: &RemoteShuffleEnvironment, locs: &[PartitionLocation], p: usize) -> weft_core::Result<Vec<String>> {
+async fn read(
+    env: &RemoteShuffleEnvironment,
+    locs: &[PartitionLocation],
+    p: usize,
+) -> weft_core::Result<Vec<String>> {
     let targets: Vec<_> = locs.iter().map(|l| (l.clone(), p)).collect();
     let stream = env.read_input(&targets, schema()).unwrap()?;
     let batches: Vec<RecordBatch> = stream
@@ -124,7 +141,11 @@ async fn read(env: &RemoteShuffleEnvironment, locs: &[PartitionLocation], p: usi
 
 fn expected(maps: u32, parts: usize, p: usize, rows: i64) -> Vec<String> {
     let mut e: Vec<String> = (0..maps)
-        .flat_map(|m| (0..rows).filter(move |k| *k as usize % parts == p).map(move |k| format!("map{m}-row{k}")))
+        .flat_map(|m| {
+            (0..rows)
+                .filter(move |k| *k as usize % parts == p)
+                .map(move |k| format!("map{m}-row{k}"))
+        })
         .collect();
     e.sort();
     e
@@ -136,7 +157,11 @@ async fn pushed_partitions_read_back_exactly_with_replicas() {
     let env = env(&s.coordinator, 2);
     let locs = write(&env, "job1", 3, 4, 20_000).await;
     for p in 0..4 {
-        assert_eq!(read(&env, &locs, p).await.unwrap(), expected(3, 4, p, 20_000), "partition {p}");
+        assert_eq!(
+            read(&env, &locs, p).await.unwrap(),
+            expected(3, 4, p, 20_000),
+            "partition {p}"
+        );
     }
     // Both workers hold data: every partition has a primary and a replica copy.
     for w in &s.workers {
@@ -144,7 +169,11 @@ async fn pushed_partitions_read_back_exactly_with_replicas() {
         assert!(pushed > 0);
     }
     let total: u64 = s.workers.iter().map(|w| w.metrics.bytes_pushed.get()).sum();
-    let replicated: u64 = s.workers.iter().map(|w| w.metrics.bytes_replicated.get()).sum();
+    let replicated: u64 = s
+        .workers
+        .iter()
+        .map(|w| w.metrics.bytes_replicated.get())
+        .sum();
     assert_eq!(total, 2 * replicated, "every byte stored twice");
 }
 
@@ -203,7 +232,14 @@ async fn a_corrupted_primary_is_read_from_the_replica() {
         .find(|p| p.to_string_lossy().ends_with("-p.data"))
         .unwrap();
     corrupt(&primary);
-    assert_eq!(read(&env, &locs, 0).await.unwrap(), expected(1, 1, 0, 5_000));
-    let replica_reads: u64 = s.workers.iter().map(|w| w.metrics.replica_bytes_read.get()).sum();
+    assert_eq!(
+        read(&env, &locs, 0).await.unwrap(),
+        expected(1, 1, 0, 5_000)
+    );
+    let replica_reads: u64 = s
+        .workers
+        .iter()
+        .map(|w| w.metrics.replica_bytes_read.get())
+        .sum();
     assert!(replica_reads > 0);
 }

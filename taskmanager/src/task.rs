@@ -17,8 +17,6 @@ use weft_core::Result;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::codec::WeftCodec;
 use weft_core::config::{self, Configuration};
-use weft_remote_shuffle::RemoteShuffleEnvironment;
-use weft_remote_shuffle::client::ClientOptions;
 use weft_core::error::unwrap_datafusion;
 use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
@@ -26,6 +24,8 @@ use weft_core::rpc_error;
 use weft_core::session::session_config;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
 use weft_core::task_runtime::TaskRuntime;
+use weft_remote_shuffle::RemoteShuffleEnvironment;
+use weft_remote_shuffle::client::ClientOptions;
 
 pub struct TaskEnv {
     pub resource_id: String,
@@ -93,14 +93,16 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
             )
         })
         .collect();
-    let shuffle: Arc<dyn ShuffleEnvironment> =
-        if conf.get_string(config::SHUFFLE_MODE).eq_ignore_ascii_case("remote") {
-            Arc::new(RemoteShuffleEnvironment::new(ClientOptions::from_config(
-                &conf,
-            )?))
-        } else {
-            env.shuffle.clone()
-        };
+    let shuffle: Arc<dyn ShuffleEnvironment> = if conf
+        .get_string(config::SHUFFLE_MODE)
+        .eq_ignore_ascii_case("remote")
+    {
+        Arc::new(RemoteShuffleEnvironment::new(ClientOptions::from_config(
+            &conf,
+        )?))
+    } else {
+        env.shuffle.clone()
+    };
     let rt = Arc::new(TaskRuntime {
         job_id: desc.job_id.clone(),
         attempt: ExecutionAttemptId {

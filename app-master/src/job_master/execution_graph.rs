@@ -76,6 +76,13 @@ impl ExecutionGraph {
             .count() as u32
     }
 
+    /// Every subtask of vertex `v` finished.
+    pub fn vertex_finished(&self, v: u32) -> bool {
+        self.subtasks[v as usize]
+            .iter()
+            .all(|s| matches!(s.state, SubtaskState::Finished { .. }))
+    }
+
     pub fn all_finished(&self) -> bool {
         self.finished() == self.total()
     }
@@ -166,13 +173,16 @@ impl ExecutionGraph {
 
     /// The TaskManager whose data service at `address` holds a finished result, if any.
     pub fn producer_at(&self, address: &str) -> Option<String> {
-        self.subtasks.iter().flatten().find_map(|sv| match &sv.state {
-            SubtaskState::Finished {
-                resource_id,
-                location: Some(l),
-            } if l.address == address => Some(resource_id.clone()),
-            _ => None,
-        })
+        self.subtasks
+            .iter()
+            .flatten()
+            .find_map(|sv| match &sv.state {
+                SubtaskState::Finished {
+                    resource_id,
+                    location: Some(l),
+                } if l.address == address => Some(resource_id.clone()),
+                _ => None,
+            })
     }
 
     /// How many subtasks are deployed or running.

@@ -55,6 +55,11 @@ pub struct JobMaster {
     /// TaskManagers already failed over: later failures they cause (subtasks that were
     /// running or being deployed there) restart without counting as another restart.
     lost_tms: BTreeSet<String>,
+    /// Result partitions whose loss already caused a failover that is still rerunning their
+    /// producers: more consumers (or producers) failing on the same loss do not count again.
+    rerunning: BTreeMap<String, u32>,
+    /// `restarts` when each subtask was last deployed.
+    deployed_at: BTreeMap<Evid, u32>,
 }
 
 enum Outcome {
@@ -96,6 +101,8 @@ impl JobMaster {
             started: Instant::now(),
             pending_restart: BTreeSet::new(),
             lost_tms: BTreeSet::new(),
+            rerunning: BTreeMap::new(),
+            deployed_at: BTreeMap::new(),
         })
     }
 
@@ -200,6 +207,7 @@ impl JobMaster {
             self.eg.get_mut(id).state = SubtaskState::Running {
                 resource_id: tm.resource_id.clone(),
             };
+            self.deployed_at.insert(id, self.restarts);
             let mut client = tm.client.clone();
             let tx = self.tx.clone();
             let shared = self.shared.clone();
@@ -253,6 +261,12 @@ impl JobMaster {
                 };
                 sv.rows = s.rows;
                 sv.bytes = s.bytes;
+                if let Some(l) = &s.location
+                    && self.rerunning.contains_key(&l.data_path)
+                    && self.eg.vertex_finished(id.0)
+                {
+                    self.rerunning.remove(&l.data_path);
+                }
                 if self.graph.vertices[id.0 as usize].collect {
                     self.results.insert(id.1, s.result);
                 }
@@ -321,10 +335,23 @@ impl JobMaster {
         if let Some(tm) = lost_tm {
             ids.extend(self.eg.lost_results(&|rid, _| rid == tm));
         }
-        // One lost TaskManager is one failover, however many of its subtasks report it.
-        let counted = match lost_tm {
-            Some(tm) => self.lost_tms.insert(tm.to_string()),
-            None => true,
+        // One lost TaskManager (or one lost result partition) is one failover, however many
+        // subtasks report it.
+        let counted = match (lost_tm, &error) {
+            (Some(tm), _) => self.lost_tms.insert(tm.to_string()),
+            (None, WeftError::PartitionNotFound { partition, .. }) => {
+                // Subtasks deployed before that failover report the same loss; a subtask
+                // deployed after it failing again is a new failure.
+                let before_failover = match self.rerunning.get(partition) {
+                    Some(&at) => ids_deployed_before(&self.deployed_at, &ids, at),
+                    None => false,
+                };
+                if !before_failover {
+                    self.rerunning.insert(partition.clone(), self.restarts + 1);
+                }
+                !before_failover
+            }
+            _ => true,
         };
         if !counted {
             self.restart_later(ids);
@@ -474,4 +501,11 @@ impl JobMaster {
             self.restarts,
         );
     }
+}
+
+/// Every failed subtask among `ids` that has a deployment was deployed before restart `at`.
+fn ids_deployed_before(deployed_at: &BTreeMap<Evid, u32>, ids: &BTreeSet<Evid>, at: u32) -> bool {
+    ids.iter()
+        .filter_map(|id| deployed_at.get(id))
+        .all(|&d| d < at)
 }

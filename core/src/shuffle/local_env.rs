@@ -16,8 +16,8 @@ use super::local::{
     CompressionCodec, FrameDecoder, PartitionReader, ShuffleWriteOptions, SortShuffleWriter,
 };
 use super::{PartitionLocation, ResultPartitionWriter, ShuffleEnvironment, WriterSpec};
-use crate::ids::{ExecutionAttemptId, result_partition_name};
 use crate::error::{Result, WeftError, to_datafusion};
+use crate::ids::{ExecutionAttemptId, result_partition_name};
 use crate::proto::FetchPartitionRequest;
 use crate::proto::task_executor_gateway_client::TaskExecutorGatewayClient;
 

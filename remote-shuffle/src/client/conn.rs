@@ -23,18 +23,31 @@ async fn channel(address: &str, what: &str) -> Result<Channel> {
         .tcp_nodelay(true)
         .connect()
         .await
-        .map_err(|e| unreachable(format!("{e}; is `weft shuffle {}` running there?", if what.contains("coordinator") { "coordinator" } else { "worker" })))
+        .map_err(|e| {
+            unreachable(format!(
+                "{e}; is `weft shuffle {}` running there?",
+                if what.contains("coordinator") {
+                    "coordinator"
+                } else {
+                    "worker"
+                }
+            ))
+        })
 }
 
 pub async fn coordinator(address: &str) -> Result<ShuffleCoordinatorClient<Channel>> {
-    Ok(ShuffleCoordinatorClient::new(channel(address, "shuffle coordinator").await?)
-        .max_decoding_message_size(MAX_MESSAGE))
+    Ok(
+        ShuffleCoordinatorClient::new(channel(address, "shuffle coordinator").await?)
+            .max_decoding_message_size(MAX_MESSAGE),
+    )
 }
 
 pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
-    Ok(ShuffleWorkerClient::new(channel(address, "shuffle worker").await?)
-        .max_decoding_message_size(MAX_MESSAGE)
-        .max_encoding_message_size(MAX_MESSAGE))
+    Ok(
+        ShuffleWorkerClient::new(channel(address, "shuffle worker").await?)
+            .max_decoding_message_size(MAX_MESSAGE)
+            .max_encoding_message_size(MAX_MESSAGE),
+    )
 }
 
 /// A failed call: the typed error the peer sent, or an [`WeftError::Unreachable`] naming

@@ -19,7 +19,9 @@ use weft_core::{Result, WeftError};
 use super::ClientOptions;
 use super::conn;
 use crate::location::{RemoteLocation, SCHEME};
-use crate::proto::{EpochRead, MapAttempt, ReadOpen, ReadPlanRequest, ReadRequest, ReportFailedWorkerRequest};
+use crate::proto::{
+    EpochRead, MapAttempt, ReadOpen, ReadPlanRequest, ReadRequest, ReportFailedWorkerRequest,
+};
 
 /// Chunks a reader lets a worker send ahead.
 const INITIAL_CREDITS: u32 = 4;
@@ -67,7 +69,10 @@ pub fn read(
             }
         }
     });
-    Box::pin(RecordBatchStreamAdapter::new(schema, ReceiverStream::new(rx)))
+    Box::pin(RecordBatchStreamAdapter::new(
+        schema,
+        ReceiverStream::new(rx),
+    ))
 }
 
 fn data_path(o: &ClientOptions, shuffle_id: &str) -> String {
@@ -120,7 +125,10 @@ async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) ->
                     .iter()
                     .filter(|(k, n)| seen.get(k).map_or(0, |s| s.len()) < **n as usize)
                     .map(|((m, a), n)| {
-                        format!("map {m} attempt {a}: {} of {n} batches", seen.get(&(*m, *a)).map_or(0, |s| s.len()))
+                        format!(
+                            "map {m} attempt {a}: {} of {n} batches",
+                            seen.get(&(*m, *a)).map_or(0, |s| s.len())
+                        )
                     })
                     .collect();
                 if missing.is_empty() {

@@ -64,7 +64,8 @@ impl RemoteWriter {
             spec.num_partitions
         };
         let budget = spec.memory_budget.max(4 << 20);
-        let flush_at = (budget / spec.num_partitions.max(1)).clamp(64 << 10, options.push_buffer.max(64 << 10));
+        let flush_at = (budget / spec.num_partitions.max(1))
+            .clamp(64 << 10, options.push_buffer.max(64 << 10));
         RemoteWriter {
             shuffle_id: shuffle_id(&spec.job_id, spec.vertex),
             per_map,
@@ -87,7 +88,12 @@ impl RemoteWriter {
     }
 
     fn data_path(&self) -> String {
-        format!("{}{}/{}", crate::location::SCHEME, self.options.coordinator, self.shuffle_id)
+        format!(
+            "{}{}/{}",
+            crate::location::SCHEME,
+            self.options.coordinator,
+            self.shuffle_id
+        )
     }
 
     async fn ensure_placement(&mut self) -> Result<()> {
@@ -195,7 +201,8 @@ impl RemoteWriter {
                     .map(|r| r.into_inner())
                     .map_err(|s| conn::status_error(&s, &addr, "shuffle worker"))
             });
-            self.streams.insert(address.to_string(), PushStream { tx, done, sent: 0 });
+            self.streams
+                .insert(address.to_string(), PushStream { tx, done, sent: 0 });
         }
         let n = batches.len() as u64;
         let s = self.streams.get_mut(address).unwrap();
@@ -232,7 +239,9 @@ impl ResultPartitionWriter for RemoteWriter {
             self.flush_partition(r).await?;
         }
         while self.total_buffered > self.budget {
-            let largest = (0..self.num_reduce).max_by_key(|&i| self.buffered[i]).unwrap();
+            let largest = (0..self.num_reduce)
+                .max_by_key(|&i| self.buffered[i])
+                .unwrap();
             self.flush_partition(largest).await?;
         }
         Ok(())
@@ -255,7 +264,10 @@ impl ResultPartitionWriter for RemoteWriter {
                 Err(e) => return Err(WeftError::internal(format!("push to {addr}: {e}"))),
             };
             if resp.batches != s.sent {
-                let e = WeftError::internal(format!("acknowledged {} of {} batches", resp.batches, s.sent));
+                let e = WeftError::internal(format!(
+                    "acknowledged {} of {} batches",
+                    resp.batches, s.sent
+                ));
                 return Err(self.worker_failed(&addr, e).await);
             }
         }

@@ -105,16 +105,69 @@ impl Coordinator {
         let st = self.state.lock();
         let m = &self.metrics;
         vec![
-            ("weft_shuffle_coordinator_live_workers", "Registered live shuffle workers.", "gauge", st.workers.len() as u64),
-            ("weft_shuffle_coordinator_lost_workers_total", "Workers declared lost (timeout, restart or failure reports).", "counter", st.lost_workers),
-            ("weft_shuffle_coordinator_shuffles", "Registered shuffles.", "gauge", st.shuffles.len() as u64),
-            ("weft_shuffle_coordinator_partitions", "Reduce partitions of registered shuffles.", "gauge", st.shuffles.values().map(|s| s.placements.len() as u64).sum()),
-            ("weft_shuffle_coordinator_shuffles_registered_total", "Shuffle registrations.", "counter", m.shuffles_registered.get()),
-            ("weft_shuffle_coordinator_maps_committed_total", "Map commits.", "counter", m.maps_committed.get()),
-            ("weft_shuffle_coordinator_read_plans_total", "Read plans served.", "counter", m.read_plans.get()),
-            ("weft_shuffle_coordinator_failure_reports_total", "Worker failures reported by clients.", "counter", m.workers_reported_failed.get()),
-            ("weft_shuffle_coordinator_disk_free_bytes", "Free disk space over all live workers.", "gauge", st.workers.values().map(|w| w.info.disk_free).sum()),
-            ("weft_shuffle_coordinator_bytes_stored", "Shuffle bytes stored over all live workers.", "gauge", st.workers.values().map(|w| w.info.bytes_stored).sum()),
+            (
+                "weft_shuffle_coordinator_live_workers",
+                "Registered live shuffle workers.",
+                "gauge",
+                st.workers.len() as u64,
+            ),
+            (
+                "weft_shuffle_coordinator_lost_workers_total",
+                "Workers declared lost (timeout, restart or failure reports).",
+                "counter",
+                st.lost_workers,
+            ),
+            (
+                "weft_shuffle_coordinator_shuffles",
+                "Registered shuffles.",
+                "gauge",
+                st.shuffles.len() as u64,
+            ),
+            (
+                "weft_shuffle_coordinator_partitions",
+                "Reduce partitions of registered shuffles.",
+                "gauge",
+                st.shuffles
+                    .values()
+                    .map(|s| s.placements.len() as u64)
+                    .sum(),
+            ),
+            (
+                "weft_shuffle_coordinator_shuffles_registered_total",
+                "Shuffle registrations.",
+                "counter",
+                m.shuffles_registered.get(),
+            ),
+            (
+                "weft_shuffle_coordinator_maps_committed_total",
+                "Map commits.",
+                "counter",
+                m.maps_committed.get(),
+            ),
+            (
+                "weft_shuffle_coordinator_read_plans_total",
+                "Read plans served.",
+                "counter",
+                m.read_plans.get(),
+            ),
+            (
+                "weft_shuffle_coordinator_failure_reports_total",
+                "Worker failures reported by clients.",
+                "counter",
+                m.workers_reported_failed.get(),
+            ),
+            (
+                "weft_shuffle_coordinator_disk_free_bytes",
+                "Free disk space over all live workers.",
+                "gauge",
+                st.workers.values().map(|w| w.info.disk_free).sum(),
+            ),
+            (
+                "weft_shuffle_coordinator_bytes_stored",
+                "Shuffle bytes stored over all live workers.",
+                "gauge",
+                st.workers.values().map(|w| w.info.bytes_stored).sum(),
+            ),
         ]
     }
 }

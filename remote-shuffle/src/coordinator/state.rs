@@ -96,17 +96,33 @@ impl State {
     }
 
     /// The least-loaded worker(s) for one partition: primary, and replica on another worker.
-    fn place_one(&mut self, replicas: u32, epoch: u32, exclude: &[&str]) -> Result<PartitionPlacement> {
+    fn place_one(
+        &mut self,
+        replicas: u32,
+        epoch: u32,
+        exclude: &[&str],
+    ) -> Result<PartitionPlacement> {
         let c = self.candidates(exclude);
-        let wanted = replicas.clamp(1, 2) as usize;
-        if c.len() < wanted {
-            return Err(unavailable(format!(
-                "{} usable shuffle worker(s) registered (live, with free disk), {wanted} needed for shuffle.remote.replicas = {replicas}; start more with `weft shuffle worker`",
+        if c.is_empty() {
+            return Err(unavailable(
+                "no usable shuffle worker is registered (live, with free disk); start one with `weft shuffle worker`".into(),
+            ));
+        }
+        // Jobs check at start that enough workers live for their replicas; a worker lost
+        // since then leaves partitions with fewer copies rather than none.
+        let wanted = (replicas.clamp(1, 2) as usize).min(c.len());
+        if wanted < replicas as usize {
+            tracing::warn!(
+                "only {} usable shuffle worker(s): placing a partition with {wanted} of {replicas} copies",
                 c.len()
-            )));
+            );
         }
         let primary = c[0].0.clone();
-        let replica = if wanted == 2 { c[1].0.clone() } else { String::new() };
+        let replica = if wanted == 2 {
+            c[1].0.clone()
+        } else {
+            String::new()
+        };
         for a in [&primary, &replica] {
             if let Some(w) = self.workers.get_mut(a) {
                 w.assigned += 1;
@@ -131,7 +147,11 @@ impl State {
         if let Some(s) = self.shuffles.get_mut(shuffle_id) {
             s.last_activity = now;
             if s.placements.len() == num_partitions as usize {
-                return Ok(s.placements.iter().map(|p| p.last().unwrap().clone()).collect());
+                return Ok(s
+                    .placements
+                    .iter()
+                    .map(|p| p.last().unwrap().clone())
+                    .collect());
             }
         }
         let mut placements = Vec::with_capacity(num_partitions as usize);
@@ -195,7 +215,10 @@ impl State {
         batches: Vec<u32>,
         now: Instant,
     ) -> Result<()> {
-        let s = self.shuffles.get_mut(shuffle_id).ok_or_else(|| unknown(shuffle_id))?;
+        let s = self
+            .shuffles
+            .get_mut(shuffle_id)
+            .ok_or_else(|| unknown(shuffle_id))?;
         if epochs.len() != s.placements.len() || batches.len() != s.placements.len() {
             return Err(WeftError::internal(format!(
                 "map {map} of shuffle {shuffle_id} committed {} partitions, the shuffle has {}",
@@ -217,7 +240,10 @@ impl State {
         maps: &[MapAttempt],
         now: Instant,
     ) -> Result<ReadPlan> {
-        let s = self.shuffles.get_mut(shuffle_id).ok_or_else(|| unknown(shuffle_id))?;
+        let s = self
+            .shuffles
+            .get_mut(shuffle_id)
+            .ok_or_else(|| unknown(shuffle_id))?;
         s.last_activity = now;
         let history = s.placements.get(partition as usize).ok_or_else(|| {
             WeftError::internal(format!("shuffle {shuffle_id} has no partition {partition}"))
@@ -242,7 +268,9 @@ impl State {
                 .iter()
                 .find(|p| p.epoch == epoch)
                 .cloned()
-                .ok_or_else(|| WeftError::internal(format!("no epoch {epoch} of partition {partition}")))?;
+                .ok_or_else(|| {
+                    WeftError::internal(format!("no epoch {epoch} of partition {partition}"))
+                })?;
             let e = by_epoch.entry(epoch).or_insert_with(|| EpochRead {
                 placement: Some(placement),
                 maps: Vec::new(),
@@ -289,7 +317,10 @@ impl State {
             .map(|(a, _)| a.clone())
             .collect();
         for a in silent {
-            self.lose_worker(&a, &format!("no heartbeat for {} s", worker_timeout.as_secs()));
+            self.lose_worker(
+                &a,
+                &format!("no heartbeat for {} s", worker_timeout.as_secs()),
+            );
         }
         let stale: Vec<String> = self
             .shuffles
@@ -298,7 +329,10 @@ impl State {
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
-            tracing::info!("shuffle {id} expired (untouched for {} s)", expiry.as_secs());
+            tracing::info!(
+                "shuffle {id} expired (untouched for {} s)",
+                expiry.as_secs()
+            );
             self.remove_shuffle(&id);
         }
     }
@@ -307,7 +341,9 @@ impl State {
 fn unknown(shuffle_id: &str) -> WeftError {
     WeftError::PartitionNotFound {
         partition: format!("{}{shuffle_id}", crate::location::SCHEME),
-        message: format!("the coordinator does not know shuffle {shuffle_id} (unregistered, expired, or the coordinator restarted)"),
+        message: format!(
+            "the coordinator does not know shuffle {shuffle_id} (unregistered, expired, or the coordinator restarted)"
+        ),
     }
 }
 
@@ -347,28 +383,38 @@ mod tests {
             assert!(!x.replica.is_empty());
         }
         // The busy worker gets nothing while the others have less load.
-        assert!(p.iter().all(|x| x.primary != "b:1" && x.replica != "b:1"), "{p:?}");
+        assert!(
+            p.iter().all(|x| x.primary != "b:1" && x.replica != "b:1"),
+            "{p:?}"
+        );
         // Idempotent.
         assert_eq!(s.register_shuffle("j", "j-v0", 4, 2, now).unwrap(), p);
     }
 
     #[test]
     fn too_few_workers_and_full_disks_are_refused() {
-        let (mut s, now) = state(&[("a:1", 0)]);
-        let e = s.register_shuffle("j", "j-v0", 2, 2, now).unwrap_err();
-        assert!(e.to_string().contains("1 usable shuffle worker(s)"), "{e}");
+        let (mut s, now) = state(&[]);
+        let e = s.register_shuffle("j", "j-v0", 2, 1, now).unwrap_err();
+        assert!(e.to_string().contains("no usable shuffle worker"), "{e}");
         let mut full = worker("b:1", 0);
         full.disk_free = 10;
         s.register_worker(full, now);
-        assert!(s.register_shuffle("j", "j-v0", 2, 2, now).is_err());
-        assert!(s.register_shuffle("j", "j-v1", 2, 1, now).is_ok());
+        assert!(s.register_shuffle("j", "j-v0", 2, 1, now).is_err());
+        // One usable worker: two replicas degrade to one copy on it.
+        s.register_worker(worker("a:1", 0), now);
+        let p = s.register_shuffle("j", "j-v1", 2, 2, now).unwrap();
+        assert!(
+            p.iter().all(|x| x.primary == "a:1" && x.replica.is_empty()),
+            "{p:?}"
+        );
     }
 
     #[test]
     fn a_lost_worker_moves_partitions_to_a_new_epoch_and_reads_use_the_commit_epoch() {
         let (mut s, now) = state(&[("a:1", 0), ("b:1", 0)]);
         let p = s.register_shuffle("j", "j-v0", 2, 1, now).unwrap();
-        s.commit_map("j-v0", 0, 0, vec![0, 0], vec![3, 0], now).unwrap();
+        s.commit_map("j-v0", 0, 0, vec![0, 0], vec![3, 0], now)
+            .unwrap();
         let lost = p[0].primary.clone();
         s.lose_worker(&lost, "test");
         let cur = s.register_shuffle("j", "j-v0", 2, 1, now).unwrap();
@@ -396,9 +442,16 @@ mod tests {
         s.expire(later, Duration::from_secs(10), Duration::from_secs(3600));
         assert!(!s.workers.contains_key("a:1"));
         assert_eq!(s.lost_workers, 1);
-        s.expire(later + Duration::from_secs(3600), Duration::from_secs(1 << 20), Duration::from_secs(3600));
+        s.expire(
+            later + Duration::from_secs(3600),
+            Duration::from_secs(1 << 20),
+            Duration::from_secs(3600),
+        );
         assert!(s.shuffles.is_empty());
-        assert_eq!(s.heartbeat(worker("b:1", 0), later).unwrap(), vec!["j-v0".to_string()]);
+        assert_eq!(
+            s.heartbeat(worker("b:1", 0), later).unwrap(),
+            vec!["j-v0".to_string()]
+        );
         // Unknown worker → register again.
         assert!(s.heartbeat(worker("z:1", 0), later).is_none());
     }
@@ -410,7 +463,17 @@ mod tests {
         s.register_shuffle("j", "j-v1", 1, 1, now).unwrap();
         s.commit_map("j-v0", 0, 0, vec![0], vec![4], now).unwrap();
         s.commit_map("j-v0", 0, 0, vec![0], vec![9], now).unwrap();
-        let plan = s.read_plan("j-v0", 0, &[MapAttempt { map_id: 0, attempt: 0 }], now).unwrap();
+        let plan = s
+            .read_plan(
+                "j-v0",
+                0,
+                &[MapAttempt {
+                    map_id: 0,
+                    attempt: 0,
+                }],
+                now,
+            )
+            .unwrap();
         assert_eq!(plan.epochs[0].batches, vec![4]);
         assert_eq!(s.unregister_job("j"), 2);
         assert!(s.shuffles.is_empty());

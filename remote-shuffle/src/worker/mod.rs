@@ -60,11 +60,15 @@ impl Worker {
         }
         let (store, orphans) = Store::open(&opts.data_dirs, opts.disk_reserve)?;
         if orphans > 0 {
-            tracing::info!("removed {orphans} orphaned shuffle(s) left by an earlier worker process");
+            tracing::info!(
+                "removed {orphans} orphaned shuffle(s) left by an earlier worker process"
+            );
         }
-        let listener = TcpListener::bind(&opts.listen).await.map_err(|e| WeftError::Io {
-            message: format!("shuffle worker cannot listen on {}: {e}", opts.listen),
-        })?;
+        let listener = TcpListener::bind(&opts.listen)
+            .await
+            .map_err(|e| WeftError::Io {
+                message: format!("shuffle worker cannot listen on {}: {e}", opts.listen),
+            })?;
         let bound = listener.local_addr()?;
         let worker = Arc::new(Worker {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -115,7 +119,9 @@ impl Worker {
             .await;
             match r {
                 Ok(r) => {
-                    return Ok(Duration::from_millis(r.into_inner().heartbeat_interval_ms.max(100)));
+                    return Ok(Duration::from_millis(
+                        r.into_inner().heartbeat_interval_ms.max(100),
+                    ));
                 }
                 Err(e) if Instant::now() > deadline => return Err(e),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -142,7 +148,9 @@ impl Worker {
                         tracing::info!("deleted shuffle {s} ({n} partition file(s))");
                     }
                     if r.reregister {
-                        tracing::warn!("the coordinator does not know this worker; registering again");
+                        tracing::warn!(
+                            "the coordinator does not know this worker; registering again"
+                        );
                         let _ = self.register(Duration::from_secs(5)).await;
                     }
                 }
@@ -160,19 +168,84 @@ impl Worker {
         let m = &self.metrics;
         let (free, total) = self.store.disk_space();
         vec![
-            ("weft_shuffle_worker_bytes_pushed_total", "Bytes of pushed batches stored (primary and replica copies).", "counter", m.bytes_pushed.get()),
-            ("weft_shuffle_worker_batches_pushed_total", "Pushed batches stored.", "counter", m.batches_pushed.get()),
-            ("weft_shuffle_worker_bytes_replicated_total", "Bytes forwarded to replicas.", "counter", m.bytes_replicated.get()),
-            ("weft_shuffle_worker_pushes_rejected_total", "Pushes refused (CRC mismatch, disk nearly full, replica failure).", "counter", m.pushes_rejected.get()),
-            ("weft_shuffle_worker_bytes_read_total", "Bytes served to reducers.", "counter", m.bytes_read.get()),
-            ("weft_shuffle_worker_replica_bytes_read_total", "Bytes served to reducers from replica copies.", "counter", m.replica_bytes_read.get()),
-            ("weft_shuffle_worker_reads_total", "Reads served.", "counter", m.reads.get()),
-            ("weft_shuffle_worker_partitions", "Partition files held.", "gauge", self.store.active_partitions() as u64),
-            ("weft_shuffle_worker_files", "Data files held.", "gauge", self.store.file_count() as u64),
-            ("weft_shuffle_worker_bytes_stored", "Bytes held in partition files.", "gauge", self.store.bytes_stored()),
-            ("weft_shuffle_worker_disk_free_bytes", "Free space of the fullest data dir.", "gauge", free),
-            ("weft_shuffle_worker_disk_total_bytes", "Size of the fullest data dir's file system.", "gauge", total),
-            ("weft_shuffle_worker_shuffles_deleted_total", "Shuffles deleted (unregistered or expired).", "counter", m.shuffles_deleted.get()),
+            (
+                "weft_shuffle_worker_bytes_pushed_total",
+                "Bytes of pushed batches stored (primary and replica copies).",
+                "counter",
+                m.bytes_pushed.get(),
+            ),
+            (
+                "weft_shuffle_worker_batches_pushed_total",
+                "Pushed batches stored.",
+                "counter",
+                m.batches_pushed.get(),
+            ),
+            (
+                "weft_shuffle_worker_bytes_replicated_total",
+                "Bytes forwarded to replicas.",
+                "counter",
+                m.bytes_replicated.get(),
+            ),
+            (
+                "weft_shuffle_worker_pushes_rejected_total",
+                "Pushes refused (CRC mismatch, disk nearly full, replica failure).",
+                "counter",
+                m.pushes_rejected.get(),
+            ),
+            (
+                "weft_shuffle_worker_bytes_read_total",
+                "Bytes served to reducers.",
+                "counter",
+                m.bytes_read.get(),
+            ),
+            (
+                "weft_shuffle_worker_replica_bytes_read_total",
+                "Bytes served to reducers from replica copies.",
+                "counter",
+                m.replica_bytes_read.get(),
+            ),
+            (
+                "weft_shuffle_worker_reads_total",
+                "Reads served.",
+                "counter",
+                m.reads.get(),
+            ),
+            (
+                "weft_shuffle_worker_partitions",
+                "Partition files held.",
+                "gauge",
+                self.store.active_partitions() as u64,
+            ),
+            (
+                "weft_shuffle_worker_files",
+                "Data files held.",
+                "gauge",
+                self.store.file_count() as u64,
+            ),
+            (
+                "weft_shuffle_worker_bytes_stored",
+                "Bytes held in partition files.",
+                "gauge",
+                self.store.bytes_stored(),
+            ),
+            (
+                "weft_shuffle_worker_disk_free_bytes",
+                "Free space of the fullest data dir.",
+                "gauge",
+                free,
+            ),
+            (
+                "weft_shuffle_worker_disk_total_bytes",
+                "Size of the fullest data dir's file system.",
+                "gauge",
+                total,
+            ),
+            (
+                "weft_shuffle_worker_shuffles_deleted_total",
+                "Shuffles deleted (unregistered or expired).",
+                "counter",
+                m.shuffles_deleted.get(),
+            ),
         ]
     }
 }

@@ -41,11 +41,16 @@ fn check_frame(b: &PushBatch) -> Result<(), WeftError> {
     let len = u32::from_le_bytes(f[0..4].try_into().unwrap()) as usize;
     let crc = u32::from_le_bytes(f[4..8].try_into().unwrap());
     if len != f.len() - FRAME_HEADER_LEN {
-        return Err(bad(format!("frame says {len} bytes, carries {}", f.len() - 8)));
+        return Err(bad(format!(
+            "frame says {len} bytes, carries {}",
+            f.len() - 8
+        )));
     }
     let actual = crc32fast::hash(&f[FRAME_HEADER_LEN..]);
     if actual != crc {
-        return Err(bad(format!("crc32 expected {crc:#010x}, actual {actual:#010x}")));
+        return Err(bad(format!(
+            "crc32 expected {crc:#010x}, actual {actual:#010x}"
+        )));
     }
     Ok(())
 }
@@ -80,7 +85,10 @@ async fn open_replica(address: &str) -> Result<ReplicaStream, WeftError> {
 }
 
 impl WorkerService {
-    async fn push_inner(&self, mut inbound: Streaming<PushRequest>) -> Result<PushResponse, WeftError> {
+    async fn push_inner(
+        &self,
+        mut inbound: Streaming<PushRequest>,
+    ) -> Result<PushResponse, WeftError> {
         let w = &self.0;
         let mut touched = HashSet::new();
         let mut replicas: HashMap<String, ReplicaStream> = HashMap::new();
@@ -101,11 +109,14 @@ impl WorkerService {
             for b in &req.batches {
                 check_frame(b)?;
                 if !b.replica.is_empty() {
-                    forward.entry(b.replica.clone()).or_default().push(PushBatch {
-                        replica: String::new(),
-                        is_replica: true,
-                        ..b.clone()
-                    });
+                    forward
+                        .entry(b.replica.clone())
+                        .or_default()
+                        .push(PushBatch {
+                            replica: String::new(),
+                            is_replica: true,
+                            ..b.clone()
+                        });
                 }
             }
             for (addr, batches) in forward {
@@ -228,7 +239,9 @@ impl ShuffleWorker for WorkerService {
                 }
                 let mut chunk = ReadChunk::default();
                 let mut bytes = 0;
-                while i < entries.len() && (bytes == 0 || bytes + entries[i].len as usize <= READ_CHUNK_BYTES) {
+                while i < entries.len()
+                    && (bytes == 0 || bytes + entries[i].len as usize <= READ_CHUNK_BYTES)
+                {
                     let e = &entries[i];
                     match Store::read_at(&path, &mut file, e) {
                         Ok(frame) => {

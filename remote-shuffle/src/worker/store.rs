@@ -154,7 +154,14 @@ impl Store {
     }
 
     /// Append one frame. Blocking I/O.
-    pub fn append(&self, key: &FileKey, map: u32, attempt: u32, batch: u32, frame: &[u8]) -> Result<()> {
+    pub fn append(
+        &self,
+        key: &FileKey,
+        map: u32,
+        attempt: u32,
+        batch: u32,
+        frame: &[u8],
+    ) -> Result<()> {
         let f = self.file(key)?;
         let mut f = f.lock();
         f.data.write_all(frame)?;
@@ -183,23 +190,38 @@ impl Store {
 
     /// The data file and the entries of the requested map attempts, in append order, each
     /// `(map, attempt, batch)` once (a re-pushed batch is a duplicate).
-    pub fn entries(&self, key: &FileKey, maps: &HashSet<(u32, u32)>) -> Result<(PathBuf, Vec<IndexEntry>)> {
-        let f = self.files.lock().get(key).cloned().ok_or_else(|| WeftError::PartitionNotFound {
-            partition: format!("{}{}", crate::location::SCHEME, key.shuffle),
-            message: format!(
-                "this worker has no {} of reduce partition {} epoch {} of shuffle {}",
-                if key.replica { "replica" } else { "primary copy" },
-                key.partition,
-                key.epoch,
-                key.shuffle
-            ),
-        })?;
+    pub fn entries(
+        &self,
+        key: &FileKey,
+        maps: &HashSet<(u32, u32)>,
+    ) -> Result<(PathBuf, Vec<IndexEntry>)> {
+        let f =
+            self.files
+                .lock()
+                .get(key)
+                .cloned()
+                .ok_or_else(|| WeftError::PartitionNotFound {
+                    partition: format!("{}{}", crate::location::SCHEME, key.shuffle),
+                    message: format!(
+                        "this worker has no {} of reduce partition {} epoch {} of shuffle {}",
+                        if key.replica {
+                            "replica"
+                        } else {
+                            "primary copy"
+                        },
+                        key.partition,
+                        key.epoch,
+                        key.shuffle
+                    ),
+                })?;
         let f = f.lock();
         let mut seen = HashSet::new();
         let entries = f
             .index
             .iter()
-            .filter(|e| maps.contains(&(e.map, e.attempt)) && seen.insert((e.map, e.attempt, e.batch)))
+            .filter(|e| {
+                maps.contains(&(e.map, e.attempt)) && seen.insert((e.map, e.attempt, e.batch))
+            })
             .copied()
             .collect();
         Ok((f.path.clone(), entries))

@@ -1,0 +1,164 @@
+//! Losing a shuffle worker: with two replicas, a worker killed after the map stage is
+//! replaced by its replicas; with one, a worker killed while maps push makes the producing
+//! region rerun on the surviving worker. Both jobs must succeed with the rows of the same
+//! job on the local shuffle. The coordinator and workers are real `weft shuffle` processes.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use weft_integration::shuffle_service::ShuffleService;
+use weft_integration::tpch::read_csv_dir;
+use weft_integration::weft_bin::weft_bin;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A join of orders and lineitem (both shuffled in full), then an aggregate.
+fn script(out: &Path) -> String {
+    format!(
+        "SET 'parallelism.default' = '4';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '3';
+SET 'restart-strategy.fixed-delay.delay' = '200 ms';
+CREATE TABLE orders WITH ('connector' = 'tpch', 'table' = 'orders', 'scale' = '0.1');
+CREATE TABLE lineitem WITH ('connector' = 'tpch', 'table' = 'lineitem', 'scale' = '0.1');
+CREATE TABLE result (o_orderpriority STRING, lines BIGINT, linenumbers BIGINT, orders BIGINT)
+  WITH ('connector' = 'filesystem', 'path' = 'file://{}', 'format' = 'csv');
+INSERT INTO result
+SELECT o_orderpriority, COUNT(*), SUM(l_linenumber), COUNT(DISTINCT o_orderkey)
+FROM orders JOIN lineitem ON l_orderkey = o_orderkey
+GROUP BY o_orderpriority;
+",
+        out.display()
+    )
+}
+
+fn start_job(dir: &Path, name: &str, settings: &[String]) -> Child {
+    let path = dir.join(format!("{name}.sql"));
+    std::fs::write(&path, script(&dir.join(name))).unwrap();
+    Command::new(weft_bin())
+        .args(["run", "-f"])
+        .arg(&path)
+        .args([
+            "-D",
+            "local.number-taskmanager=2",
+            "-D",
+            "taskmanager.numberOfTaskSlots=2",
+        ])
+        .args(settings.iter().flat_map(|s| ["-D", s.as_str()]))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(dir.join(format!("{name}.out"))).unwrap())
+        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
+        .spawn()
+        .expect("start weft")
+}
+
+fn finish_job(
+    mut child: Child,
+    dir: &Path,
+    name: &str,
+    service: Option<&ShuffleService>,
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let err = std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default();
+            panic!(
+                "{name} did not finish in 600 s\n{err}\n{}",
+                service.map(|s| s.logs()).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let err = std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default();
+    assert!(
+        status.success(),
+        "{name} failed: {status}\n{err}\n{}",
+        service.map(|s| s.logs()).unwrap_or_default()
+    );
+    let mut lines = read_csv_dir(&dir.join(name)).unwrap();
+    lines.sort();
+    lines
+}
+
+/// The job on the local shuffle: the rows every remote run must reproduce.
+fn reference(dir: &Path) -> Vec<String> {
+    let child = start_job(dir, "local", &[]);
+    let lines = finish_job(child, dir, "local", None);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    lines
+}
+
+/// Poll until `done` or 300 s pass.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_worker_killed_after_the_map_stage_is_replaced_by_its_replicas() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let expected = reference(dir.path());
+    let mut service = ShuffleService::start(2);
+    let job = start_job(dir.path(), "replicated", &service.job_settings(2));
+    // The scans of orders and lineitem (4 + 4 map subtasks) committed their output.
+    wait_for("the map stage to commit", || {
+        service
+            .coordinator
+            .metric("weft_shuffle_coordinator_maps_committed_total")
+            >= 8
+    });
+    service.workers[0].kill();
+    let lines = finish_job(job, dir.path(), "replicated", Some(&service));
+    assert_eq!(lines, expected);
+    let survivor = &service.workers[1];
+    assert!(
+        survivor.metric("weft_shuffle_worker_replica_bytes_read_total") > 0,
+        "the killed worker's partitions were not read from their replicas\n{}",
+        service.logs()
+    );
+}
+
+#[test]
+fn a_worker_killed_while_maps_push_reruns_the_producers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let expected = reference(dir.path());
+    let mut service = ShuffleService::start(2);
+    let job = start_job(dir.path(), "single-copy", &service.job_settings(1));
+    // Data arrived at the workers, and the map stage is not over.
+    wait_for("the first pushes", || {
+        service.workers[0].metric("weft_shuffle_worker_bytes_pushed_total") > 0
+            && service.workers[1].metric("weft_shuffle_worker_bytes_pushed_total") > 0
+    });
+    let committed = service
+        .coordinator
+        .metric("weft_shuffle_coordinator_maps_committed_total");
+    assert!(
+        committed < 8,
+        "the map stage ended before the kill ({committed} commits)"
+    );
+    service.workers[0].kill();
+    let lines = finish_job(job, dir.path(), "single-copy", Some(&service));
+    assert_eq!(lines, expected);
+    assert!(
+        service
+            .coordinator
+            .metric("weft_shuffle_coordinator_lost_workers_total")
+            >= 1,
+        "the coordinator never declared the killed worker lost"
+    );
+    assert!(
+        service.workers[1].metric("weft_shuffle_worker_bytes_pushed_total") > 0,
+        "nothing was pushed to the surviving worker"
+    );
+}
