@@ -132,10 +132,22 @@ fn read_local(
     ))
 }
 
-fn lost(location: &PartitionLocation, message: String) -> WeftError {
-    WeftError::PartitionNotFound {
-        partition: location.data_path.clone(),
+/// The producer's data service failed at the transport level: the TaskManager is gone (or
+/// not answering), which the JobMaster handles as the loss of everything it produced.
+fn producer_unreachable(location: &PartitionLocation, message: String) -> WeftError {
+    WeftError::Unreachable {
+        what: format!("producer TaskManager {}", location.resource_id),
+        address: location.address.clone(),
         message,
+    }
+}
+
+/// A typed error from the producer's data service, or its transport failure.
+fn fetch_error(location: &PartitionLocation, s: &tonic::Status) -> WeftError {
+    if s.details().is_empty() {
+        producer_unreachable(location, s.message().to_string())
+    } else {
+        crate::rpc_error::from_status(s, &location.address)
     }
 }
 
@@ -150,15 +162,7 @@ fn fetch_remote(
             let mut client =
                 TaskExecutorGatewayClient::connect(format!("http://{}", location.address))
                     .await
-                    .map_err(|e| {
-                        lost(
-                            &location,
-                            format!(
-                                "producer TaskManager {} at {} is unreachable: {e}",
-                                location.resource_id, location.address
-                            ),
-                        )
-                    })?
+                    .map_err(|e| producer_unreachable(&location, e.to_string()))?
                     .max_decoding_message_size(64 << 20);
             let mut stream = client
                 .fetch_partition(FetchPartitionRequest {
@@ -167,17 +171,12 @@ fn fetch_remote(
                     partition: partition as u32,
                 })
                 .await
-                .map_err(|s| crate::rpc_error::from_status(&s, &location.address))?
+                .map_err(|s| fetch_error(&location, &s))?
                 .into_inner();
             let mut decoder =
                 FrameDecoder::new(format!("{}:{}", location.address, location.data_path));
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|s| {
-                    lost(
-                        &location,
-                        format!("fetch from {} broke off: {}", location.address, s.message()),
-                    )
-                })?;
+                let chunk = chunk.map_err(|s| fetch_error(&location, &s))?;
                 decoder.push(&chunk.data)?;
                 while let Some(batch) = decoder.next_batch() {
                     if tx.send(Ok(batch)).await.is_err() {

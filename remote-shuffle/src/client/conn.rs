@@ -53,13 +53,17 @@ pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
 /// A failed call: the typed error the peer sent, or an [`WeftError::Unreachable`] naming
 /// `what` at `address` for transport failures (a dead peer breaks streams in many ways).
 pub fn status_error(s: &tonic::Status, address: &str, what: &str) -> WeftError {
+    if !s.details().is_empty() {
+        // The peer's own typed error (it may name another endpoint, e.g. a replica).
+        return from_status(s, address);
+    }
     match from_status(s, address) {
         WeftError::Unreachable { message, .. } => WeftError::Unreachable {
             what: what.into(),
             address: address.into(),
             message,
         },
-        WeftError::Internal(m) if s.details().is_empty() => WeftError::Unreachable {
+        WeftError::Internal(m) => WeftError::Unreachable {
             what: what.into(),
             address: address.into(),
             message: m,

@@ -126,7 +126,13 @@ impl RemoteWriter {
 
     /// The worker at `address` failed: tell the coordinator (it moves the worker's
     /// partitions to a new epoch) and fail this map so the producing vertex reruns.
-    async fn worker_failed(&self, address: &str, cause: WeftError) -> WeftError {
+    async fn worker_failed(&self, primary: &str, cause: WeftError) -> WeftError {
+        // A primary that could not forward to its replica names the replica.
+        let address = match &cause {
+            WeftError::Unreachable { address, .. } if address.contains(':') => address.clone(),
+            _ => primary.to_string(),
+        };
+        let address = address.as_str();
         let reason = cause.to_string();
         if let Ok(mut c) = conn::coordinator(&self.options.coordinator).await {
             let _ = c

@@ -123,9 +123,11 @@ impl State {
         } else {
             String::new()
         };
-        for a in [&primary, &replica] {
+        // A primary copy costs more than a replica (it takes the pushes and the reads), so
+        // primaries rotate over the workers instead of piling onto the first one.
+        for (a, cost) in [(&primary, 2), (&replica, 1)] {
             if let Some(w) = self.workers.get_mut(a) {
-                w.assigned += 1;
+                w.assigned += cost;
             }
         }
         Ok(PartitionPlacement {
@@ -387,6 +389,8 @@ mod tests {
             p.iter().all(|x| x.primary != "b:1" && x.replica != "b:1"),
             "{p:?}"
         );
+        let on_a = p.iter().filter(|x| x.primary == "a:1").count();
+        assert_eq!(on_a, 2, "primaries rotate: {p:?}");
         // Idempotent.
         assert_eq!(s.register_shuffle("j", "j-v0", 4, 2, now).unwrap(), p);
     }
