@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::Mutex;
-use tokio_stream::wrappers::TcpListenerStream;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::{self, Configuration};
 use weft_core::proto::dispatcher_server::DispatcherServer;
@@ -111,7 +110,7 @@ impl JobManagerHandle {
                 .max_decoding_message_size(256 << 20)
                 .max_encoding_message_size(256 << 20),
             )
-            .serve_with_incoming(TcpListenerStream::new(listener));
+            .serve_with_incoming(weft_core::net::incoming(listener));
         let server = tokio::spawn(async move {
             if let Err(e) = server.await {
                 tracing::error!("JobManager gRPC server stopped: {e}");

@@ -178,6 +178,16 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
         worker.address
     );
 
+    // Baselines first, on a clean page cache: the same byte count over raw loopback TCP
+    // and written sequentially to the worker's disk.
+    let tcp = loopback_tcp(bytes).await?;
+    let (disk, disk_synced) = disk_write(work.path(), bytes)?;
+    let (tcp_r, disk_r) = (gbps(bytes, tcp), gbps(bytes, disk));
+    println!("  loopback TCP: {tcp_r:.2} GiB/s");
+    println!(
+        "  disk write: {disk_r:.2} GiB/s (page cache, as the worker writes; {:.2} GiB/s with fsync)",
+        gbps(bytes, disk_synced)
+    );
     // Push.
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -263,15 +273,6 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
     );
     let _ = read_bytes;
 
-    // Baselines, same byte count.
-    let tcp = loopback_tcp(pushed).await?;
-    let (disk, disk_synced) = disk_write(work.path(), pushed)?;
-    let (tcp_r, disk_r) = (gbps(pushed, tcp), gbps(pushed, disk));
-    println!("  loopback TCP: {tcp_r:.2} GiB/s");
-    println!(
-        "  disk write: {disk_r:.2} GiB/s (page cache, as the worker writes; {:.2} GiB/s with fsync)",
-        gbps(pushed, disk_synced)
-    );
     let floor = tcp_r.min(disk_r);
     let ratio = gbps(pushed, push) / floor;
     println!(

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio_stream::wrappers::TcpListenerStream;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::{self, Configuration};
 use weft_core::proto::job_manager_gateway_client::JobManagerGatewayClient;
@@ -80,7 +79,7 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
                 .max_decoding_message_size(256 << 20)
                 .max_encoding_message_size(256 << 20),
         )
-        .serve_with_incoming(TcpListenerStream::new(listener));
+        .serve_with_incoming(weft_core::net::incoming(listener));
     let server = tokio::spawn(server);
 
     register(&jm, &opts, &address).await?;

@@ -11,6 +11,11 @@ use crate::proto::shuffle_worker_client::ShuffleWorkerClient;
 
 const MAX_MESSAGE: usize = 256 << 20;
 
+/// HTTP/2 flow-control windows for bulk data: the 64 KiB default stalls a stream every
+/// 64 KiB waiting for a window update.
+pub const STREAM_WINDOW: u32 = 8 << 20;
+pub const CONNECTION_WINDOW: u32 = 32 << 20;
+
 async fn channel(address: &str, what: &str) -> Result<Channel> {
     let unreachable = |message: String| WeftError::Unreachable {
         what: what.into(),
@@ -21,6 +26,8 @@ async fn channel(address: &str, what: &str) -> Result<Channel> {
         .map_err(|e| unreachable(format!("not a host:port ({e})")))?
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
         .connect()
         .await
         .map_err(|e| {

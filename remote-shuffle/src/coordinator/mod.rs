@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use weft_core::config::{self, Configuration};
 use weft_core::{Result, WeftError};
 
+use crate::client::conn;
 use crate::metrics::{self, Counter, Sample};
 use crate::proto::shuffle_coordinator_server::ShuffleCoordinatorServer;
 pub use state::State;
@@ -74,8 +74,10 @@ impl Coordinator {
         let svc = ShuffleCoordinatorServer::new(service::CoordinatorService(self.clone()));
         tokio::spawn(async move {
             if let Err(e) = tonic::transport::Server::builder()
+                .initial_stream_window_size(conn::STREAM_WINDOW)
+                .initial_connection_window_size(conn::CONNECTION_WINDOW)
                 .add_service(svc)
-                .serve_with_incoming(TcpListenerStream::new(listener))
+                .serve_with_incoming(weft_core::net::incoming(listener))
                 .await
             {
                 tracing::error!("shuffle coordinator stopped: {e}");

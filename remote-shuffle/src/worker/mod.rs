@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use weft_core::{Result, WeftError};
 
 use crate::client::conn;
@@ -82,8 +81,10 @@ impl Worker {
             .max_encoding_message_size(256 << 20);
         tokio::spawn(async move {
             if let Err(e) = tonic::transport::Server::builder()
+                .initial_stream_window_size(conn::STREAM_WINDOW)
+                .initial_connection_window_size(conn::CONNECTION_WINDOW)
                 .add_service(svc)
-                .serve_with_incoming(TcpListenerStream::new(listener))
+                .serve_with_incoming(weft_core::net::incoming(listener))
                 .await
             {
                 tracing::error!("shuffle worker stopped: {e}");
