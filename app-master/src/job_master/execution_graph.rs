@@ -185,6 +185,21 @@ impl ExecutionGraph {
             })
     }
 
+    /// `(data-service address, resource id)` of every finished result.
+    pub fn result_addresses(&self) -> Vec<(String, String)> {
+        self.subtasks
+            .iter()
+            .flatten()
+            .filter_map(|sv| match &sv.state {
+                SubtaskState::Finished {
+                    resource_id,
+                    location: Some(l),
+                } => Some((l.address.clone(), resource_id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// How many subtasks are deployed or running.
     pub fn running_count(&self) -> usize {
         self.subtasks

@@ -58,8 +58,11 @@ pub struct JobMaster {
     /// Result partitions whose loss already caused a failover that is still rerunning their
     /// producers: more consumers (or producers) failing on the same loss do not count again.
     rerunning: BTreeMap<String, u32>,
-    /// `restarts` when each subtask was last deployed.
+    /// `restarts` when each subtask was last deployed, and the TaskManager address.
     deployed_at: BTreeMap<Evid, u32>,
+    deployed_to: BTreeMap<Evid, String>,
+    /// Data-service addresses of TaskManagers lost to this job → their resource ids.
+    lost_addresses: BTreeMap<String, String>,
 }
 
 enum Outcome {
@@ -103,6 +106,8 @@ impl JobMaster {
             lost_tms: BTreeSet::new(),
             rerunning: BTreeMap::new(),
             deployed_at: BTreeMap::new(),
+            deployed_to: BTreeMap::new(),
+            lost_addresses: BTreeMap::new(),
         })
     }
 
@@ -208,6 +213,7 @@ impl JobMaster {
                 resource_id: tm.resource_id.clone(),
             };
             self.deployed_at.insert(id, self.restarts);
+            self.deployed_to.insert(id, tm.address.clone());
             let mut client = tm.client.clone();
             let tx = self.tx.clone();
             let shared = self.shared.clone();
@@ -279,8 +285,9 @@ impl JobMaster {
                     .as_ref()
                     .map(rpc_error::from_proto)
                     .unwrap_or_else(|| WeftError::internal("subtask failed without a cause"));
+                let deployed_to = self.deployed_to.get(&id).cloned().unwrap_or_default();
                 let on_lost_tm = self
-                    .producer_behind(&error)
+                    .unreachable_task_manager(&error, &running_on, &deployed_to)
                     .or_else(|| self.lost_tms.contains(&running_on).then_some(running_on));
                 self.on_failure(vec![id], error, on_lost_tm.as_deref())
             }
@@ -288,18 +295,39 @@ impl JobMaster {
         }
     }
 
-    /// A consumer that could not reach a producer's data service: that TaskManager is gone
-    /// for this job (dead, or not answering), like Flink's PartitionConnectionException. Its
-    /// results rerun, and this is one failover however many consumers report it, even before
-    /// the heartbeat monitor or YARN notices the loss.
-    fn producer_behind(&self, error: &WeftError) -> Option<String> {
+    /// The TaskManager an `Unreachable` failure points at, if any: the one the subtask was
+    /// being deployed to, or a producer whose data service a consumer could not reach (like
+    /// Flink's PartitionConnectionException). That TaskManager is gone for this job: its
+    /// results rerun, as one failover however many subtasks report it, even before the
+    /// heartbeat monitor or YARN notices the loss. Addresses are remembered, so reports that
+    /// arrive after its results were reset still count as the same loss.
+    fn unreachable_task_manager(
+        &mut self,
+        error: &WeftError,
+        running_on: &str,
+        deployed_to: &str,
+    ) -> Option<String> {
         let WeftError::Unreachable { address, .. } = error else {
             return None;
         };
-        self.eg.producer_at(address)
+        if let Some(rid) = self.lost_addresses.get(address) {
+            return Some(rid.clone());
+        }
+        let rid = if address == deployed_to {
+            Some(running_on.to_string())
+        } else {
+            self.eg.producer_at(address)
+        }?;
+        self.lost_addresses.insert(address.clone(), rid.clone());
+        Some(rid)
     }
 
     fn on_task_manager_lost(&mut self, resource_id: &str) -> Result<()> {
+        for (addr, rid) in self.eg.result_addresses() {
+            if rid == resource_id {
+                self.lost_addresses.insert(addr, rid);
+            }
+        }
         let running = self.eg.running_on(resource_id);
         let lost = self.eg.lost_results(&|rid, _| rid == resource_id);
         if running.is_empty() && lost.is_empty() {
