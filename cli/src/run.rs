@@ -230,8 +230,9 @@ pub(crate) async fn submit_and_wait(
         eprintln!("Job has been submitted with JobID {job_id}");
     }
     let mut progress = Progress::new();
-    // Poll quickly at first (short jobs end within milliseconds), then every 100 ms.
-    let mut poll = Duration::from_millis(5);
+    // Poll every 5 ms for the first seconds (short jobs end within milliseconds and the
+    // status call is cheap), then back off to 100 ms.
+    let started = std::time::Instant::now();
     let status = loop {
         let st = job_status(&mut client, address, &job_id, false).await?;
         if verbose {
@@ -242,8 +243,12 @@ pub(crate) async fn submit_and_wait(
                 break job_status(&mut client, address, &job_id, true).await?;
             }
             _ => {
-                tokio::time::sleep(poll).await;
-                poll = (poll * 2).min(Duration::from_millis(100));
+                let poll = match started.elapsed().as_secs() {
+                    0..=4 => 5,
+                    5..=29 => 25,
+                    _ => 100,
+                };
+                tokio::time::sleep(Duration::from_millis(poll)).await;
             }
         }
     };

@@ -1,6 +1,10 @@
 //! Connections to the coordinator and workers, with errors that name the endpoint.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use tonic::transport::{Channel, Endpoint};
 use weft_core::rpc_error::from_status;
@@ -16,7 +20,21 @@ const MAX_MESSAGE: usize = 256 << 20;
 pub const STREAM_WINDOW: u32 = 8 << 20;
 pub const CONNECTION_WINDOW: u32 = 32 << 20;
 
+/// One HTTP/2 connection per endpoint and process, shared by every call (tonic
+/// reconnects it after a failure): a connection per call costs a TCP and HTTP/2 handshake
+/// on every commit, read plan and read.
+static CHANNELS: LazyLock<Mutex<HashMap<String, Channel>>> = LazyLock::new(Default::default);
+
 async fn channel(address: &str, what: &str) -> Result<Channel> {
+    if let Some(c) = CHANNELS.lock().get(address) {
+        return Ok(c.clone());
+    }
+    let c = connect(address, what).await?;
+    CHANNELS.lock().insert(address.to_string(), c.clone());
+    Ok(c)
+}
+
+async fn connect(address: &str, what: &str) -> Result<Channel> {
     let unreachable = |message: String| WeftError::Unreachable {
         what: what.into(),
         address: address.into(),
