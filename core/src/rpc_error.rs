@@ -119,6 +119,31 @@ pub fn from_status(s: &tonic::Status, peer: &str) -> WeftError {
     }
 }
 
+/// A failed call to a peer: its typed error if it sent one; a transport-level failure (the
+/// peer died mid-call, the connection broke: unavailable, cancelled, unknown, internal h2
+/// errors) is [`WeftError::Unreachable`] naming `what` at `address`.
+pub fn from_peer_status(s: &tonic::Status, what: &str, address: &str) -> WeftError {
+    use tonic::Code;
+    let typed = ErrorProto::decode(s.details()).is_ok_and(|p| !p.kind.is_empty());
+    let transport = matches!(
+        s.code(),
+        Code::Unavailable
+            | Code::Cancelled
+            | Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Aborted
+            | Code::Internal
+    );
+    if !typed && transport {
+        return WeftError::Unreachable {
+            what: what.to_string(),
+            address: address.to_string(),
+            message: s.message().to_string(),
+        };
+    }
+    from_status(s, address)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

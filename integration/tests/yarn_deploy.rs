@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use weft_integration::minicluster::{MiniCluster, minicluster};
+use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::tpch::read_csv_dir;
 use weft_integration::weft_bin::weft_bin;
 use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
@@ -271,6 +272,60 @@ async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
     assert!(
         !staging_exists(mc, id).await,
         "the staging directory of {id} was not removed"
+    );
+}
+
+/// TaskManagers in YARN containers push their blocking results to the remote shuffle
+/// service (a coordinator and two workers outside YARN, two copies) and read them back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_mode_with_the_remote_shuffle_service() {
+    let (mc, dir, base) = with_inputs("app-mode-rss");
+    let service = ShuffleService::start(2);
+    let settings: Vec<String> = service.job_settings(2);
+    let yarn_out = format!("{base}/out-yarn");
+    let mut args = vec!["-t", "yarn-application"];
+    args.extend_from_slice(SMALL);
+    for s in &settings {
+        args.extend_from_slice(&["-D", s.as_str()]);
+    }
+    let o = run_file(
+        mc,
+        dir.path(),
+        "revenue-rss.sql",
+        &revenue_job(&format!("{base}/input"), &yarn_out, 4),
+        &args,
+    );
+    let out = text(&o);
+    assert!(
+        o.status.success(),
+        "yarn-application run with the remote shuffle failed:\n{out}\n{}",
+        service.logs()
+    );
+    let local_out = format!("{base}/out-local");
+    let o = run_file(
+        mc,
+        dir.path(),
+        "revenue-local.sql",
+        &revenue_job(&format!("{base}/input"), &local_out, 4),
+        &[],
+    );
+    assert!(o.status.success(), "local run failed:\n{}", text(&o));
+    let on_yarn = fetch_csv(mc, dir.path(), &yarn_out, "yarn-rss");
+    assert_eq!(on_yarn.len(), 15, "{on_yarn:?}");
+    assert_eq!(on_yarn, fetch_csv(mc, dir.path(), &local_out, "local"));
+    for w in &service.workers {
+        assert!(
+            w.metric("weft_shuffle_worker_bytes_pushed_total") > 0,
+            "worker {} got nothing from the YARN TaskManagers",
+            w.address
+        );
+    }
+    assert_eq!(
+        service
+            .coordinator
+            .metric("weft_shuffle_coordinator_shuffles"),
+        0,
+        "the job's shuffles were not unregistered"
     );
 }
 

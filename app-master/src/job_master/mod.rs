@@ -220,7 +220,7 @@ impl JobMaster {
             let job_id = self.graph.job_id.clone();
             tokio::spawn(async move {
                 if let Err(s) = client.submit_task(desc).await {
-                    let err = rpc_error::from_status(&s, &tm.address);
+                    let err = rpc_error::from_peer_status(&s, "TaskManager", &tm.address);
                     let _ = tx.send(JobEvent::TaskState(TaskExecutionStateProto {
                         job_id,
                         vertex_id: id.0,

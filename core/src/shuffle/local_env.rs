@@ -144,11 +144,11 @@ fn producer_unreachable(location: &PartitionLocation, message: String) -> WeftEr
 
 /// A typed error from the producer's data service, or its transport failure.
 fn fetch_error(location: &PartitionLocation, s: &tonic::Status) -> WeftError {
-    if s.details().is_empty() {
-        producer_unreachable(location, s.message().to_string())
-    } else {
-        crate::rpc_error::from_status(s, &location.address)
-    }
+    crate::rpc_error::from_peer_status(
+        s,
+        &format!("producer TaskManager {}", location.resource_id),
+        &location.address,
+    )
 }
 
 fn fetch_remote(

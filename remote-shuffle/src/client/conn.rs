@@ -7,7 +7,6 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use tonic::transport::{Channel, Endpoint};
-use weft_core::rpc_error::from_status;
 use weft_core::{Result, WeftError};
 
 use crate::proto::shuffle_coordinator_client::ShuffleCoordinatorClient;
@@ -78,21 +77,5 @@ pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
 /// A failed call: the typed error the peer sent, or an [`WeftError::Unreachable`] naming
 /// `what` at `address` for transport failures (a dead peer breaks streams in many ways).
 pub fn status_error(s: &tonic::Status, address: &str, what: &str) -> WeftError {
-    if !s.details().is_empty() {
-        // The peer's own typed error (it may name another endpoint, e.g. a replica).
-        return from_status(s, address);
-    }
-    match from_status(s, address) {
-        WeftError::Unreachable { message, .. } => WeftError::Unreachable {
-            what: what.into(),
-            address: address.into(),
-            message,
-        },
-        WeftError::Internal(m) => WeftError::Unreachable {
-            what: what.into(),
-            address: address.into(),
-            message: m,
-        },
-        e => e,
-    }
+    weft_core::rpc_error::from_peer_status(s, what, address)
 }
