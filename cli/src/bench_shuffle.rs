@@ -36,6 +36,9 @@ pub struct ShuffleBenchArgs {
     /// Compression of the frames (none measures the service, not LZ4).
     #[arg(long, default_value = "none")]
     pub codec: String,
+    /// Stream reads through the worker instead of reading its files directly.
+    #[arg(long)]
+    pub stream: bool,
     /// Where the worker and the disk baseline write (default: the system temp dir).
     #[arg(long)]
     pub dir: Option<PathBuf>,
@@ -164,6 +167,7 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
         replicas: 1,
         codec,
         push_buffer: 4 << 20,
+        local_read: !args.stream,
     });
     let schema: SchemaRef = Arc::new(Schema::new(vec![
         Field::new("k", DataType::Int64, false),

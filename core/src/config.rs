@@ -85,6 +85,8 @@ options! {
         "Copies of each reduce partition on different shuffle workers (1 or 2).";
     SHUFFLE_REMOTE_PUSH_BUFFER: "shuffle.remote.push-buffer", Kind::MemorySize, "1mb",
         "Bytes a map subtask buffers per reduce partition before pushing them as one batch.";
+    SHUFFLE_REMOTE_LOCAL_READ: "shuffle.remote.local-read", Kind::Bool, "true",
+        "Readers on a shuffle worker's host read its files directly instead of streaming them through the worker.";
     SHUFFLE_REMOTE_WORKER_TIMEOUT: "shuffle.remote.worker-timeout", Kind::Duration, "10 s",
         "Coordinator: a shuffle worker silent this long is lost; its partitions move to other workers.";
     SHUFFLE_REMOTE_HEARTBEAT: "shuffle.remote.heartbeat-interval", Kind::Duration, "1 s",

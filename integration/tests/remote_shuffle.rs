@@ -109,7 +109,10 @@ fn a_worker_killed_after_the_map_stage_is_replaced_by_its_replicas() {
     let dir = tempfile::tempdir().unwrap();
     let expected = reference(dir.path());
     let mut service = ShuffleService::start(2);
-    let job = start_job(dir.path(), "replicated", &service.job_settings(2));
+    // Reads stream through the workers (as from another host), so the kill breaks streams.
+    let mut settings = service.job_settings(2);
+    settings.push("shuffle.remote.local-read=false".into());
+    let job = start_job(dir.path(), "replicated", &settings);
     // The scans of orders and lineitem (4 + 4 map subtasks) committed their output.
     wait_for("the map stage to commit", || {
         service

@@ -54,11 +54,18 @@ async fn service(workers: usize) -> Service {
 }
 
 fn env(coordinator: &str, replicas: u32) -> RemoteShuffleEnvironment {
+    env_with(coordinator, replicas, true)
+}
+
+/// `local_read = false`: every read streams through the worker (credit-based), as for a
+/// reader on another host.
+fn env_with(coordinator: &str, replicas: u32, local_read: bool) -> RemoteShuffleEnvironment {
     RemoteShuffleEnvironment::new(ClientOptions {
         coordinator: coordinator.into(),
         replicas,
         codec: CompressionCodec::Lz4,
         push_buffer: 64 << 10,
+        local_read,
     })
 }
 
@@ -156,13 +163,29 @@ async fn pushed_partitions_read_back_exactly_with_replicas() {
     let s = service(2).await;
     let env = env(&s.coordinator, 2);
     let locs = write(&env, "job1", 3, 4, 20_000).await;
+    let streamed = env_with(&s.coordinator, 2, false);
     for p in 0..4 {
         assert_eq!(
             read(&env, &locs, p).await.unwrap(),
             expected(3, 4, p, 20_000),
             "partition {p}"
         );
+        assert_eq!(
+            read(&streamed, &locs, p).await.unwrap(),
+            expected(3, 4, p, 20_000),
+            "streamed partition {p}"
+        );
     }
+    let located: u64 = s
+        .workers
+        .iter()
+        .map(|w| w.metrics.local_bytes_located.get())
+        .sum();
+    let read_total: u64 = s.workers.iter().map(|w| w.metrics.bytes_read.get()).sum();
+    assert!(
+        located > 0 && read_total > located,
+        "both read paths were used: {located} of {read_total}"
+    );
     // Both workers hold data: every partition has a primary and a replica copy.
     for w in &s.workers {
         let pushed = w.metrics.bytes_pushed.get();
@@ -217,9 +240,12 @@ async fn a_corrupted_data_file_is_detected_by_crc() {
     let files = data_files(&s);
     assert_eq!(files.len(), 1, "{files:?}");
     corrupt(&files[0]);
-    let err = read(&env, &locs, 0).await.unwrap_err().to_string();
-    assert!(err.contains("crc32"), "{err}");
-    assert!(err.contains("reduce partition 0"), "{err}");
+    for local_read in [true, false] {
+        let env = env_with(&s.coordinator, 1, local_read);
+        let err = read(&env, &locs, 0).await.unwrap_err().to_string();
+        assert!(err.contains("crc32"), "local_read {local_read}: {err}");
+        assert!(err.contains("reduce partition 0"), "{err}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,6 +260,11 @@ async fn a_corrupted_primary_is_read_from_the_replica() {
     corrupt(&primary);
     assert_eq!(
         read(&env, &locs, 0).await.unwrap(),
+        expected(1, 1, 0, 5_000)
+    );
+    let streamed = env_with(&s.coordinator, 2, false);
+    assert_eq!(
+        read(&streamed, &locs, 0).await.unwrap(),
         expected(1, 1, 0, 5_000)
     );
     let replica_reads: u64 = s

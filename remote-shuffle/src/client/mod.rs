@@ -27,6 +27,8 @@ pub struct ClientOptions {
     pub replicas: u32,
     pub codec: CompressionCodec,
     pub push_buffer: usize,
+    /// Read a same-host worker's files directly.
+    pub local_read: bool,
 }
 
 impl ClientOptions {
@@ -54,6 +56,7 @@ impl ClientOptions {
             replicas: replicas as u32,
             codec,
             push_buffer: conf.get_memory(config::SHUFFLE_REMOTE_PUSH_BUFFER) as usize,
+            local_read: conf.get_bool(config::SHUFFLE_REMOTE_LOCAL_READ),
         })
     }
 }

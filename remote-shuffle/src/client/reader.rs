@@ -104,6 +104,7 @@ enum SourceEnd {
 }
 
 async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) -> Result<bool> {
+    let local_read = o.local_read;
     let placement = e.placement.clone().unwrap_or_default();
     let expected: HashMap<(u32, u32), u32> = e
         .maps
@@ -118,7 +119,7 @@ async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) ->
         sources.push((placement.replica.clone(), true));
     }
     for (addr, replica) in sources {
-        match read_source(g, &e, &addr, replica, &mut seen, tx).await {
+        match read_source(g, &e, &addr, replica, local_read, &mut seen, tx).await {
             Ok(SourceEnd::ConsumerGone) => return Ok(false),
             Ok(SourceEnd::Done) => {
                 let missing: Vec<String> = expected
@@ -163,26 +164,105 @@ async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) ->
     })
 }
 
-async fn read_source(
+fn open_request(g: &Group, e: &EpochRead, replica: bool) -> ReadOpen {
+    ReadOpen {
+        shuffle_id: g.shuffle_id.clone(),
+        partition: g.reduce,
+        epoch: e.placement.as_ref().map_or(0, |p| p.epoch),
+        replica,
+        maps: e.maps.clone(),
+    }
+}
+
+/// The worker runs on this host: `addr` is a loopback address or this host's name.
+fn same_host(addr: &str) -> bool {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        return true;
+    }
+    static HOSTNAME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    });
+    !HOSTNAME.is_empty() && host == HOSTNAME.as_str()
+}
+
+/// A worker on this host: ask where the frames are and read its files directly (no copy
+/// through the worker). `None` when that is not possible (another host, or the file is not
+/// visible here, e.g. another container's disk): then the worker streams them.
+async fn read_local(
     g: &Group,
     e: &EpochRead,
     addr: &str,
     replica: bool,
     seen: &mut HashMap<(u32, u32), HashSet<u32>>,
     tx: &BatchTx,
+) -> Result<Option<SourceEnd>> {
+    if !same_host(addr) {
+        return Ok(None);
+    }
+    let mut client = conn::worker(addr).await?;
+    let frames = client
+        .locate(open_request(g, e, replica))
+        .await
+        .map_err(|s| conn::status_error(&s, addr, "shuffle worker"))?
+        .into_inner();
+    let Ok(file) = std::fs::File::open(&frames.data_path) else {
+        return Ok(None);
+    };
+    let file = Arc::new(file);
+    let what = format!("{}", frames.data_path);
+    for f in frames.entries {
+        let key = (f.map_id, f.attempt);
+        if seen.get(&key).is_some_and(|s| s.contains(&f.batch_id)) {
+            continue;
+        }
+        let (file, what) = (file.clone(), what.clone());
+        let batch = tokio::task::spawn_blocking(move || -> Result<RecordBatch> {
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0u8; f.length as usize];
+            file.read_exact_at(&mut buf, f.offset)?;
+            decode(&what, f.offset, &buf)
+        })
+        .await
+        .map_err(|e| WeftError::internal(format!("local shuffle read panicked: {e}")))??;
+        seen.entry(key).or_default().insert(f.batch_id);
+        if tx.send(Ok(batch)).await.is_err() {
+            return Ok(Some(SourceEnd::ConsumerGone));
+        }
+    }
+    Ok(Some(SourceEnd::Done))
+}
+
+/// One frame's batch; the CRC is checked.
+fn decode(what: &str, offset: u64, frame: &[u8]) -> Result<RecordBatch> {
+    let mut d = FrameDecoder::new(format!("{what}@{offset}"));
+    d.push(frame)?;
+    d.finish()?;
+    d.next_batch()
+        .ok_or_else(|| WeftError::internal(format!("{what}@{offset}: an empty frame")))
+}
+
+async fn read_source(
+    g: &Group,
+    e: &EpochRead,
+    addr: &str,
+    replica: bool,
+    local_read: bool,
+    seen: &mut HashMap<(u32, u32), HashSet<u32>>,
+    tx: &BatchTx,
 ) -> Result<SourceEnd> {
+    if local_read && let Some(end) = read_local(g, e, addr, replica, seen, tx).await? {
+        return Ok(end);
+    }
     let mut client = conn::worker(addr).await?;
     let (req_tx, req_rx) = tokio::sync::mpsc::channel(INITIAL_CREDITS as usize + 2);
     let epoch = e.placement.as_ref().map_or(0, |p| p.epoch);
     let _ = req_tx
         .send(ReadRequest {
-            open: Some(ReadOpen {
-                shuffle_id: g.shuffle_id.clone(),
-                partition: g.reduce,
-                epoch,
-                replica,
-                maps: e.maps.clone(),
-            }),
+            open: Some(open_request(g, e, replica)),
             credits: INITIAL_CREDITS,
         })
         .await;
@@ -203,12 +283,7 @@ async fn read_source(
             if seen.get(&key).is_some_and(|s| s.contains(&f.batch_id)) {
                 continue;
             }
-            let mut d = FrameDecoder::new(what.clone());
-            d.push(&f.frame)?;
-            d.finish()?;
-            let Some(batch) = d.next_batch() else {
-                return Err(WeftError::internal(format!("{what}: an empty frame")));
-            };
+            let batch = decode(&what, 0, &f.frame)?;
             seen.entry(key).or_default().insert(f.batch_id);
             if tx.send(Ok(batch)).await.is_err() {
                 return Ok(SourceEnd::ConsumerGone);

@@ -36,6 +36,8 @@ pub struct WorkerMetrics {
     pub pushes_rejected: Counter,
     pub bytes_read: Counter,
     pub replica_bytes_read: Counter,
+    /// Bytes same-host readers read from this worker's files directly.
+    pub local_bytes_located: Counter,
     pub reads: Counter,
     pub shuffles_deleted: Counter,
 }

@@ -18,7 +18,10 @@ use super::Worker;
 use super::store::{FileKey, Store};
 use crate::client::conn;
 use crate::proto::shuffle_worker_server::ShuffleWorker;
-use crate::proto::{PushBatch, PushRequest, PushResponse, ReadChunk, ReadFrame, ReadRequest};
+use crate::proto::{
+    FrameEntry, LocalFrames, PushBatch, PushRequest, PushResponse, ReadChunk, ReadFrame, ReadOpen,
+    ReadRequest,
+};
 
 /// Bytes of frames per read chunk.
 const READ_CHUNK_BYTES: usize = 1 << 20;
@@ -172,6 +175,17 @@ fn append_all(store: &Store, batches: &[PushBatch]) -> weft_core::Result<()> {
     Ok(())
 }
 
+fn key_and_maps(open: &ReadOpen) -> (FileKey, HashSet<(u32, u32)>) {
+    let key = FileKey {
+        shuffle: open.shuffle_id.clone(),
+        partition: open.partition,
+        epoch: open.epoch,
+        replica: open.replica,
+    };
+    let maps = open.maps.iter().map(|m| (m.map_id, m.attempt)).collect();
+    (key, maps)
+}
+
 type ReadStream = Pin<Box<dyn Stream<Item = Result<ReadChunk, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -192,6 +206,37 @@ impl ShuffleWorker for WorkerService {
 
     type ReadStream = ReadStream;
 
+    async fn locate(&self, request: Request<ReadOpen>) -> Result<Response<LocalFrames>, Status> {
+        let open = request.into_inner();
+        let (key, maps) = key_and_maps(&open);
+        let (path, entries) = self
+            .0
+            .store
+            .entries(&key, &maps)
+            .map_err(|e| to_status(&e))?;
+        let bytes: u64 = entries.iter().map(|e| e.len as u64).sum();
+        let m = &self.0.metrics;
+        m.reads.add(1);
+        m.local_bytes_located.add(bytes);
+        m.bytes_read.add(bytes);
+        if open.replica {
+            m.replica_bytes_read.add(bytes);
+        }
+        Ok(Response::new(LocalFrames {
+            data_path: path.to_string_lossy().into_owned(),
+            entries: entries
+                .iter()
+                .map(|e| FrameEntry {
+                    map_id: e.map,
+                    attempt: e.attempt,
+                    batch_id: e.batch,
+                    offset: e.offset,
+                    length: e.len,
+                })
+                .collect(),
+        }))
+    }
+
     async fn read(
         &self,
         request: Request<Streaming<ReadRequest>>,
@@ -204,13 +249,7 @@ impl ShuffleWorker for WorkerService {
         let open = first
             .open
             .ok_or_else(|| Status::invalid_argument("a read starts with an open message"))?;
-        let key = FileKey {
-            shuffle: open.shuffle_id.clone(),
-            partition: open.partition,
-            epoch: open.epoch,
-            replica: open.replica,
-        };
-        let maps: HashSet<(u32, u32)> = open.maps.iter().map(|m| (m.map_id, m.attempt)).collect();
+        let (key, maps) = key_and_maps(&open);
         let (path, entries) = self
             .0
             .store
