@@ -96,7 +96,7 @@ impl StageBuilder {
         let plan = if children.is_empty() {
             plan
         } else {
-            plan.with_new_children(children)?
+            with_children(plan, children)?
         };
         if in_subquery_input && plan.children().into_iter().any(|c| uses_scalar_subquery(c)) {
             return Ok(plan);
@@ -157,7 +157,7 @@ impl StageBuilder {
                 DistributionPattern::Pointwise,
                 n,
             ));
-            return Ok(plan.clone().with_new_children(vec![reader])?);
+            return Ok(with_children(plan.clone(), vec![reader])?);
         }
         Ok(plan)
     }
@@ -193,7 +193,7 @@ fn single_probe_for_final_emission(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<d
         return Ok(plan);
     }
     let probe: Arc<dyn ExecutionPlan> = Arc::new(CoalescePartitionsExec::new(children[1].clone()));
-    Ok(plan.with_new_children(vec![children[0].clone(), probe])?)
+    Ok(with_children(plan, vec![children[0].clone(), probe])?)
 }
 
 /// Does any operator in the subtree evaluate a `ScalarSubqueryExpr`?
@@ -241,4 +241,18 @@ fn chain_name(plan: &Arc<dyn ExecutionPlan>) -> String {
     let mut names = Vec::new();
     walk(plan, &mut names);
     names.join(" -> ")
+}
+
+/// `plan` over new children, its properties recomputed from them.
+fn with_children(
+    plan: Arc<dyn ExecutionPlan>,
+    children: Vec<Arc<dyn ExecutionPlan>>,
+) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+    use datafusion::physical_plan::execution_plan::{
+        ChildrenPropertiesMode, ReplaceChildrenOptions,
+    };
+    plan.replace_children(
+        children,
+        ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+    )
 }
