@@ -239,7 +239,6 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
 
     // Read every partition back, `maps` partitions at a time.
     let started = Instant::now();
-    let mut read_bytes = 0u64;
     for chunk in (0..args.reduces)
         .collect::<Vec<_>>()
         .chunks(args.maps as usize)
@@ -260,7 +259,7 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
             }));
         }
         for r in readers {
-            read_bytes += r.await??;
+            r.await??;
         }
     }
     let read = started.elapsed();
@@ -275,7 +274,6 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
         served == pushed,
         "read {served} bytes of frames, pushed {pushed}"
     );
-    let _ = read_bytes;
 
     let floor = tcp_r.min(disk_r);
     let ratio = gbps(pushed, push) / floor;

@@ -223,41 +223,42 @@ async fn staging_exists(mc: &MiniCluster, id: ApplicationId) -> bool {
     false
 }
 
+/// The revenue job (4 subtasks) through `weft run -t yarn-application` with `settings`, and
+/// the same job locally; asserts both give the same 15 rows and returns the YARN run's output.
+fn on_yarn_and_locally(
+    mc: &'static MiniCluster,
+    dir: &Path,
+    base: &str,
+    name: &str,
+    settings: &[String],
+) -> String {
+    let yarn_out = format!("{base}/out-{name}");
+    let mut args = vec!["-t", "yarn-application"];
+    args.extend_from_slice(SMALL);
+    for s in settings {
+        args.extend_from_slice(&["-D", s.as_str()]);
+    }
+    let job = |out: &str| revenue_job(&format!("{base}/input"), out, 4);
+    let o = run_file(mc, dir, &format!("{name}.sql"), &job(&yarn_out), &args);
+    let out = text(&o);
+    assert!(o.status.success(), "yarn-application run failed:\n{out}");
+    let local_out = format!("{base}/out-{name}-local");
+    let o = run_file(mc, dir, &format!("{name}-local.sql"), &job(&local_out), &[]);
+    assert!(o.status.success(), "local run failed:\n{}", text(&o));
+    let on_yarn = fetch_csv(mc, dir, &yarn_out, name);
+    let local = fetch_csv(mc, dir, &local_out, &format!("{name}-local"));
+    assert_eq!(on_yarn.len(), 15, "5 priorities x 3 statuses: {on_yarn:?}");
+    assert_eq!(on_yarn, local);
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
     let (mc, dir, base) = with_inputs("app-mode");
-
-    // The same job on YARN (4 subtasks, 2 slots per TaskManager: two containers) ...
-    let yarn_out = format!("{base}/out-yarn");
-    let mut args = vec!["-t", "yarn-application"];
-    args.extend_from_slice(SMALL);
-    let o = run_file(
-        mc,
-        dir.path(),
-        "revenue.sql",
-        &revenue_job(&format!("{base}/input"), &yarn_out, 4),
-        &args,
-    );
-    let out = text(&o);
-    assert!(o.status.success(), "yarn-application run failed:\n{out}");
+    // On YARN: 4 subtasks, 2 slots per TaskManager (two containers); the same rows as locally.
+    let out = on_yarn_and_locally(mc, dir.path(), &base, "yarn", &[]);
     let id = submitted_id(&out);
     assert!(out.contains("FINISHED / SUCCEEDED"), "{out}");
-
-    // ... and locally.
-    let local_out = format!("{base}/out-local");
-    let o = run_file(
-        mc,
-        dir.path(),
-        "revenue-local.sql",
-        &revenue_job(&format!("{base}/input"), &local_out, 4),
-        &[],
-    );
-    assert!(o.status.success(), "local run failed:\n{}", text(&o));
-
-    let on_yarn = fetch_csv(mc, dir.path(), &yarn_out, "yarn");
-    let local = fetch_csv(mc, dir.path(), &local_out, "local");
-    assert_eq!(on_yarn.len(), 15, "5 priorities x 3 statuses: {on_yarn:?}");
-    assert_eq!(on_yarn, local);
 
     let c = client(mc);
     let r = final_report(&c, id).await;
@@ -281,38 +282,7 @@ async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
 async fn application_mode_with_the_remote_shuffle_service() {
     let (mc, dir, base) = with_inputs("app-mode-rss");
     let service = ShuffleService::start(2);
-    let settings: Vec<String> = service.job_settings(2);
-    let yarn_out = format!("{base}/out-yarn");
-    let mut args = vec!["-t", "yarn-application"];
-    args.extend_from_slice(SMALL);
-    for s in &settings {
-        args.extend_from_slice(&["-D", s.as_str()]);
-    }
-    let o = run_file(
-        mc,
-        dir.path(),
-        "revenue-rss.sql",
-        &revenue_job(&format!("{base}/input"), &yarn_out, 4),
-        &args,
-    );
-    let out = text(&o);
-    assert!(
-        o.status.success(),
-        "yarn-application run with the remote shuffle failed:\n{out}\n{}",
-        service.logs()
-    );
-    let local_out = format!("{base}/out-local");
-    let o = run_file(
-        mc,
-        dir.path(),
-        "revenue-local.sql",
-        &revenue_job(&format!("{base}/input"), &local_out, 4),
-        &[],
-    );
-    assert!(o.status.success(), "local run failed:\n{}", text(&o));
-    let on_yarn = fetch_csv(mc, dir.path(), &yarn_out, "yarn-rss");
-    assert_eq!(on_yarn.len(), 15, "{on_yarn:?}");
-    assert_eq!(on_yarn, fetch_csv(mc, dir.path(), &local_out, "local"));
+    on_yarn_and_locally(mc, dir.path(), &base, "yarn-rss", &service.job_settings(2));
     for w in &service.workers {
         assert!(
             w.metric("weft_shuffle_worker_bytes_pushed_total") > 0,

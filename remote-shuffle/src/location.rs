@@ -8,6 +8,7 @@
 //! - `index_path` holds the map id, the attempt whose data counts, and whether the map wrote a
 //!   reduce partition of its own (a pointwise / single output) or shares them (all-to-all).
 
+use weft_core::WeftError;
 use weft_core::shuffle::PartitionLocation;
 
 pub const SCHEME: &str = "rss://";
@@ -35,9 +36,27 @@ pub fn job_of(shuffle_id: &str) -> &str {
         .unwrap_or(shuffle_id)
 }
 
+/// The `data_path` of every result partition of a shuffle, as the engine sees it.
+pub fn data_path(coordinator: &str, shuffle_id: &str) -> String {
+    format!("{SCHEME}{coordinator}/{shuffle_id}")
+}
+
+/// A `PartitionNotFound` from the coordinator or a worker names the shuffle id (they do not
+/// know the coordinator's address as clients spell it); the client names the data path the
+/// JobMaster knows, so the producing vertex reruns.
+pub fn in_shuffle(e: WeftError, data_path: &str) -> WeftError {
+    match e {
+        WeftError::PartitionNotFound { message, .. } => WeftError::PartitionNotFound {
+            partition: data_path.to_string(),
+            message,
+        },
+        other => other,
+    }
+}
+
 impl RemoteLocation {
     pub fn data_path(&self) -> String {
-        format!("{SCHEME}{}/{}", self.coordinator, self.shuffle_id)
+        data_path(&self.coordinator, &self.shuffle_id)
     }
 
     /// The reduce partition holding this map's partition `partition`.
@@ -95,6 +114,17 @@ mod tests {
         assert_eq!(RemoteLocation::parse(&loc), Some(l.clone()));
         assert_eq!(l.reduce_id(0), 7);
         assert_eq!(job_of(&l.shuffle_id), "abc");
+        // A service-side loss names the shuffle; the client retargets it to the data path.
+        let e = in_shuffle(
+            WeftError::PartitionNotFound {
+                partition: "abc-v3".into(),
+                message: "gone".into(),
+            },
+            &loc.data_path,
+        );
+        assert!(
+            matches!(e, WeftError::PartitionNotFound { partition, .. } if partition == loc.data_path)
+        );
         let mut local = loc;
         local.data_path = "/tmp/x.data".into();
         assert_eq!(RemoteLocation::parse(&local), None);

@@ -7,7 +7,10 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use tonic::transport::{Channel, Endpoint};
+use weft_core::rpc_error::from_peer_status;
 use weft_core::{Result, WeftError};
+
+use crate::proto::{PushRequest, PushResponse};
 
 use crate::proto::shuffle_coordinator_client::ShuffleCoordinatorClient;
 use crate::proto::shuffle_worker_client::ShuffleWorkerClient;
@@ -74,8 +77,30 @@ pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
     )
 }
 
-/// A failed call: the typed error the peer sent, or an [`WeftError::Unreachable`] naming
-/// `what` at `address` for transport failures (a dead peer breaks streams in many ways).
-pub fn status_error(s: &tonic::Status, address: &str, what: &str) -> WeftError {
-    weft_core::rpc_error::from_peer_status(s, what, address)
+/// The sending half of a `Push` stream to a worker and the task awaiting its response.
+pub type PushHandle = (
+    tokio::sync::mpsc::Sender<PushRequest>,
+    tokio::task::JoinHandle<Result<PushResponse>>,
+);
+
+/// Open a `Push` stream to the worker at `address` (`what` names it in errors).
+pub async fn open_push(address: &str, what: &'static str) -> Result<PushHandle> {
+    let mut client = worker(address).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let addr = address.to_string();
+    let done = tokio::spawn(async move {
+        client
+            .push(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+            .map(|r| r.into_inner())
+            .map_err(|s| from_peer_status(&s, what, &addr))
+    });
+    Ok((tx, done))
+}
+
+/// A gRPC server with HTTP/2 windows sized for bulk data.
+pub fn server() -> tonic::transport::Server {
+    tonic::transport::Server::builder()
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
 }

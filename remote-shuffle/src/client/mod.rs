@@ -11,6 +11,7 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
 use weft_core::config::{self, Configuration};
+use weft_core::rpc_error::from_peer_status;
 use weft_core::shuffle::local::CompressionCodec;
 use weft_core::shuffle::{
     PartitionLocation, ResultPartitionWriter, ShuffleEnvironment, ShuffleMaster, WriterSpec,
@@ -139,7 +140,7 @@ impl ShuffleMaster for RemoteShuffleMaster {
                 job_id: job_id.to_string(),
             })
             .await
-            .map_err(|s| conn::status_error(&s, &self.coordinator, "shuffle coordinator"))
+            .map_err(|s| from_peer_status(&s, "shuffle coordinator", &self.coordinator))
         }
         .await;
         if let Err(e) = r {
@@ -157,7 +158,7 @@ pub async fn check_coordinator(conf: &Configuration) -> Result<()> {
     let st = c
         .status(ShuffleAck {})
         .await
-        .map_err(|s| conn::status_error(&s, &o.coordinator, "shuffle coordinator"))?
+        .map_err(|s| from_peer_status(&s, "shuffle coordinator", &o.coordinator))?
         .into_inner();
     if st.live_workers < o.replicas {
         return Err(WeftError::Unreachable {

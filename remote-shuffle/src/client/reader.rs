@@ -13,12 +13,13 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use tokio::sync::mpsc::Sender;
 use tokio_stream::wrappers::ReceiverStream;
 use weft_core::error::to_datafusion;
+use weft_core::rpc_error::from_peer_status;
 use weft_core::shuffle::local::FrameDecoder;
 use weft_core::{Result, WeftError};
 
 use super::ClientOptions;
 use super::conn;
-use crate::location::{RemoteLocation, SCHEME};
+use crate::location::{RemoteLocation, data_path, in_shuffle};
 use crate::proto::{
     EpochRead, MapAttempt, ReadOpen, ReadPlanRequest, ReadRequest, ReportFailedWorkerRequest,
 };
@@ -75,10 +76,6 @@ pub fn read(
     ))
 }
 
-fn data_path(o: &ClientOptions, shuffle_id: &str) -> String {
-    format!("{SCHEME}{}/{shuffle_id}", o.coordinator)
-}
-
 async fn read_group(o: &ClientOptions, g: &Group, tx: &BatchTx) -> Result<bool> {
     let mut c = conn::coordinator(&o.coordinator).await?;
     let plan = c
@@ -88,7 +85,10 @@ async fn read_group(o: &ClientOptions, g: &Group, tx: &BatchTx) -> Result<bool> 
             maps: g.maps.clone(),
         })
         .await
-        .map_err(|s| conn::status_error(&s, &o.coordinator, "shuffle coordinator"))?
+        .map_err(|s| {
+            let e = from_peer_status(&s, "shuffle coordinator", &o.coordinator);
+            in_shuffle(e, &data_path(&o.coordinator, &g.shuffle_id))
+        })?
         .into_inner();
     for e in plan.epochs {
         if !read_epoch(o, g, e, tx).await? {
@@ -153,7 +153,7 @@ async fn read_epoch(o: &ClientOptions, g: &Group, e: EpochRead, tx: &BatchTx) ->
         }
     }
     Err(WeftError::PartitionNotFound {
-        partition: data_path(o, &g.shuffle_id),
+        partition: data_path(&o.coordinator, &g.shuffle_id),
         message: format!(
             "reduce partition {} (epoch {}) of shuffle {} cannot be read: {}",
             g.reduce,
@@ -207,7 +207,7 @@ async fn read_local(
     let frames = client
         .locate(open_request(g, e, replica))
         .await
-        .map_err(|s| conn::status_error(&s, addr, "shuffle worker"))?
+        .map_err(|s| from_peer_status(&s, "shuffle worker", addr))?
         .into_inner();
     let Ok(file) = std::fs::File::open(&frames.data_path) else {
         return Ok(None);
@@ -269,14 +269,14 @@ async fn read_source(
     let mut stream = client
         .read(ReceiverStream::new(req_rx))
         .await
-        .map_err(|s| conn::status_error(&s, addr, "shuffle worker"))?
+        .map_err(|s| from_peer_status(&s, "shuffle worker", addr))?
         .into_inner();
     let what = format!("{addr}:{}/{}-{epoch}", g.shuffle_id, g.reduce);
     loop {
         let chunk = match stream.message().await {
             Ok(Some(c)) => c,
             Ok(None) => return Ok(SourceEnd::Done),
-            Err(s) => return Err(conn::status_error(&s, addr, "shuffle worker")),
+            Err(s) => return Err(from_peer_status(&s, "shuffle worker", addr)),
         };
         for f in chunk.frames {
             let key = (f.map_id, f.attempt);

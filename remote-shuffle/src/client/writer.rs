@@ -11,14 +11,14 @@ use arrow::compute::concat_batches;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
-use tokio_stream::wrappers::ReceiverStream;
+use weft_core::rpc_error::from_peer_status;
 use weft_core::shuffle::local::encode_frame;
 use weft_core::shuffle::{PartitionLocation, ResultPartitionWriter, WriterSpec};
 use weft_core::{Result, WeftError};
 
 use super::ClientOptions;
 use super::conn;
-use crate::location::{RemoteLocation, shuffle_id};
+use crate::location::{RemoteLocation, data_path, in_shuffle, shuffle_id};
 use crate::proto::{
     CommitMapRequest, PartitionPlacement, PushBatch, PushRequest, PushResponse,
     RegisterShuffleRequest, ReportFailedWorkerRequest,
@@ -88,11 +88,14 @@ impl RemoteWriter {
     }
 
     fn data_path(&self) -> String {
-        format!(
-            "{}{}/{}",
-            crate::location::SCHEME,
-            self.options.coordinator,
-            self.shuffle_id
+        data_path(&self.options.coordinator, &self.shuffle_id)
+    }
+
+    fn coordinator_error(&self, s: &tonic::Status) -> WeftError {
+        let o = &self.options;
+        in_shuffle(
+            from_peer_status(s, "shuffle coordinator", &o.coordinator),
+            &self.data_path(),
         )
     }
 
@@ -110,7 +113,7 @@ impl RemoteWriter {
                 replicas: o.replicas,
             })
             .await
-            .map_err(|s| conn::status_error(&s, &o.coordinator, "shuffle coordinator"))?
+            .map_err(|s| self.coordinator_error(&s))?
             .into_inner();
         if p.partitions.len() != self.num_reduce {
             return Err(WeftError::internal(format!(
@@ -194,19 +197,10 @@ impl RemoteWriter {
             return Ok(());
         };
         if !self.streams.contains_key(address) {
-            let mut client = match conn::worker(address).await {
-                Ok(c) => c,
+            let (tx, done) = match conn::open_push(address, "shuffle worker").await {
+                Ok(p) => p,
                 Err(e) => return Err(self.worker_failed(address, e).await),
             };
-            let (tx, rx) = tokio::sync::mpsc::channel(2);
-            let addr = address.to_string();
-            let done = tokio::spawn(async move {
-                client
-                    .push(ReceiverStream::new(rx))
-                    .await
-                    .map(|r| r.into_inner())
-                    .map_err(|s| conn::status_error(&s, &addr, "shuffle worker"))
-            });
             self.streams
                 .insert(address.to_string(), PushStream { tx, done, sent: 0 });
         }
@@ -287,7 +281,7 @@ impl ResultPartitionWriter for RemoteWriter {
             batches: self.counts.clone(),
         })
         .await
-        .map_err(|s| conn::status_error(&s, &o.coordinator, "shuffle coordinator"))?;
+        .map_err(|s| self.coordinator_error(&s))?;
         let location = RemoteLocation {
             coordinator: o.coordinator.clone(),
             shuffle_id: self.shuffle_id.clone(),

@@ -73,9 +73,7 @@ impl Coordinator {
         let addr = listener.local_addr()?;
         let svc = ShuffleCoordinatorServer::new(service::CoordinatorService(self.clone()));
         tokio::spawn(async move {
-            if let Err(e) = tonic::transport::Server::builder()
-                .initial_stream_window_size(conn::STREAM_WINDOW)
-                .initial_connection_window_size(conn::CONNECTION_WINDOW)
+            if let Err(e) = conn::server()
                 .add_service(svc)
                 .serve_with_incoming(weft_core::net::incoming(listener))
                 .await

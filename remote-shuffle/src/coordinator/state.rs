@@ -254,7 +254,7 @@ impl State {
         for m in maps {
             let (epochs, batches) = s.commits.get(&(m.map_id, m.attempt)).ok_or_else(|| {
                 WeftError::PartitionNotFound {
-                    partition: format!("{}{shuffle_id}", crate::location::SCHEME),
+                    partition: shuffle_id.to_string(),
                     message: format!(
                         "map {} attempt {} of shuffle {shuffle_id} never committed to the coordinator (restarted or expired?)",
                         m.map_id, m.attempt
@@ -342,7 +342,7 @@ impl State {
 
 fn unknown(shuffle_id: &str) -> WeftError {
     WeftError::PartitionNotFound {
-        partition: format!("{}{shuffle_id}", crate::location::SCHEME),
+        partition: shuffle_id.to_string(),
         message: format!(
             "the coordinator does not know shuffle {shuffle_id} (unregistered, expired, or the coordinator restarted)"
         ),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
+use weft_core::rpc_error::from_peer_status;
 use weft_core::{Result, WeftError};
 
 use crate::client::conn;
@@ -82,9 +83,7 @@ impl Worker {
             .max_decoding_message_size(256 << 20)
             .max_encoding_message_size(256 << 20);
         tokio::spawn(async move {
-            if let Err(e) = tonic::transport::Server::builder()
-                .initial_stream_window_size(conn::STREAM_WINDOW)
-                .initial_connection_window_size(conn::CONNECTION_WINDOW)
+            if let Err(e) = conn::server()
                 .add_service(svc)
                 .serve_with_incoming(weft_core::net::incoming(listener))
                 .await
@@ -117,7 +116,7 @@ impl Worker {
                 let mut c = conn::coordinator(&self.coordinator).await?;
                 c.register_worker(self.info())
                     .await
-                    .map_err(|s| conn::status_error(&s, &self.coordinator, "shuffle coordinator"))
+                    .map_err(|s| from_peer_status(&s, "shuffle coordinator", &self.coordinator))
             }
             .await;
             match r {
@@ -139,7 +138,7 @@ impl Worker {
                 let mut c = conn::coordinator(&self.coordinator).await?;
                 c.heartbeat(self.info())
                     .await
-                    .map_err(|s| conn::status_error(&s, &self.coordinator, "shuffle coordinator"))
+                    .map_err(|s| from_peer_status(&s, "shuffle coordinator", &self.coordinator))
             }
             .await;
             match r {

@@ -32,7 +32,7 @@ pub struct WorkerService(pub Arc<Worker>);
 fn check_frame(b: &PushBatch) -> Result<(), WeftError> {
     let f = &b.frame;
     let bad = |why: String| WeftError::PartitionNotFound {
-        partition: format!("{}{}", crate::location::SCHEME, b.shuffle_id),
+        partition: b.shuffle_id.clone(),
         message: format!(
             "batch {} of map {} attempt {} for partition {} was refused: {why}",
             b.batch_id, b.map_id, b.attempt, b.partition
@@ -74,16 +74,7 @@ struct ReplicaStream {
 }
 
 async fn open_replica(address: &str) -> Result<ReplicaStream, WeftError> {
-    let mut client = conn::worker(address).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let addr = address.to_string();
-    let done = tokio::spawn(async move {
-        client
-            .push(ReceiverStream::new(rx))
-            .await
-            .map(|r| r.into_inner())
-            .map_err(|s| conn::status_error(&s, &addr, "replica shuffle worker"))
-    });
+    let (tx, done) = conn::open_push(address, "replica shuffle worker").await?;
     Ok(ReplicaStream { tx, done })
 }
 
@@ -137,14 +128,12 @@ impl WorkerService {
                 }
                 w.metrics.bytes_replicated.add(bytes as u64);
             }
-            for b in &req.batches {
-                touched.insert(key_of(b));
-                out.batches += 1;
-                out.bytes += b.frame.len() as u64;
-            }
-            let store = w.store.clone();
             let n = req.batches.len() as u64;
             let bytes: u64 = req.batches.iter().map(|b| b.frame.len() as u64).sum();
+            touched.extend(req.batches.iter().map(key_of));
+            out.batches += n;
+            out.bytes += bytes;
+            let store = w.store.clone();
             tokio::task::spawn_blocking(move || append_all(&store, &req.batches))
                 .await
                 .map_err(|e| WeftError::internal(format!("append panicked: {e}")))??;

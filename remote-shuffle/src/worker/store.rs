@@ -201,7 +201,7 @@ impl Store {
                 .get(key)
                 .cloned()
                 .ok_or_else(|| WeftError::PartitionNotFound {
-                    partition: format!("{}{}", crate::location::SCHEME, key.shuffle),
+                    partition: key.shuffle.clone(),
                     message: format!(
                         "this worker has no {} of reduce partition {} epoch {} of shuffle {}",
                         if key.replica {
