@@ -59,11 +59,12 @@ impl JobManagerHandle {
         let local: SocketAddr = listener.local_addr()?;
         let address = format!("{}:{}", opts.bind_host, local.port());
         let slots_per_tm = opts.config.get_int(config::NUM_TASK_SLOTS).max(1) as u32;
+        let managed_memory = opts.config.managed_memory()?;
         let shared = Arc::new(JobManagerShared {
             worker_spec: WorkerSpec {
                 jobmanager_address: address.clone(),
                 num_slots: slots_per_tm,
-                managed_memory: opts.config.get_memory(config::MANAGED_MEMORY_SIZE),
+                managed_memory,
                 dynamic_properties: opts
                     .config
                     .entries()

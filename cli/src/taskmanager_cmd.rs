@@ -47,7 +47,12 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
         _ = term.recv() => {}
     }
     if let Some(kib) = crate::proc_status::field("self", "VmHWM:") {
-        tracing::info!("TaskManager exiting; peak RSS {} MiB", kib / 1024);
+        let (files, bytes) = weft_taskmanager::spill::totals();
+        tracing::info!(
+            "TaskManager exiting; peak RSS {} MiB; operators spilled {} MiB in {files} file(s)",
+            kib / 1024,
+            bytes >> 20
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

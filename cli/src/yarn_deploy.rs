@@ -62,6 +62,8 @@ pub async fn deploy(
     config: &Configuration,
     name: &str,
 ) -> anyhow::Result<Deployed> {
+    // Memory settings that cannot work fail here, not in the ApplicationMaster.
+    config.managed_memory()?;
     let dirs = HadoopConf::dirs_from_env();
     if dirs.is_empty() {
         anyhow::bail!(

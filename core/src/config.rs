@@ -15,6 +15,8 @@ pub enum Kind {
     Bool,
     Duration,
     MemorySize,
+    /// A number in [0, 1], e.g. `0.4`.
+    Fraction,
     String,
     Enum(&'static [&'static str]),
 }
@@ -47,8 +49,10 @@ options! {
         "Slots per TaskManager: how many subtasks one TaskManager runs at once.";
     LOCAL_NUMBER_TASKMANAGER: "local.number-taskmanager", Kind::Int, "2",
         "How many TaskManager processes a local (embedded) run starts.";
-    MANAGED_MEMORY_SIZE: "taskmanager.memory.managed.size", Kind::MemorySize, "512mb",
-        "Memory per TaskManager for operators and shuffle buffers, split evenly over its slots; operators spill to disk beyond it.";
+    MANAGED_MEMORY_SIZE: "taskmanager.memory.managed.size", Kind::MemorySize, "",
+        "Memory per TaskManager for operators and shuffle buffers, split evenly over its slots; operators spill to disk beyond it. Unset: taskmanager.memory.managed.fraction of taskmanager.memory.process.size.";
+    MANAGED_MEMORY_FRACTION: "taskmanager.memory.managed.fraction", Kind::Fraction, "0.3",
+        "The share of taskmanager.memory.process.size that is managed memory when taskmanager.memory.managed.size is not set (the rest covers Arrow batches in flight, network buffers and the runtime).";
     TM_PROCESS_SIZE: "taskmanager.memory.process.size", Kind::MemorySize, "1728mb",
         "Total memory of a TaskManager process (the YARN container size).";
     JM_PROCESS_SIZE: "jobmanager.memory.process.size", Kind::MemorySize, "1600mb",
@@ -191,6 +195,40 @@ impl Configuration {
             .expect("declared default is a duration")
     }
 
+    pub fn get_fraction(&self, opt: &ConfigOption) -> f64 {
+        self.value(opt)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| opt.default.parse().expect("declared default is a number"))
+    }
+
+    /// A TaskManager's managed memory: `taskmanager.memory.managed.size` when set, else
+    /// `taskmanager.memory.managed.fraction` of `taskmanager.memory.process.size` (as Flink
+    /// derives it). Errors when it would not fit in the process.
+    pub fn managed_memory(&self) -> Result<u64> {
+        let process = self.get_memory(TM_PROCESS_SIZE);
+        let managed = match self
+            .raw(MANAGED_MEMORY_SIZE.key)
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => {
+                parse_memory_size(v).map_err(|e| WeftError::config(MANAGED_MEMORY_SIZE.key, e))?
+            }
+            None => (process as f64 * self.get_fraction(MANAGED_MEMORY_FRACTION)) as u64,
+        };
+        if managed >= process {
+            return Err(WeftError::config(
+                MANAGED_MEMORY_SIZE.key,
+                format!(
+                    "{} MiB of managed memory does not fit in taskmanager.memory.process.size = {} MiB; lower it or raise the process size",
+                    managed >> 20,
+                    process >> 20
+                ),
+            ));
+        }
+        Ok(managed)
+    }
+
     pub fn get_memory(&self, opt: &ConfigOption) -> u64 {
         parse_memory_size(self.value(opt))
             .or_else(|_| parse_memory_size(opt.default))
@@ -205,6 +243,7 @@ fn validate(opt: &ConfigOption, value: &str) -> Result<()> {
         Kind::Bool => v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"),
         Kind::Duration => parse_duration(v).is_ok(),
         Kind::MemorySize => parse_memory_size(v).is_ok(),
+        Kind::Fraction => v.parse::<f64>().is_ok_and(|f| (0.0..=1.0).contains(&f)),
         Kind::String => true,
         Kind::Enum(allowed) => allowed.iter().any(|a| a.eq_ignore_ascii_case(v)),
     };
@@ -216,6 +255,7 @@ fn validate(opt: &ConfigOption, value: &str) -> Result<()> {
         Kind::Bool => "true or false".to_string(),
         Kind::Duration => "a duration such as 500 ms, 10 s or 1 min".to_string(),
         Kind::MemorySize => "a memory size such as 512mb or 2g".to_string(),
+        Kind::Fraction => "a number between 0 and 1 such as 0.3".to_string(),
         Kind::String => unreachable!(),
         Kind::Enum(allowed) => format!("one of {}", allowed.join(", ")),
     };
@@ -283,6 +323,24 @@ mod tests {
         assert_eq!(c.get_duration(RESTART_DELAY), Duration::from_millis(250));
         c.set("taskmanager.memory.managed.size", "2g").unwrap();
         assert_eq!(c.get_memory(MANAGED_MEMORY_SIZE), 2 << 30);
+    }
+
+    #[test]
+    fn managed_memory_is_a_share_of_the_process_unless_set() {
+        let mut c = Configuration::new();
+        c.set("taskmanager.memory.process.size", "1000mb").unwrap();
+        assert_eq!(c.managed_memory().unwrap(), 300 << 20);
+        c.set("taskmanager.memory.managed.fraction", "0.5").unwrap();
+        assert_eq!(c.managed_memory().unwrap(), 500 << 20);
+        c.set("taskmanager.memory.managed.size", "128m").unwrap();
+        assert_eq!(c.managed_memory().unwrap(), 128 << 20);
+        c.set("taskmanager.memory.managed.size", "2g").unwrap();
+        let e = c.managed_memory().unwrap_err().to_string();
+        assert!(
+            e.contains("does not fit in taskmanager.memory.process.size = 1000 MiB"),
+            "{e}"
+        );
+        assert!(c.set("taskmanager.memory.managed.fraction", "1.5").is_err());
     }
 
     #[test]

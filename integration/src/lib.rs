@@ -3,3 +3,4 @@ pub mod minicluster;
 pub mod shuffle_service;
 pub mod tpch;
 pub mod weft_bin;
+pub mod yarn_job;

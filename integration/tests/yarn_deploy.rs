@@ -2,18 +2,20 @@
 //! (YARN ResourceManager + NodeManager, HDFS): the JobManager runs in the ApplicationMaster
 //! container, TaskManagers in containers it requests, data is read from and written to HDFS.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use weft_integration::minicluster::{MiniCluster, minicluster};
 use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
+use weft_integration::yarn_job::{
+    client, final_report, run_file, submitted_id, taskmanager_containers, text, weft,
+};
 use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
 use weft_yarn_client::records::YarnApplicationState;
 use weft_yarn_client::staging::StagingDir;
-use weft_yarn_client::{ApplicationId, HadoopConf, YarnClient};
+use weft_yarn_client::ApplicationId;
 
 /// Small containers: the mini cluster's one NodeManager has 8 GiB for every test at once.
 const SMALL: &[&str] = &[
@@ -29,39 +31,6 @@ const SMALL: &[&str] = &[
     "yarn.heartbeat.interval=1 s",
 ];
 
-fn weft(mc: &MiniCluster, args: &[&str]) -> Output {
-    Command::new(weft_bin())
-        .args(args)
-        .env("HADOOP_CONF_DIR", &mc.conf_dir)
-        .env_remove("YARN_CONF_DIR")
-        .output()
-        .expect("weft runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn run_file(mc: &MiniCluster, dir: &Path, name: &str, script: &str, extra: &[&str]) -> Output {
-    let file = dir.join(name);
-    std::fs::write(&file, script).unwrap();
-    let mut args = vec!["run", "-f", file.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    weft(mc, &args)
-}
-
-fn client(mc: &MiniCluster) -> YarnClient {
-    YarnClient::new(
-        &HadoopConf::load_dirs(&[mc.conf_dir.clone()]).unwrap(),
-        &weft_yarn_client::conf::current_user(),
-    )
-    .unwrap()
-}
-
 /// `weft run -t yarn-application -d` with small containers; the application id.
 fn submit_detached(
     mc: &MiniCluster,
@@ -76,44 +45,6 @@ fn submit_detached(
     let o = run_file(mc, dir, name, script, &args);
     assert!(o.status.success(), "{}", text(&o));
     submitted_id(&text(&o))
-}
-
-/// The application id in "Submitted application …" / "Submitted session …".
-fn submitted_id(out: &str) -> ApplicationId {
-    out.lines()
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("application_"))
-                .and_then(|w| w.trim_end_matches([';', ',', '.']).parse().ok())
-        })
-        .unwrap_or_else(|| panic!("no application id in the output:\n{out}"))
-}
-
-/// TaskManager containers of an application, from the NodeManager's log directories.
-fn taskmanager_containers(mc: &MiniCluster, app: ApplicationId) -> Vec<PathBuf> {
-    fn walk(dir: &Path, app: &str, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if !p.is_dir() {
-                continue;
-            }
-            if e.file_name().to_string_lossy() == app {
-                for c in std::fs::read_dir(&p).into_iter().flatten().flatten() {
-                    if c.path().join("taskmanager.log").is_file() {
-                        out.push(c.path());
-                    }
-                }
-            } else {
-                walk(&p, app, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(mc.log_file.parent().unwrap(), &app.to_string(), &mut out);
-    out
 }
 
 /// Write TPC-H orders and lineitem (scale 0.01) as Parquet on HDFS, with a local run.
@@ -188,23 +119,6 @@ INSERT INTO dst SELECT * FROM src;
     let mut lines = read_csv_dir(&local).unwrap();
     lines.sort();
     lines
-}
-
-async fn final_report(c: &YarnClient, id: ApplicationId) -> weft_yarn_client::ApplicationReport {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = c.get_application_report(id).await.unwrap();
-        if matches!(
-            r.state,
-            YarnApplicationState::Finished
-                | YarnApplicationState::Failed
-                | YarnApplicationState::Killed
-        ) {
-            return r;
-        }
-        assert!(Instant::now() < deadline, "{id} did not end: {:?}", r.state);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 /// Is the application's staging directory still there 30 s after the application ended?

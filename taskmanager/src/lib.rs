@@ -3,6 +3,7 @@
 //! serves its blocking result partitions to consumers (the local shuffle's data service).
 
 mod service;
+pub mod spill;
 mod task;
 
 use std::path::PathBuf;

@@ -169,6 +169,18 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         }
     }
     out.location = rt.output.lock().clone();
+    let (files, bytes) = crate::spill::plan_spills(plan.as_ref());
+    if files > 0 {
+        crate::spill::record(files, bytes);
+        tracing::info!(
+            job = %desc.job_id,
+            vertex = desc.vertex_id,
+            subtask = desc.subtask,
+            "operators spilled {} MiB in {files} file(s) (memory budget {} MiB)",
+            bytes >> 20,
+            env.slot_memory >> 20
+        );
+    }
     Ok(out)
 }
 
