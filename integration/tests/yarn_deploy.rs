@@ -12,10 +12,10 @@ use weft_integration::tpch::read_csv_dir;
 use weft_integration::yarn_job::{
     client, final_report, run_file, submitted_id, taskmanager_containers, text, weft,
 };
+use weft_yarn_client::ApplicationId;
 use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
 use weft_yarn_client::records::YarnApplicationState;
 use weft_yarn_client::staging::StagingDir;
-use weft_yarn_client::ApplicationId;
 
 /// Small containers: the mini cluster's one NodeManager has 8 GiB for every test at once.
 const SMALL: &[&str] = &[

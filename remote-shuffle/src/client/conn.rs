@@ -22,17 +22,28 @@ const MAX_MESSAGE: usize = 256 << 20;
 pub const STREAM_WINDOW: u32 = 8 << 20;
 pub const CONNECTION_WINDOW: u32 = 32 << 20;
 
-/// One HTTP/2 connection per endpoint and process, shared by every call (tonic
+/// Which of a process's two connections to an endpoint a call uses: bulk pushes get their
+/// own, so a `Locate` or a read's first chunk never queues behind megabytes of pushed data
+/// on the same TCP connection.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Lane {
+    Control,
+    Push,
+}
+
+/// One HTTP/2 connection per endpoint, lane and process, shared by every call (tonic
 /// reconnects it after a failure): a connection per call costs a TCP and HTTP/2 handshake
 /// on every commit, read plan and read.
-static CHANNELS: LazyLock<Mutex<HashMap<String, Channel>>> = LazyLock::new(Default::default);
+static CHANNELS: LazyLock<Mutex<HashMap<(String, Lane), Channel>>> =
+    LazyLock::new(Default::default);
 
-async fn channel(address: &str, what: &str) -> Result<Channel> {
-    if let Some(c) = CHANNELS.lock().get(address) {
+async fn channel(address: &str, lane: Lane, what: &str) -> Result<Channel> {
+    let key = (address.to_string(), lane);
+    if let Some(c) = CHANNELS.lock().get(&key) {
         return Ok(c.clone());
     }
     let c = connect(address, what).await?;
-    CHANNELS.lock().insert(address.to_string(), c.clone());
+    CHANNELS.lock().insert(key, c.clone());
     Ok(c)
 }
 
@@ -64,14 +75,20 @@ async fn connect(address: &str, what: &str) -> Result<Channel> {
 
 pub async fn coordinator(address: &str) -> Result<ShuffleCoordinatorClient<Channel>> {
     Ok(
-        ShuffleCoordinatorClient::new(channel(address, "shuffle coordinator").await?)
-            .max_decoding_message_size(MAX_MESSAGE),
+        ShuffleCoordinatorClient::new(
+            channel(address, Lane::Control, "shuffle coordinator").await?,
+        )
+        .max_decoding_message_size(MAX_MESSAGE),
     )
 }
 
 pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
+    worker_on(address, Lane::Control).await
+}
+
+async fn worker_on(address: &str, lane: Lane) -> Result<ShuffleWorkerClient<Channel>> {
     Ok(
-        ShuffleWorkerClient::new(channel(address, "shuffle worker").await?)
+        ShuffleWorkerClient::new(channel(address, lane, "shuffle worker").await?)
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE),
     )
@@ -85,7 +102,7 @@ pub type PushHandle = (
 
 /// Open a `Push` stream to the worker at `address` (`what` names it in errors).
 pub async fn open_push(address: &str, what: &'static str) -> Result<PushHandle> {
-    let mut client = worker(address).await?;
+    let mut client = worker_on(address, Lane::Push).await?;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     let addr = address.to_string();
     let done = tokio::spawn(async move {

@@ -77,6 +77,7 @@ pub fn read(
 }
 
 async fn read_group(o: &ClientOptions, g: &Group, tx: &BatchTx) -> Result<bool> {
+    let t = std::time::Instant::now();
     let mut c = conn::coordinator(&o.coordinator).await?;
     let plan = c
         .get_read_plan(ReadPlanRequest {
@@ -90,6 +91,7 @@ async fn read_group(o: &ClientOptions, g: &Group, tx: &BatchTx) -> Result<bool> 
             in_shuffle(e, &data_path(&o.coordinator, &g.shuffle_id))
         })?
         .into_inner();
+    tracing::debug!(shuffle = %g.shuffle_id, reduce = g.reduce, "GetReadPlan took {:?}", t.elapsed());
     for e in plan.epochs {
         if !read_epoch(o, g, e, tx).await? {
             return Ok(false);
@@ -203,12 +205,14 @@ async fn read_local(
     if !same_host(addr) {
         return Ok(None);
     }
+    let t = std::time::Instant::now();
     let mut client = conn::worker(addr).await?;
     let frames = client
         .locate(open_request(g, e, replica))
         .await
         .map_err(|s| from_peer_status(&s, "shuffle worker", addr))?
         .into_inner();
+    tracing::debug!(shuffle = %g.shuffle_id, reduce = g.reduce, "Locate took {:?}", t.elapsed());
     let Ok(file) = std::fs::File::open(&frames.data_path) else {
         return Ok(None);
     };

@@ -104,6 +104,7 @@ impl RemoteWriter {
             return Ok(());
         }
         let o = &self.options;
+        let t = std::time::Instant::now();
         let mut c = conn::coordinator(&o.coordinator).await?;
         let p = c
             .register_shuffle(RegisterShuffleRequest {
@@ -124,6 +125,7 @@ impl RemoteWriter {
             )));
         }
         self.placement = p.partitions;
+        tracing::debug!(shuffle = %self.shuffle_id, map = self.spec.subtask, "RegisterShuffle took {:?}", t.elapsed());
         Ok(())
     }
 
@@ -248,6 +250,7 @@ impl ResultPartitionWriter for RemoteWriter {
     }
 
     async fn finish(mut self: Box<Self>) -> Result<(PartitionLocation, u64)> {
+        let t = std::time::Instant::now();
         self.ensure_placement().await?;
         for r in 0..self.num_reduce {
             self.flush_partition(r).await?;
@@ -271,6 +274,7 @@ impl ResultPartitionWriter for RemoteWriter {
                 return Err(self.worker_failed(&addr, e).await);
             }
         }
+        let acked = t.elapsed();
         let o = &self.options;
         let mut c = conn::coordinator(&o.coordinator).await?;
         c.commit_map(CommitMapRequest {
@@ -282,6 +286,7 @@ impl ResultPartitionWriter for RemoteWriter {
         })
         .await
         .map_err(|s| self.coordinator_error(&s))?;
+        tracing::debug!(shuffle = %self.shuffle_id, map = self.spec.subtask, "finish: pushes acknowledged after {acked:?}, committed after {:?}", t.elapsed());
         let location = RemoteLocation {
             coordinator: o.coordinator.clone(),
             shuffle_id: self.shuffle_id.clone(),
