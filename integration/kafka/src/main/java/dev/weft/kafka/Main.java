@@ -33,10 +33,10 @@ import sun.misc.Signal;
  *
  * <p>Usage: {@code Main <work-dir> [port]}. With no port (or port 0) a free port is picked. The
  * storage under {@code <work-dir>/data} is formatted with a random cluster id (a dir formatted
- * by an earlier run is reused as it is, topics and all). Once an admin client can see the broker and the transaction and
- * group coordinators are up, the bootstrap address {@code 127.0.0.1:PORT} is written to
- * {@code <work-dir>/bootstrap} (atomically: temp file + rename) and exactly one line
- * {@code KAFKA READY 127.0.0.1:PORT} is printed to stdout. Kafka's own logs go to
+ * by an earlier run is reused as it is, topics and all). Once an admin client can see the broker
+ * and the transaction and group coordinators are up, the bootstrap address {@code 127.0.0.1:PORT}
+ * is written to {@code <work-dir>/bootstrap} (atomically: temp file + rename) and exactly one
+ * line {@code KAFKA READY 127.0.0.1:PORT} is printed to stdout. Kafka's own logs go to
  * {@code <work-dir>/kafka.log}. SIGTERM (or SIGINT) shuts the broker down cleanly, removes the
  * bootstrap file and exits 0; the rest of the work dir is left for the caller to delete.
  */
@@ -130,6 +130,12 @@ public final class Main {
     stdout.flush();
 
     server.awaitShutdown();
+    // Reached after a signal (exit 0) or if the broker stopped on its own (exit 1).
+    System.exit(isStopped() ? 0 : 1);
+  }
+
+  private static synchronized boolean isStopped() {
+    return stopped;
   }
 
   /** Single-node settings: everything replicated once, small internal topics, fast groups. */

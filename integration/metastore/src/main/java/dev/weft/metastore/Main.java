@@ -43,7 +43,7 @@ import org.apache.thrift.transport.TTransportFactory;
  * database and a local-file warehouse, listening on 127.0.0.1 only.
  *
  * <p>Usage: {@code Main <work-dir> [--stop-on-stdin-eof]}. Creates (or reopens)
- * {@code <work-dir>/metastore_db} (schema auto-created by DataNucleus), uses
+ * {@code <work-dir>/metastore_db} (a new one gets Hive's Derby schema script), uses
  * {@code file://<work-dir>/warehouse} as the warehouse, serves plain thrift — TBinaryProtocol
  * over an unframed socket, no SASL, no auth — on a free port, and once a thrift call answers
  * writes {@code thrift://127.0.0.1:PORT} to {@code <work-dir>/uris} (temp file + rename) and
@@ -165,6 +165,8 @@ public final class Main {
             .maxWorkerThreads(MetastoreConf.getIntVar(conf, ConfVars.SERVER_MAX_THREADS));
     serverArgs.stopTimeoutVal = 5;
     TServer server = new TThreadPoolServer(serverArgs);
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> stop(server, urisFile), "metastore-stop"));
     Thread serveThread =
         new Thread(
             () -> {
@@ -179,9 +181,6 @@ public final class Main {
 
     String uris = "thrift://" + HOST + ":" + port;
     waitUntilAnswering(port, 60_000);
-
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> stop(server, urisFile), "metastore-stop"));
 
     Path tmp = new File(workDir, "uris.tmp").toPath();
     Files.write(tmp, (uris + "\n").getBytes(StandardCharsets.UTF_8));
