@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. On a fresh machine it first installs what the tests need:
-#   - a JDK 17 and Maven (apt) for the Hadoop mini cluster harness, whose Maven artifacts
-#     (org.apache.hadoop:hadoop-minicluster) it fetches and builds (.ci/setup-minicluster.sh);
+#   - a JDK 17 and Maven (apt) for the Java test servers, whose Maven artifacts it fetches
+#     and builds: the Hadoop mini cluster (.ci/setup-minicluster.sh), a Hive Metastore
+#     (.ci/setup-metastore.sh) and a Kafka broker (.ci/setup-kafka.sh);
 #   - the `weft` binary, which the end-to-end tests run as real processes.
 # Then it runs every test of the workspace: unit tests, the end-to-end engine tests, TPC-H
 # against DataFusion, and the YARN client against the real mini cluster.
@@ -12,12 +13,14 @@ cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "test.sh: cargo is required (https://rustup.rs)" >&2; exit 1; }
 
 if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
-  echo "test.sh: installing a JDK and Maven (needed by the Hadoop mini cluster harness)"
+  echo "test.sh: installing a JDK and Maven (needed by the Java test servers)"
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
 bash .ci/setup-minicluster.sh
+bash .ci/setup-metastore.sh
+bash .ci/setup-kafka.sh
 
 # One build for every target (one feature set: DataFusion is compiled once).
 cargo build -j2 --workspace --all-targets

@@ -100,9 +100,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(if is_tm { "info" } else { "warn" })
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("WEFT_LOG")
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(if is_tm { "info" } else { "warn" })
+                })
+                // The thrift client logs every refused connection as an error; Weft reports
+                // the failure itself, naming the metastore.
+                .add_directive("volo=off".parse().expect("valid directive"))
+                .add_directive("volo_thrift=off".parse().expect("valid directive")),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

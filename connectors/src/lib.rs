@@ -13,6 +13,7 @@ pub mod codec;
 pub mod datagen;
 mod exec_util;
 pub mod filesystem;
+pub mod hive;
 pub mod object_stores;
 pub mod tpch;
 
@@ -33,6 +34,7 @@ pub fn default_registry() -> ConnectorRegistry {
             Arc::new(DatagenConnector),
             Arc::new(TpchConnector),
             Arc::new(FilesystemConnector::new(object_stores.clone())),
+            Arc::new(hive::HiveConnector::new(object_stores.clone())),
         ],
         codec: Arc::new(ConnectorCodec),
         object_stores,

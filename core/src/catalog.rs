@@ -150,6 +150,16 @@ pub trait Connector: Send + Sync {
         Ok(table.schema())
     }
 
+    /// The table as the job uses it: its full schema (see [`Connector::resolve_schema`]) and,
+    /// for catalog-backed connectors (Hive), what the catalog knows (location, format,
+    /// partition keys). Runs once, at planning.
+    async fn resolve(&self, table: &TableDef) -> Result<TableDef> {
+        let schema = self.resolve_schema(table)?;
+        let mut def = table.clone();
+        def.columns = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        Ok(def)
+    }
+
     /// Validate options and build the scan side.
     async fn create_source(
         &self,

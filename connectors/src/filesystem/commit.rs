@@ -27,6 +27,10 @@ pub struct CommitPlan {
     pub overwrite: bool,
     pub partition_keys: Vec<String>,
     pub format: String,
+    /// Partition commit policy `success-file`: this file is written into every partition
+    /// written (into the table directory when unpartitioned) once its files are published.
+    #[serde(default)]
+    pub success_file: Option<String>,
 }
 
 fn os_err(what: &str, e: object_store::Error) -> WeftError {
@@ -154,6 +158,15 @@ pub(crate) async fn remove_tree(store: &dyn ObjectStore, url: &Url) -> Result<()
 
 /// Publish the staged files listed in the subtasks' manifests, then drop the staging dir.
 pub async fn commit(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<CommitSummary> {
+    Ok(publish(store, plan).await?.0)
+}
+
+/// [`commit`], also returning the partition directories written (`k=v/…`, `""` when the
+/// table is unpartitioned), for catalogs that register them.
+pub async fn publish(
+    store: &dyn ObjectStore,
+    plan: &CommitPlan,
+) -> Result<(CommitSummary, BTreeSet<String>)> {
     let table_url = Url::parse(&plan.url).map_err(|e| WeftError::internal(e.to_string()))?;
     let staging_url =
         Url::parse(&plan.staging_url).map_err(|e| WeftError::internal(e.to_string()))?;
@@ -182,11 +195,28 @@ pub async fn commit(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<Commit
         files += 1;
     }
     remove_tree(store, &staging_url).await?;
-    Ok(CommitSummary {
+    if let Some(name) = &plan.success_file {
+        let dirs: Vec<&String> = if plan.partition_keys.is_empty() {
+            vec![&EMPTY]
+        } else {
+            partitions.iter().filter(|d| !d.is_empty()).collect()
+        };
+        for dir in dirs {
+            let marker = child(&child(&table, dir), name);
+            store
+                .put(&marker, object_store::PutPayload::new())
+                .await
+                .map_err(|e| os_err(&format!("writing {marker}"), e))?;
+        }
+    }
+    let summary = CommitSummary {
         files,
         partitions: partitions.iter().filter(|d| !d.is_empty()).count() as u64,
-    })
+    };
+    Ok((summary, partitions))
 }
+
+static EMPTY: String = String::new();
 
 /// Discard everything the job staged.
 pub async fn abort(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<()> {

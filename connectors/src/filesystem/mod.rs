@@ -12,6 +12,7 @@
 
 pub mod commit;
 pub mod options;
+pub mod partition_commit;
 pub mod sink;
 pub mod source;
 mod writer;
@@ -31,6 +32,7 @@ use weft_core::{Result, WeftError};
 
 pub use commit::CommitPlan;
 pub use options::{FILESYSTEM_OPTIONS, FORMATS, Format, FsOptions};
+pub use partition_commit::PartitionCommit;
 pub use sink::{FileSinkConfig, FileSinkExec, Manifest, StagedFile};
 pub use source::FilesystemTable;
 
@@ -139,12 +141,20 @@ impl Connector for FilesystemConnector {
             .join(&format!(".staging_{}/", ctx.job_id))
             .map_err(|e| WeftError::internal(e.to_string()))?
             .to_string();
+        let commit = PartitionCommit::from_table(table, "")?;
+        if commit.metastore {
+            return Err(WeftError::table_option(
+                &table.name,
+                "sink.partition-commit.policy.kind 'metastore' needs a table in a Hive Metastore: use 'connector' = 'hive'",
+            ));
+        }
         let plan = CommitPlan {
             url: options.url.clone(),
             staging_url: staging_url.clone(),
             overwrite: ctx.overwrite,
             partition_keys: table.partition_keys.clone(),
             format: options.format.extension().to_string(),
+            success_file: commit.success_file,
         };
         let config = FileSinkConfig {
             table: table.name.clone(),

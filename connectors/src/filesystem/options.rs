@@ -24,6 +24,15 @@ pub const FILESYSTEM_OPTIONS: &[&str] = &[
     "sink.rolling-policy.rollover-interval",
     "sink.rolling-policy.check-interval",
     "partition.default-name",
+    // Partition commit (partition_commit.rs).
+    "sink.partition-commit.trigger",
+    "sink.partition-commit.delay",
+    "sink.partition-commit.watermark-time-zone",
+    "sink.partition-commit.policy.kind",
+    "sink.partition-commit.success-file.name",
+    "partition.time-extractor.kind",
+    "partition.time-extractor.timestamp-pattern",
+    "partition.time-extractor.timestamp-formatter",
 ];
 
 /// Formats by their Flink names.

@@ -76,13 +76,7 @@ pub async fn plan_script(
                     ));
                 }
                 let connector = registry.for_table(def).map_err(|e| at(st, e))?;
-                let resolved = connector.resolve_schema(def).map_err(|e| at(st, e))?;
-                let mut def = def.clone();
-                def.columns = resolved
-                    .fields()
-                    .iter()
-                    .map(|f| f.as_ref().clone())
-                    .collect();
+                let def = connector.resolve(def).await.map_err(|e| at(st, e))?;
                 schema.add_table(def);
             }
             Statement::CreateView { name, query_offset } => {
