@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::datagen::{DatagenExec, DatagenExecConfig};
 use crate::filesystem::{FileSinkConfig, FileSinkExec};
+use crate::kafka::{KafkaScanConfig, KafkaScanExec, KafkaSinkConfig, KafkaSinkExec};
 use crate::tpch::{TpchExec, TpchExecConfig};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -23,6 +24,8 @@ enum EncodedNode {
     Datagen(DatagenExecConfig),
     Tpch(TpchExecConfig),
     FileSink(FileSinkConfig),
+    KafkaScan(KafkaScanConfig),
+    KafkaSink(KafkaSinkConfig),
 }
 
 fn codec_err(e: impl std::fmt::Display) -> DataFusionError {
@@ -50,6 +53,16 @@ impl PhysicalExtensionCodec for ConnectorCodec {
                 };
                 Arc::new(FileSinkExec::new(input.clone(), c))
             }
+            EncodedNode::KafkaScan(c) => Arc::new(KafkaScanExec::try_new(c)?),
+            EncodedNode::KafkaSink(c) => {
+                let [input] = inputs else {
+                    return Err(codec_err(format!(
+                        "KafkaSinkExec needs one input, got {}",
+                        inputs.len()
+                    )));
+                };
+                Arc::new(KafkaSinkExec::new(input.clone(), c))
+            }
         })
     }
 
@@ -66,6 +79,10 @@ impl PhysicalExtensionCodec for ConnectorCodec {
             EncodedNode::Tpch(e.config().clone())
         } else if let Some(e) = plan.downcast_ref::<FileSinkExec>() {
             EncodedNode::FileSink(e.config().clone())
+        } else if let Some(e) = plan.downcast_ref::<KafkaScanExec>() {
+            EncodedNode::KafkaScan(e.config().clone())
+        } else if let Some(e) = plan.downcast_ref::<KafkaSinkExec>() {
+            EncodedNode::KafkaSink(e.config().clone())
         } else {
             return Err(DataFusionError::NotImplemented(format!(
                 "ConnectorCodec cannot encode {}",

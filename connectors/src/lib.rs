@@ -13,7 +13,9 @@ pub mod codec;
 pub mod datagen;
 mod exec_util;
 pub mod filesystem;
+pub mod formats;
 pub mod hive;
+pub mod kafka;
 pub mod object_stores;
 pub mod tpch;
 
@@ -35,6 +37,7 @@ pub fn default_registry() -> ConnectorRegistry {
             Arc::new(TpchConnector),
             Arc::new(FilesystemConnector::new(object_stores.clone())),
             Arc::new(hive::HiveConnector::new(object_stores.clone())),
+            Arc::new(kafka::KafkaConnector),
         ],
         codec: Arc::new(ConnectorCodec),
         object_stores,

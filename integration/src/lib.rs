@@ -1,4 +1,5 @@
 //! Test harness for Weft's end-to-end tests.
+pub mod kafka;
 pub mod metastore;
 pub mod minicluster;
 pub mod shuffle_service;

@@ -59,6 +59,21 @@ public final class Main {
       System.err.println("usage: Main <work-dir> [port]");
       System.exit(2);
     }
+    // Tests hold our stdin: when their process ends, however it ends, the broker stops.
+    if (Boolean.getBoolean("weft.stopOnStdinEof")) {
+      Thread watcher =
+          new Thread(
+              () -> {
+                try {
+                  while (System.in.read() != -1) {}
+                } catch (Exception ignored) {
+                }
+                System.exit(0);
+              },
+              "stdin-eof");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
     long t0 = System.nanoTime();
     File workDir = new File(args[0]).getAbsoluteFile();
     workDir.mkdirs();

@@ -1,0 +1,126 @@
+//! The `kafka` connector (Flink's options) for batch jobs: bounded reads
+//! (`scan.startup.mode` … `scan.bounded.mode`, offsets fixed at planning so a rerun subtask
+//! reads the same records) and an at-least-once sink, with the json, csv and raw formats.
+//!
+//! ```sql
+//! CREATE TABLE orders (id BIGINT, amount DOUBLE) WITH (
+//!   'connector' = 'kafka', 'topic' = 'orders',
+//!   'properties.bootstrap.servers' = 'broker:9092',
+//!   'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset',
+//!   'format' = 'json');
+//! ```
+//!
+//! The CDC formats (`debezium-json`, `canal-json`, `maxwell-json`) decode to changelog rows
+//! (`crate::formats`), which need a streaming job: a batch job that reads them is refused at
+//! planning, as Flink refuses changelog sources in batch mode.
+
+pub mod client;
+pub mod decode;
+pub mod options;
+pub mod sink;
+pub mod source;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::TableProvider;
+use datafusion::physical_plan::ExecutionPlan;
+use weft_core::catalog::{CommitSpec, Connector, SinkContext, SinkPlan, TableDef};
+use weft_core::config::Configuration;
+use weft_core::{Result, WeftError};
+
+pub use options::{KAFKA_OPTIONS, KafkaOptions, ValueFormat};
+pub use sink::{KafkaSinkConfig, KafkaSinkExec};
+pub use source::{KafkaScanConfig, KafkaScanExec, KafkaTable};
+
+pub struct KafkaConnector;
+
+fn check_columns(t: &TableDef, o: &KafkaOptions) -> Result<()> {
+    if t.columns.is_empty() {
+        return Err(WeftError::table_option(
+            &t.name,
+            "connector 'kafka' needs declared columns",
+        ));
+    }
+    if o.format == ValueFormat::Raw && t.columns.len() != 1 {
+        return Err(WeftError::table_option(
+            &t.name,
+            format!(
+                "format 'raw' has exactly one column (STRING or BYTES), the table declares {}",
+                t.columns.len()
+            ),
+        ));
+    }
+    if let Some(cdc) = o.format.cdc() {
+        return Err(WeftError::table_option(
+            &t.name,
+            format!(
+                "format '{}' produces a changelog (inserts, updates and deletes), which a batch job cannot read; changelog ingestion needs execution.runtime-mode = streaming, which Weft does not run yet",
+                cdc.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Connector for KafkaConnector {
+    fn identifier(&self) -> &'static str {
+        "kafka"
+    }
+
+    fn resolve_schema(&self, table: &TableDef) -> Result<arrow::datatypes::SchemaRef> {
+        let o = KafkaOptions::from_table(table)?;
+        check_columns(table, &o)?;
+        Ok(table.schema())
+    }
+
+    async fn create_source(
+        &self,
+        table: &TableDef,
+        _config: &Configuration,
+    ) -> Result<Arc<dyn TableProvider>> {
+        let options = KafkaOptions::from_table(table)?;
+        check_columns(table, &options)?;
+        let o = options.clone();
+        let ranges = tokio::task::spawn_blocking(move || client::plan_ranges(&o))
+            .await
+            .map_err(|e| WeftError::internal(format!("planning the Kafka read: {e}")))??;
+        Ok(Arc::new(KafkaTable {
+            options,
+            schema: table.schema(),
+            ranges,
+        }))
+    }
+
+    async fn create_sink(
+        &self,
+        table: &TableDef,
+        input: Arc<dyn ExecutionPlan>,
+        _ctx: &SinkContext,
+    ) -> Result<SinkPlan> {
+        let options = KafkaOptions::from_table(table)?;
+        check_columns(table, &options)?;
+        if options.delivery_guarantee == "exactly-once" {
+            return Err(WeftError::table_option(
+                &table.name,
+                "sink.delivery-guarantee = exactly-once commits one Kafka transaction per checkpoint, and batch jobs have no checkpoints; use at-least-once",
+            ));
+        }
+        Ok(SinkPlan {
+            plan: Arc::new(KafkaSinkExec::new(
+                input,
+                KafkaSinkConfig {
+                    table: table.name.clone(),
+                    options,
+                },
+            )),
+            // Records are in Kafka once each subtask finishes: nothing to publish.
+            commit: CommitSpec {
+                connector: self.identifier().to_string(),
+                table: table.name.clone(),
+                spec: serde_json::Value::Null,
+            },
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! `KafkaSinkExec`: each subtask sends its rows as records of the table's format (json, csv
+//! or raw) and waits for every acknowledgement (`acks=all`) before it finishes, so a
+//! subtask that finished has its records in Kafka (at-least-once).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::{Array, RecordBatch, UInt64Array};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
+    PlanProperties, ReplaceChildrenOptions, SendableRecordBatchStream,
+};
+use futures::StreamExt;
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use serde::{Deserialize, Serialize};
+use weft_core::catalog::sink_summary_schema;
+use weft_core::error::to_datafusion;
+
+use super::client;
+use super::options::{KafkaOptions, ValueFormat};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSinkConfig {
+    pub table: String,
+    pub options: KafkaOptions,
+}
+
+#[derive(Debug)]
+pub struct KafkaSinkExec {
+    input: Arc<dyn ExecutionPlan>,
+    config: KafkaSinkConfig,
+    properties: Arc<PlanProperties>,
+}
+
+impl KafkaSinkExec {
+    pub fn new(input: Arc<dyn ExecutionPlan>, config: KafkaSinkConfig) -> Self {
+        let partitions = input.output_partitioning().partition_count();
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(sink_summary_schema()),
+            Partitioning::UnknownPartitioning(partitions),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        Self {
+            input,
+            config,
+            properties,
+        }
+    }
+
+    pub fn config(&self) -> &KafkaSinkConfig {
+        &self.config
+    }
+}
+
+impl DisplayAs for KafkaSinkExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "KafkaSinkExec: table={}, topic={}, format={}",
+            self.config.table,
+            self.config.options.topic,
+            self.config.options.format.name()
+        )
+    }
+}
+
+/// Each row of `batch` as one record value.
+pub fn encode_rows(
+    format: ValueFormat,
+    delimiter: u8,
+    batch: &RecordBatch,
+) -> Result<Vec<Vec<u8>>> {
+    Ok(match format {
+        ValueFormat::Raw => {
+            let col = batch.column(0);
+            if let Some(s) = col.as_any().downcast_ref::<arrow::array::StringArray>() {
+                (0..s.len())
+                    .map(|i| s.value(i).as_bytes().to_vec())
+                    .collect()
+            } else if let Some(b) = col.as_any().downcast_ref::<arrow::array::BinaryArray>() {
+                (0..b.len()).map(|i| b.value(i).to_vec()).collect()
+            } else {
+                return Err(DataFusionError::Plan(format!(
+                    "format 'raw' writes one STRING or BYTES column, not {}",
+                    col.data_type()
+                )));
+            }
+        }
+        ValueFormat::Json => {
+            let mut out = Vec::new();
+            let mut w = arrow::json::LineDelimitedWriter::new(&mut out);
+            w.write(batch)?;
+            w.finish()?;
+            drop(w);
+            out.split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        }
+        ValueFormat::Csv => {
+            let mut out = Vec::new();
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(false)
+                .with_delimiter(delimiter)
+                .build(&mut out);
+            w.write(batch)?;
+            drop(w);
+            out.split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        }
+        other => {
+            return Err(DataFusionError::Plan(format!(
+                "format '{}' cannot be written by a batch job",
+                other.name()
+            )));
+        }
+    })
+}
+
+impl ExecutionPlan for KafkaSinkExec {
+    fn name(&self) -> &str {
+        "KafkaSinkExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.len() != 1 {
+            return Err(DataFusionError::Internal(
+                "KafkaSinkExec has exactly one input".into(),
+            ));
+        }
+        Ok(Arc::new(KafkaSinkExec::new(
+            children.swap_remove(0),
+            self.config.clone(),
+        )))
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(
+                datafusion::physical_plan::ChildrenPropertiesMode::Recompute,
+            ),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let mut input = self.input.execute(partition, context)?;
+        let o = self.config.options.clone();
+        let fut = async move {
+            let producer: FutureProducer = client::config(&o)
+                .set("acks", "all")
+                .set("enable.idempotence", "true")
+                .create()
+                .map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
+            let (mut rows, mut bytes) = (0u64, 0u64);
+            let mut inflight = futures::stream::FuturesUnordered::new();
+            while let Some(batch) = input.next().await {
+                for value in encode_rows(o.format, o.csv_delimiter, &batch?)? {
+                    rows += 1;
+                    bytes += value.len() as u64;
+                    let producer = producer.clone();
+                    let topic = o.topic.clone();
+                    inflight.push(async move {
+                        producer
+                            .send(
+                                FutureRecord::<(), Vec<u8>>::to(&topic).payload(&value),
+                                Duration::from_secs(60),
+                            )
+                            .await
+                            .map(|_| ())
+                            .map_err(|(e, _)| e)
+                    });
+                    // Bound what is in flight (librdkafka batches underneath).
+                    while inflight.len() >= 10_000 {
+                        if let Some(r) = inflight.next().await {
+                            r.map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
+                        }
+                    }
+                }
+            }
+            while let Some(r) = inflight.next().await {
+                r.map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
+            }
+            Ok(RecordBatch::try_new(
+                sink_summary_schema(),
+                vec![
+                    Arc::new(UInt64Array::from(vec![rows])),
+                    Arc::new(UInt64Array::from(vec![bytes])),
+                ],
+            )?)
+        };
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            sink_summary_schema(),
+            futures::stream::once(fut),
+        )))
+    }
+}

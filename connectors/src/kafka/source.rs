@@ -1,0 +1,292 @@
+//! The scan side of a `kafka` table in a batch job: each partition's `[start, end)` offsets
+//! are fixed at planning ([`super::client::plan_ranges`]); subtask `i` reads the Kafka
+//! partitions `p` with `index(p) % subtasks == i`, assigned (no consumer-group rebalancing).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::TableType;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+    SendableRecordBatchStream,
+};
+use rdkafka::consumer::Consumer;
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
+use weft_core::Result;
+use weft_core::error::to_datafusion;
+
+use super::client;
+use super::decode::{Decoder, Record};
+use super::options::KafkaOptions;
+use crate::exec_util::{SerdeField, check_partition, leaf_properties, schema_of};
+
+#[derive(Debug)]
+pub struct KafkaTable {
+    pub options: KafkaOptions,
+    pub schema: SchemaRef,
+    /// partition → [start, end)
+    pub ranges: BTreeMap<i32, (i64, i64)>,
+}
+
+#[async_trait]
+impl TableProvider for KafkaTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let config = KafkaScanConfig {
+            options: self.options.clone(),
+            schema: self
+                .schema
+                .fields()
+                .iter()
+                .map(|f| SerdeField::from_field(f))
+                .collect(),
+            projection: projection.cloned(),
+            ranges: self.ranges.iter().map(|(p, r)| (*p, *r)).collect(),
+            partitions: state.config().target_partitions().max(1),
+            batch_size: state.config().batch_size(),
+        };
+        Ok(Arc::new(KafkaScanExec::try_new(config)?))
+    }
+}
+
+/// What a `KafkaScanExec` is, as serialized by the codec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KafkaScanConfig {
+    pub options: KafkaOptions,
+    /// The table's columns, as decoded.
+    pub(crate) schema: Vec<SerdeField>,
+    /// The columns the scan returns.
+    pub projection: Option<Vec<usize>>,
+    /// (partition, start, end)
+    pub ranges: Vec<(i32, (i64, i64))>,
+    pub partitions: usize,
+    pub batch_size: usize,
+}
+
+#[derive(Debug)]
+pub struct KafkaScanExec {
+    config: KafkaScanConfig,
+    full: SchemaRef,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+}
+
+impl KafkaScanExec {
+    pub fn try_new(config: KafkaScanConfig) -> DfResult<Self> {
+        let full = schema_of(&config.schema)?;
+        let schema = match &config.projection {
+            Some(p) => Arc::new(full.project(p)?),
+            None => full.clone(),
+        };
+        let properties = leaf_properties(schema.clone(), config.partitions);
+        Ok(Self {
+            config,
+            full,
+            schema,
+            properties,
+        })
+    }
+
+    pub fn config(&self) -> &KafkaScanConfig {
+        &self.config
+    }
+
+    fn ranges_of(&self, subtask: usize) -> Vec<(i32, i64, i64)> {
+        self.config
+            .ranges
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % self.config.partitions.max(1) == subtask)
+            .map(|(_, (p, (s, e)))| (*p, *s, *e))
+            .filter(|(_, s, e)| e > s)
+            .collect()
+    }
+}
+
+impl DisplayAs for KafkaScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let records: i64 = self.config.ranges.iter().map(|(_, (s, e))| e - s).sum();
+        write!(
+            f,
+            "KafkaScanExec: topic={}, format={}, kafka_partitions={}, records={records}",
+            self.config.options.topic,
+            self.config.options.format.name(),
+            self.config.ranges.len()
+        )
+    }
+}
+
+impl ExecutionPlan for KafkaScanExec {
+    fn name(&self) -> &str {
+        "KafkaScanExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+        _options: ReplaceChildrenOptions,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        check_partition("KafkaScanExec", partition, self.config.partitions)?;
+        let ranges = self.ranges_of(partition);
+        let options = self.config.options.clone();
+        let schema = self.full.clone();
+        let projection = self.config.projection.clone();
+        let batch_size = self.config.batch_size.max(1);
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = read(&options, schema, projection, &ranges, batch_size, &tx) {
+                let _ = tx.blocking_send(Err(to_datafusion(e)));
+            }
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+}
+
+type BatchTx = tokio::sync::mpsc::Sender<DfResult<arrow::array::RecordBatch>>;
+
+/// Read the ranges to their ends, sending decoded batches; blocking.
+fn read(
+    options: &KafkaOptions,
+    schema: SchemaRef,
+    projection: Option<Vec<usize>>,
+    ranges: &[(i32, i64, i64)],
+    batch_size: usize,
+    tx: &BatchTx,
+) -> Result<()> {
+    if ranges.is_empty() {
+        return Ok(());
+    }
+    let consumer = client::consumer(options)?;
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = BTreeMap::new();
+    for (p, s, e) in ranges {
+        tpl.add_partition_offset(&options.topic, *p, Offset::Offset(*s))
+            .map_err(|e| client::unreachable(options, e))?;
+        ends.insert(*p, *e);
+    }
+    consumer
+        .assign(&tpl)
+        .map_err(|e| client::unreachable(options, e))?;
+    let mut decoder = Decoder::new(options.clone(), schema);
+    let mut pending: Vec<Record> = Vec::with_capacity(batch_size);
+    let mut last_progress = Instant::now();
+    let send = |decoder: &mut Decoder, pending: &mut Vec<Record>| -> Result<bool> {
+        if pending.is_empty() {
+            return Ok(true);
+        }
+        let mut batch = decoder.decode(pending)?;
+        pending.clear();
+        if let Some(p) = &projection {
+            batch = batch.project(p)?;
+        }
+        Ok(batch.num_rows() == 0 || tx.blocking_send(Ok(batch)).is_ok())
+    };
+    while !ends.is_empty() {
+        match consumer.poll(Duration::from_millis(200)) {
+            None => {
+                if last_progress.elapsed() > client::TIMEOUT * 3 {
+                    return Err(client::unreachable(
+                        options,
+                        format!(
+                            "no records for 30 s while partitions {:?} of '{}' still had records to read",
+                            ends.keys().collect::<Vec<_>>(),
+                            options.topic
+                        ),
+                    ));
+                }
+            }
+            Some(Err(e)) => return Err(client::unreachable(options, e)),
+            Some(Ok(m)) => {
+                last_progress = Instant::now();
+                let (p, off) = (m.partition(), m.offset());
+                let Some(&end) = ends.get(&p) else { continue };
+                if off < end {
+                    pending.push((p, off, m.payload().unwrap_or_default().to_vec()));
+                }
+                if off + 1 >= end {
+                    ends.remove(&p);
+                    consumer
+                        .incremental_unassign(&{
+                            let mut t = TopicPartitionList::new();
+                            t.add_partition(&options.topic, p);
+                            t
+                        })
+                        .ok();
+                }
+                if pending.len() >= batch_size && !send(&mut decoder, &mut pending)? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    send(&mut decoder, &mut pending)?;
+    if decoder.skipped > 0 {
+        tracing::warn!(
+            topic = %options.topic,
+            "skipped {} malformed {} record(s) ({}.ignore-parse-errors)",
+            decoder.skipped,
+            options.format.name(),
+            options.format.name()
+        );
+    }
+    Ok(())
+}
