@@ -107,7 +107,9 @@ fn main() -> ExitCode {
                 // The thrift client logs every refused connection as an error; Weft reports
                 // the failure itself, naming the metastore.
                 .add_directive("volo=off".parse().expect("valid directive"))
-                .add_directive("volo_thrift=off".parse().expect("valid directive")),
+                .add_directive("volo_thrift=off".parse().expect("valid directive"))
+                // Delta's kernel logs a missing table as an error; Weft reports what matters.
+                .add_directive("buoyant_kernel=off".parse().expect("valid directive")),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -11,6 +11,7 @@ use weft_core::catalog::ConnectorRegistry;
 
 pub mod codec;
 pub mod datagen;
+pub mod delta;
 mod exec_util;
 pub mod filesystem;
 pub mod formats;
@@ -38,6 +39,7 @@ pub fn default_registry() -> ConnectorRegistry {
             Arc::new(FilesystemConnector::new(object_stores.clone())),
             Arc::new(hive::HiveConnector::new(object_stores.clone())),
             Arc::new(kafka::KafkaConnector),
+            Arc::new(delta::DeltaConnector::new(object_stores.clone())),
         ],
         codec: Arc::new(ConnectorCodec),
         object_stores,

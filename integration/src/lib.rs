@@ -1,5 +1,6 @@
 //! Test harness for Weft's end-to-end tests.
 pub mod kafka;
+pub mod local_job;
 pub mod metastore;
 pub mod minicluster;
 pub mod shuffle_service;

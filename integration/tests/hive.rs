@@ -4,30 +4,10 @@
 //! through the metastore; a failed job leaves neither files nor partitions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use weft_integration::local_job::{run_local as run, text};
 use weft_integration::metastore::metastore;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
-
-fn run(dir: &Path, name: &str, script: &str) -> Output {
-    let file = dir.join(name);
-    std::fs::write(&file, script).unwrap();
-    Command::new(weft_bin())
-        .args(["run", "-f"])
-        .arg(&file)
-        .args(["-D", "parallelism.default=2"])
-        .output()
-        .expect("weft runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

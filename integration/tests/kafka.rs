@@ -3,30 +3,10 @@
 //! and bounded offsets; a malformed record fails the read naming its offset, or is skipped.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use weft_integration::kafka::kafka;
+use weft_integration::local_job::{run_local as run, text};
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
-
-fn run(dir: &Path, name: &str, script: &str) -> Output {
-    let file = dir.join(name);
-    std::fs::write(&file, script).unwrap();
-    Command::new(weft_bin())
-        .args(["run", "-f"])
-        .arg(&file)
-        .args(["-D", "parallelism.default=2"])
-        .output()
-        .expect("weft runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// A kafka table over `topic` with extra options.
 fn table(name: &str, topic: &str, columns: &str, options: &str) -> String {

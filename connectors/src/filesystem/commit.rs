@@ -218,6 +218,24 @@ pub async fn publish(
 
 static EMPTY: String = String::new();
 
+/// URLs of the files the subtasks' manifests list (what a commit would publish), for
+/// connectors that publish staged files some other way (Delta).
+pub async fn staged_files(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<Vec<Url>> {
+    let staging_url =
+        Url::parse(&plan.staging_url).map_err(|e| WeftError::internal(e.to_string()))?;
+    let staging = store_path(&staging_url)?;
+    let manifests = read_manifests(store, &staging).await?;
+    manifests
+        .iter()
+        .flat_map(|m| &m.files)
+        .map(|f| {
+            staging_url
+                .join(&f.path)
+                .map_err(|e| WeftError::internal(e.to_string()))
+        })
+        .collect()
+}
+
 /// Discard everything the job staged.
 pub async fn abort(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<()> {
     let staging_url =

@@ -1,0 +1,216 @@
+//! The `delta` connector: Delta Lake tables (the `deltalake` crate) on the local disk or any
+//! store Weft has (HDFS, S3).
+//!
+//! Writes: sink subtasks stage Parquet files under `<path>/.staging_<jobId>/` (the
+//! filesystem sink); when the job succeeds the JobManager commits them to the Delta log in
+//! one transaction: an append, an overwrite (INSERT OVERWRITE), or, for a table with a
+//! `PRIMARY KEY`, a MERGE (upsert by key). Each commit carries a Delta `txn` action (the
+//! job's id as application id), so a commit retried after a failure is never applied twice.
+//! A failed job commits nothing.
+//!
+//! Reads: the table's current files, from its log at planning.
+
+pub mod commit;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::object_store::ObjectStoreRegistry;
+use datafusion::physical_plan::ExecutionPlan;
+use serde::{Deserialize, Serialize};
+use url::Url;
+use weft_core::catalog::{CommitSpec, CommitSummary, Connector, SinkContext, SinkPlan, TableDef};
+use weft_core::config::Configuration;
+use weft_core::error::unwrap_datafusion;
+use weft_core::{Result, WeftError};
+
+use crate::filesystem::options::normalize_path;
+use crate::filesystem::{CommitPlan, FilesystemConnector};
+
+pub const DELTA_OPTIONS: &[&str] = &["path"];
+
+pub struct DeltaConnector {
+    fs: FilesystemConnector,
+    object_stores: Arc<dyn ObjectStoreRegistry>,
+}
+
+impl DeltaConnector {
+    pub fn new(object_stores: Arc<dyn ObjectStoreRegistry>) -> Self {
+        Self {
+            fs: FilesystemConnector::new(object_stores.clone()),
+            object_stores,
+        }
+    }
+}
+
+/// `CommitSpec.spec` of the delta connector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeltaCommit {
+    /// The staged Parquet files (the filesystem sink's plan).
+    pub files: CommitPlan,
+    pub table_url: String,
+    pub primary_key: Vec<String>,
+    pub partition_keys: Vec<String>,
+    pub overwrite: bool,
+    /// Delta `txn` application id: the job id.
+    pub app_id: String,
+}
+
+fn table_url(t: &TableDef) -> Result<Url> {
+    t.check_options(DELTA_OPTIONS)?;
+    let url =
+        normalize_path(t.required("path")?).map_err(|e| WeftError::table_option(&t.name, e))?;
+    Url::parse(&url).map_err(|e| WeftError::table_option(&t.name, e.to_string()))
+}
+
+/// The filesystem connector's view: Parquet files staged under the table directory.
+fn staging_def(t: &TableDef, url: &Url) -> TableDef {
+    let mut def = t.clone();
+    def.partition_keys.clear();
+    def.options.clear();
+    def.options.insert("connector".into(), "filesystem".into());
+    def.options.insert("path".into(), url.to_string());
+    def.options.insert("format".into(), "parquet".into());
+    def
+}
+
+fn check_keys(t: &TableDef) -> Result<()> {
+    for k in t.primary_key.iter().chain(&t.partition_keys) {
+        if t.column_type(k).is_none() {
+            return Err(WeftError::table_option(
+                &t.name,
+                format!("key column '{k}' is not a declared column"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Connector for DeltaConnector {
+    fn identifier(&self) -> &'static str {
+        "delta"
+    }
+
+    fn resolve_schema(&self, t: &TableDef) -> Result<arrow::datatypes::SchemaRef> {
+        table_url(t)?;
+        if t.columns.is_empty() {
+            return Err(WeftError::table_option(
+                &t.name,
+                "connector 'delta' needs declared columns",
+            ));
+        }
+        check_keys(t)?;
+        Ok(t.schema())
+    }
+
+    async fn create_source(
+        &self,
+        t: &TableDef,
+        _config: &Configuration,
+    ) -> Result<Arc<dyn TableProvider>> {
+        let url = table_url(t)?;
+        let table = commit::open(self.object_stores.as_ref(), &url).await?;
+        if table.version().is_none() {
+            return Err(WeftError::table_option(
+                &t.name,
+                format!("{url} is not a Delta table (no _delta_log); write it first"),
+            ));
+        }
+        let files: Vec<String> = table
+            .get_file_uris()
+            .map_err(|e| WeftError::io(format!("reading the Delta log of {url}: {e}")))?
+            .collect();
+        let schema = t.schema();
+        if files.is_empty() {
+            return Ok(Arc::new(datafusion::datasource::empty::EmptyTable::new(
+                schema,
+            )));
+        }
+        let data_schema = Arc::new(arrow::datatypes::Schema::new(t.data_columns()));
+        let partition_cols = t
+            .partition_keys
+            .iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    t.column_type(k)
+                        .cloned()
+                        .unwrap_or(arrow::datatypes::DataType::Utf8),
+                )
+            })
+            .collect();
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension("")
+            .with_table_partition_cols(partition_cols);
+        let urls = files
+            .iter()
+            .map(|f| ListingTableUrl::parse(f).map_err(unwrap_datafusion))
+            .collect::<Result<Vec<_>>>()?;
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(data_schema);
+        Ok(Arc::new(
+            ListingTable::try_new(config).map_err(unwrap_datafusion)?,
+        ))
+    }
+
+    async fn create_sink(
+        &self,
+        t: &TableDef,
+        input: Arc<dyn ExecutionPlan>,
+        ctx: &SinkContext,
+    ) -> Result<SinkPlan> {
+        let url = table_url(t)?;
+        check_keys(t)?;
+        if ctx.overwrite && !t.primary_key.is_empty() {
+            return Err(WeftError::table_option(
+                &t.name,
+                "INSERT OVERWRITE into a table with a PRIMARY KEY: use INSERT INTO (it upserts by key)",
+            ));
+        }
+        // Reach the table (and its store) now: a bad path fails planning, not the commit.
+        commit::open(self.object_stores.as_ref(), &url).await?;
+        let mut sink = self
+            .fs
+            .create_sink(&staging_def(t, &url), input, ctx)
+            .await?;
+        let files: CommitPlan = serde_json::from_value(sink.commit.spec.clone())
+            .map_err(|e| WeftError::internal(e.to_string()))?;
+        let spec = DeltaCommit {
+            files,
+            table_url: url.to_string(),
+            primary_key: t.primary_key.clone(),
+            partition_keys: t.partition_keys.clone(),
+            overwrite: ctx.overwrite,
+            app_id: format!("weft-{}", ctx.job_id),
+        };
+        sink.commit = CommitSpec {
+            connector: self.identifier().to_string(),
+            table: t.name.clone(),
+            spec: serde_json::to_value(&spec).map_err(|e| WeftError::internal(e.to_string()))?,
+        };
+        Ok(sink)
+    }
+
+    async fn commit(&self, spec: &CommitSpec) -> Result<CommitSummary> {
+        let c: DeltaCommit = parse(spec)?;
+        commit::commit(self.object_stores.as_ref(), &c).await
+    }
+
+    async fn abort(&self, spec: &CommitSpec) -> Result<()> {
+        let c: DeltaCommit = parse(spec)?;
+        commit::discard(self.object_stores.as_ref(), &c).await
+    }
+}
+
+fn parse(spec: &CommitSpec) -> Result<DeltaCommit> {
+    serde_json::from_value(spec.spec.clone()).map_err(|e| {
+        WeftError::internal(format!("bad delta commit spec for `{}`: {e}", spec.table))
+    })
+}
