@@ -18,6 +18,13 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
+# librdkafka is compiled from source by the rdkafka crate: it needs cmake and a C/C++ compiler.
+if ! command -v cmake >/dev/null || ! command -v c++ >/dev/null; then
+  echo "test.sh: installing cmake and a C++ compiler (librdkafka is built from source)"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq cmake g++ make >/dev/null
+fi
 bash .ci/setup-minicluster.sh
 bash .ci/setup-metastore.sh
 bash .ci/setup-kafka.sh

@@ -9,6 +9,7 @@ mod proc_status;
 mod progress;
 mod run;
 mod shuffle_cmd;
+mod streaming;
 mod taskmanager_cmd;
 mod yarn_cmd;
 mod yarn_deploy;
@@ -45,6 +46,10 @@ pub struct JobArgs {
     /// Configuration, `-D key=value` (repeatable), e.g. -D parallelism.default=4.
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     pub dynamic: Vec<String>,
+    /// Streaming: resume from a checkpoint (a `chk-<id>` directory, or a checkpoints
+    /// directory for its latest one).
+    #[arg(short = 's', long = "fromSavepoint", value_name = "PATH")]
+    pub from_savepoint: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone)]

@@ -62,6 +62,31 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
     }
     let (script, name, config) = load(&args)?;
     let registry = weft_connectors::default_registry();
+    if crate::streaming::is_streaming(&script, &config)? {
+        if !matches!(args.target.as_str(), "local" | "embedded") {
+            anyhow::bail!(
+                "streaming jobs run on the local target only for now (-t {} is not supported)",
+                args.target
+            );
+        }
+        let settings = crate::streaming::with_script_settings(&script, &config)?;
+        let cluster = LocalCluster::start(&settings, registry.clone()).await?;
+        eprintln!("Web UI at http://{}/", cluster.web);
+        let outcome = crate::streaming::run(
+            &script,
+            &name,
+            &config,
+            &registry,
+            &cluster.jobmanager.address,
+            args.from_savepoint.as_deref(),
+        )
+        .await;
+        cluster.stop().await;
+        return outcome;
+    }
+    if args.from_savepoint.is_some() {
+        anyhow::bail!("-s (resume from a checkpoint) applies to streaming jobs only");
+    }
     // Planned here whatever the target: a bad script fails before anything is deployed.
     let graph = plan_script(&script, &name, &config, &registry).await?;
     let codec = WeftCodec::new(registry.codec.clone());

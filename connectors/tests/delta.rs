@@ -74,6 +74,7 @@ async fn a_retried_commit_adds_the_rows_once() {
         partition_keys: vec![],
         overwrite: false,
         app_id: "weft-job1".into(),
+        txn_version: 1,
     };
     let registry = weft_connectors::default_registry();
     let stores = registry.object_stores.as_ref();

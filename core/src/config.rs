@@ -42,7 +42,11 @@ options! {
     PARALLELISM_DEFAULT: "parallelism.default", Kind::Int, "1",
         "Parallelism of every vertex (the number of partitions DataFusion plans with).";
     RUNTIME_MODE: "execution.runtime-mode", Kind::Enum(&["batch", "streaming"]), "batch",
-        "Batch runs stages one after another over BLOCKING results; streaming is not supported yet.";
+        "Batch runs stages one after another over BLOCKING results; streaming runs the script as a sequence of checkpointed epochs over new Kafka records (local target).";
+    CHECKPOINT_INTERVAL: "execution.checkpointing.interval", Kind::Duration, "10 s",
+        "Streaming: how often a checkpoint (an epoch over the records that arrived since the last one) is taken.";
+    CHECKPOINTS_DIR: "state.checkpoints.dir", Kind::String, "",
+        "Streaming: where checkpoints are written (chk-<id>/_metadata); `weft run -s` resumes from one.";
     PIPELINE_NAME: "pipeline.name", Kind::String, "",
         "The job's name; defaults to the script's file name.";
     NUM_TASK_SLOTS: "taskmanager.numberOfTaskSlots", Kind::Int, "2",
@@ -116,6 +120,12 @@ options! {
     REST_ADDRESS: "rest.bind-address", Kind::String, "127.0.0.1",
         "Address the JobManager's REST API binds to.";
 }
+
+/// Set by the streaming driver for each epoch (not for users): the checkpoint id, the
+/// application id sinks commit under, and per Kafka table the offsets to read.
+pub const STREAMING_CHECKPOINT_ID: &str = "weft.streaming.checkpoint-id";
+pub const STREAMING_APP_ID: &str = "weft.streaming.app-id";
+pub const STREAMING_KAFKA_RANGES: &str = "weft.streaming.kafka-ranges";
 
 /// Look up a declared option by key.
 pub fn option(key: &str) -> Option<&'static ConfigOption> {

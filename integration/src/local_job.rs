@@ -17,3 +17,21 @@ pub fn run_local(dir: &Path, name: &str, script: &str) -> Output {
         .output()
         .expect("weft runs")
 }
+
+/// The TaskManager processes a local `weft run` (process `parent`) started.
+pub fn child_taskmanagers(parent: u32) -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .arg("-P")
+        .arg(parent.to_string())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .filter(|pid: &u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .map(|c| c.contains("taskmanager"))
+                .unwrap_or(false)
+        })
+        .collect()
+}

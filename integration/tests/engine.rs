@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use weft_integration::local_job::child_taskmanagers;
 use weft_integration::weft_bin::weft_bin;
 
 fn run_script(dir: &Path, script: &str, extra: &[&str]) -> Output {
@@ -234,23 +235,6 @@ fn read_csv_lines(dir: &Path) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .filter(|l| !l.is_empty())
-        .collect()
-}
-
-fn child_taskmanagers(parent: u32) -> Vec<u32> {
-    let out = Command::new("pgrep")
-        .arg("-P")
-        .arg(parent.to_string())
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .filter(|pid: &u32| {
-            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                .map(|c| c.contains("taskmanager"))
-                .unwrap_or(false)
-        })
         .collect()
 }
 

@@ -65,7 +65,7 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
             .transaction_version(table.log_store().as_ref(), &c.app_id)
             .await
             .map_err(|e| delta_err(url.as_str(), "reading transactions", e))?;
-        if done.is_some_and(|v| v >= 1) {
+        if done.is_some_and(|v| v >= c.txn_version) {
             tracing::info!(table = %url, app_id = %c.app_id, "already committed; nothing to do");
             discard(registry, c).await?;
             return Ok(CommitSummary::default());
@@ -74,8 +74,8 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
     let files = staged_files(store.as_ref(), &c.files).await?;
     let ctx = SessionContext::new();
     ctx.register_object_store(&url, store.clone());
-    let props =
-        CommitProperties::default().with_application_transaction(Transaction::new(&c.app_id, 1));
+    let props = CommitProperties::default()
+        .with_application_transaction(Transaction::new(&c.app_id, c.txn_version));
     let n_files = files.len() as u64;
     if !files.is_empty() {
         let paths: Vec<String> = files.iter().map(Url::to_string).collect();

@@ -5,7 +5,8 @@
 //! filesystem sink); when the job succeeds the JobManager commits them to the Delta log in
 //! one transaction: an append, an overwrite (INSERT OVERWRITE), or, for a table with a
 //! `PRIMARY KEY`, a MERGE (upsert by key). Each commit carries a Delta `txn` action (the
-//! job's id as application id), so a commit retried after a failure is never applied twice.
+//! job's id as application id; a streaming job's name and table with the checkpoint id as
+//! version), so a commit retried or replayed after a failure is never applied twice.
 //! A failed job commits nothing.
 //!
 //! Reads: the table's current files, from its log at planning.
@@ -57,8 +58,16 @@ pub struct DeltaCommit {
     pub primary_key: Vec<String>,
     pub partition_keys: Vec<String>,
     pub overwrite: bool,
-    /// Delta `txn` application id: the job id.
+    /// Delta `txn` application id: the job id, or for a streaming job its name and table.
     pub app_id: String,
+    /// Delta `txn` version: 1 for a batch job, the checkpoint id for a streaming epoch; a
+    /// commit whose application already reached this version is skipped.
+    #[serde(default = "first_version")]
+    pub txn_version: i64,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 fn table_url(t: &TableDef) -> Result<Url> {
@@ -188,7 +197,15 @@ impl Connector for DeltaConnector {
             primary_key: t.primary_key.clone(),
             partition_keys: t.partition_keys.clone(),
             overwrite: ctx.overwrite,
-            app_id: format!("weft-{}", ctx.job_id),
+            app_id: match ctx.config.raw(weft_core::config::STREAMING_APP_ID) {
+                Some(app) => format!("weft-{app}-{}", t.name),
+                None => format!("weft-{}", ctx.job_id),
+            },
+            txn_version: ctx
+                .config
+                .raw(weft_core::config::STREAMING_CHECKPOINT_ID)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1),
         };
         sink.commit = CommitSpec {
             connector: self.identifier().to_string(),

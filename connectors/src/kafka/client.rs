@@ -42,6 +42,22 @@ pub fn consumer(o: &KafkaOptions) -> Result<BaseConsumer> {
         .map_err(|e| unreachable(o, e))
 }
 
+/// A streaming epoch's ranges: from the checkpointed offsets (or the startup mode, first),
+/// to the bound (`scan.bounded.mode`) or, unbounded, to what the partitions hold now.
+pub fn plan_epoch(
+    o: &KafkaOptions,
+    checkpointed: Option<&BTreeMap<i32, i64>>,
+) -> Result<BTreeMap<i32, (i64, i64)>> {
+    let mut o = o.clone();
+    if let Some(offsets) = checkpointed {
+        o.startup = Position::Specific(offsets.clone());
+    }
+    if o.bounded == Position::Unbounded {
+        o.bounded = Position::Latest;
+    }
+    plan_ranges(&o)
+}
+
 /// Each partition's read range `[start, end)`, fixed at planning so a re-executed subtask
 /// reads exactly the same records.
 pub fn plan_ranges(o: &KafkaOptions) -> Result<BTreeMap<i32, (i64, i64)>> {

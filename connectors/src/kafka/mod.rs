@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
 use datafusion::physical_plan::ExecutionPlan;
 use weft_core::catalog::{CommitSpec, Connector, SinkContext, SinkPlan, TableDef};
-use weft_core::config::Configuration;
+use weft_core::config::{self, Configuration};
 use weft_core::{Result, WeftError};
 
 pub use options::{KAFKA_OPTIONS, KafkaOptions, ValueFormat};
@@ -78,14 +78,22 @@ impl Connector for KafkaConnector {
     async fn create_source(
         &self,
         table: &TableDef,
-        _config: &Configuration,
+        config: &Configuration,
     ) -> Result<Arc<dyn TableProvider>> {
         let options = KafkaOptions::from_table(table)?;
         check_columns(table, &options)?;
-        let o = options.clone();
-        let ranges = tokio::task::spawn_blocking(move || client::plan_ranges(&o))
-            .await
-            .map_err(|e| WeftError::internal(format!("planning the Kafka read: {e}")))??;
+        // A streaming epoch reads the ranges its checkpoint chose.
+        let key = format!("{}.{}", config::STREAMING_KAFKA_RANGES, table.name);
+        let ranges = match config.raw(&key) {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| WeftError::internal(format!("bad {key}: {e}")))?,
+            None => {
+                let o = options.clone();
+                tokio::task::spawn_blocking(move || client::plan_ranges(&o))
+                    .await
+                    .map_err(|e| WeftError::internal(format!("planning the Kafka read: {e}")))??
+            }
+        };
         Ok(Arc::new(KafkaTable {
             options,
             schema: table.schema(),

@@ -46,10 +46,13 @@ pub async fn plan_script(
         match &st.statement {
             Statement::Set { key, value } => {
                 config.set(key, value).map_err(|e| at(st, e))?;
-                if key == config::RUNTIME_MODE.key && value.eq_ignore_ascii_case("streaming") {
+                if key == config::RUNTIME_MODE.key
+                    && value.eq_ignore_ascii_case("streaming")
+                    && config.raw(config::STREAMING_CHECKPOINT_ID).is_none()
+                {
                     return Err(at_msg(
                         st,
-                        "execution.runtime-mode = streaming is not supported yet; Weft runs batch jobs (remove the SET or use 'batch')",
+                        "execution.runtime-mode = streaming runs with `weft run` on the local target only for now (not on YARN, not in `weft explain`)",
                     ));
                 }
                 apply_to_session(&ctx, &config);

@@ -1,0 +1,269 @@
+//! Streaming jobs (`execution.runtime-mode = streaming`) on the local target: the script
+//! runs as a sequence of epochs, one per checkpoint. Each epoch reads, from every Kafka
+//! table, the records between the last checkpoint's offsets and what the partitions hold
+//! when the epoch starts (or the table's `scan.bounded.mode` bound), runs as one job on the
+//! cluster (with its region failover), and its sinks commit under the checkpoint id (Delta
+//! records it as its `txn` version, so a replayed epoch is not committed twice). Then the
+//! checkpoint — the offsets read up to — is written to `state.checkpoints.dir/chk-<id>/`.
+//! `weft run -s <dir>` resumes after a checkpoint. The job ends when every Kafka table
+//! reached its bound, or on SIGINT / SIGTERM after the epoch in progress.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use weft_connectors::kafka::{KafkaOptions, client};
+use weft_core::catalog::{ConnectorRegistry, TableDef};
+use weft_core::codec::WeftCodec;
+use weft_core::config::{self, Configuration};
+use weft_core::planner::plan_script;
+use weft_core::proto::JobState;
+use weft_core::rpc_error;
+use weft_core::script::{Statement, parse_script};
+
+/// What a checkpoint holds: per Kafka table, per partition, the next offset to read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub id: u64,
+    pub job: String,
+    pub offsets: BTreeMap<String, BTreeMap<i32, i64>>,
+}
+
+/// `config` with the script's `SET`s applied (what the cluster of a streaming job runs with).
+pub fn with_script_settings(script: &str, config: &Configuration) -> anyhow::Result<Configuration> {
+    let mut c = config.clone();
+    for st in parse_script(script)? {
+        if let Statement::Set { key, value } = &st.statement {
+            c.set(key, value)?;
+        }
+    }
+    Ok(c)
+}
+
+/// `execution.runtime-mode` after the script's `SET`s.
+pub fn is_streaming(script: &str, config: &Configuration) -> anyhow::Result<bool> {
+    Ok(with_script_settings(script, config)?
+        .get_string(config::RUNTIME_MODE)
+        .eq_ignore_ascii_case("streaming"))
+}
+
+fn checkpoints_dir(config: &Configuration) -> anyhow::Result<PathBuf> {
+    let dir = config.get_string(config::CHECKPOINTS_DIR);
+    if dir.is_empty() {
+        anyhow::bail!(
+            "a streaming job needs state.checkpoints.dir (a local directory), e.g. -D state.checkpoints.dir=/var/weft/checkpoints"
+        );
+    }
+    let dir = dir.strip_prefix("file://").unwrap_or(&dir);
+    if dir.contains("://") {
+        anyhow::bail!(
+            "state.checkpoints.dir = '{dir}': only local directories are supported for checkpoints yet"
+        );
+    }
+    Ok(PathBuf::from(dir))
+}
+
+/// The checkpoint at `path`: a `chk-<id>` directory, its `_metadata`, or a checkpoints
+/// directory (its latest checkpoint).
+pub fn load(path: &Path) -> anyhow::Result<Checkpoint> {
+    let file = if path.is_file() {
+        path.to_path_buf()
+    } else if path.join("_metadata").is_file() {
+        path.join("_metadata")
+    } else {
+        latest(path)?
+            .with_context(|| format!("no checkpoint in {}", path.display()))?
+            .join("_metadata")
+    };
+    let bytes = std::fs::read(&file)
+        .with_context(|| format!("cannot read checkpoint {}", file.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a Weft checkpoint", file.display()))
+}
+
+fn latest(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let mut best: Option<(u64, PathBuf)> = None;
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(id) = name
+            .strip_prefix("chk-")
+            .and_then(|n| n.parse::<u64>().ok())
+            && e.path().join("_metadata").is_file()
+            && best.as_ref().is_none_or(|(b, _)| id > *b)
+        {
+            best = Some((id, e.path()));
+        }
+    }
+    Ok(best.map(|(_, p)| p))
+}
+
+fn save(dir: &Path, cp: &Checkpoint) -> anyhow::Result<PathBuf> {
+    let chk = dir.join(format!("chk-{}", cp.id));
+    std::fs::create_dir_all(&chk).with_context(|| format!("cannot create {}", chk.display()))?;
+    let tmp = chk.join("_metadata.inprogress");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(cp)?)?;
+    std::fs::rename(&tmp, chk.join("_metadata"))?;
+    Ok(chk)
+}
+
+fn kafka_tables(script: &str) -> anyhow::Result<Vec<TableDef>> {
+    Ok(parse_script(script)?
+        .into_iter()
+        .filter_map(|st| match st.statement {
+            Statement::CreateTable(t) if t.connector() == Some("kafka") => Some(t),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Run the streaming job on the cluster at `jobmanager`.
+pub async fn run(
+    script: &str,
+    name: &str,
+    config: &Configuration,
+    registry: &ConnectorRegistry,
+    jobmanager: &str,
+    resume: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let settings = with_script_settings(script, config)?;
+    let dir = checkpoints_dir(&settings)?;
+    let interval = settings.get_duration(config::CHECKPOINT_INTERVAL);
+    let tables = kafka_tables(script)?;
+    if tables.is_empty() {
+        anyhow::bail!("a streaming job reads Kafka tables; this script declares none");
+    }
+    let mut cp = match resume {
+        Some(p) => {
+            let cp = load(p)?;
+            eprintln!("Resuming {} from checkpoint {}", cp.job, cp.id);
+            cp
+        }
+        None => Checkpoint {
+            job: name.to_string(),
+            ..Default::default()
+        },
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+            eprintln!("Stopping after the epoch in progress");
+            stop.store(true, Ordering::SeqCst);
+        });
+    }
+    let codec = WeftCodec::new(registry.codec.clone());
+    let started = Instant::now();
+    let mut records_total: i64 = 0;
+    loop {
+        let id = cp.id + 1;
+        let mut epoch = config.clone();
+        epoch.set(config::STREAMING_CHECKPOINT_ID, &id.to_string())?;
+        epoch.set(config::STREAMING_APP_ID, &cp.job)?;
+        let mut next = cp.offsets.clone();
+        let (mut records, mut all_bounded_done) = (0i64, true);
+        for t in &tables {
+            let o = KafkaOptions::from_table(t)?;
+            let done = cp.offsets.get(&t.name).cloned();
+            let oo = o.clone();
+            let ranges =
+                tokio::task::spawn_blocking(move || client::plan_epoch(&oo, done.as_ref()))
+                    .await??;
+            let n: i64 = ranges.values().map(|(s, e)| e - s).sum();
+            records += n;
+            if o.bounded == weft_connectors::kafka::options::Position::Unbounded || n > 0 {
+                all_bounded_done = false;
+            }
+            epoch.set(
+                &format!("{}.{}", config::STREAMING_KAFKA_RANGES, t.name),
+                &serde_json::to_string(&ranges)?,
+            )?;
+            next.insert(
+                t.name.clone(),
+                ranges.iter().map(|(p, (_, e))| (*p, *e)).collect(),
+            );
+        }
+        if records > 0 {
+            let graph = plan_script(script, name, &epoch, registry).await?;
+            let proto = graph.to_proto(&codec)?;
+            let status = crate::run::submit_and_wait(jobmanager, proto, false).await?;
+            if status.state != JobState::Finished as i32 {
+                let cause = status
+                    .error
+                    .as_ref()
+                    .map(|e| rpc_error::from_proto(e).to_string())
+                    .unwrap_or_else(|| "cancelled".into());
+                eprintln!(
+                    "Epoch of checkpoint {id} FAILED; the job stops at checkpoint {} (resume with -s {})",
+                    cp.id,
+                    dir.display()
+                );
+                return Err(anyhow::anyhow!("{cause}"));
+            }
+            cp = Checkpoint {
+                id,
+                job: cp.job.clone(),
+                offsets: next,
+            };
+            let path = save(&dir, &cp)?;
+            records_total += records;
+            eprintln!(
+                "[{}] checkpoint {id} completed: {records} record(s) in {:.1} s ({} since start) -> {}",
+                cp.job,
+                status.duration_ms as f64 / 1000.0,
+                records_total,
+                path.display()
+            );
+        } else if all_bounded_done {
+            eprintln!(
+                "Job {} FINISHED: every Kafka table reached its bound ({records_total} record(s) in {:.1} s, last checkpoint {})",
+                cp.job,
+                started.elapsed().as_secs_f64(),
+                cp.id
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        if stop.load(Ordering::SeqCst) {
+            eprintln!("Job {} stopped at checkpoint {}", cp.job, cp.id);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let wake = Instant::now() + interval;
+        while Instant::now() < wake && !stop.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_round_trip_and_the_latest_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        for id in [1, 3, 2] {
+            let cp = Checkpoint {
+                id,
+                job: "j".into(),
+                offsets: BTreeMap::from([("t".into(), BTreeMap::from([(0, id as i64 * 10)]))]),
+            };
+            save(dir.path(), &cp).unwrap();
+        }
+        let cp = load(dir.path()).unwrap();
+        assert_eq!(cp.id, 3);
+        assert_eq!(cp.offsets["t"][&0], 30);
+        assert_eq!(load(&dir.path().join("chk-2")).unwrap().id, 2);
+        assert!(load(&dir.path().join("nope")).is_err());
+    }
+}

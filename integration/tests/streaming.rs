@@ -1,0 +1,176 @@
+//! A streaming job (`execution.runtime-mode = streaming`) ingests a Kafka topic into a Delta
+//! table through checkpointed epochs, on a real Kafka broker: a TaskManager killed
+//! mid-stream, a graceful stop, a restart from the checkpoint (`-s`), a hard kill of the
+//! job and another restart — and the table holds every record exactly once.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use weft_integration::kafka::kafka;
+use weft_integration::local_job::{child_taskmanagers, run_local, text};
+use weft_integration::tpch::read_csv_dir;
+use weft_integration::weft_bin::weft_bin;
+
+fn script(dir: &Path) -> String {
+    format!(
+        "SET 'execution.runtime-mode' = 'streaming';
+SET 'execution.checkpointing.interval' = '300 ms';
+SET 'state.checkpoints.dir' = '{dir}/checkpoints';
+SET 'parallelism.default' = '2';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '5';
+SET 'restart-strategy.fixed-delay.delay' = '200 ms';
+CREATE TABLE src (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = 'stream-in',
+  'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset',
+  'format' = 'json');
+CREATE TABLE lake (id BIGINT, v BIGINT) WITH ('connector' = 'delta', 'path' = 'file://{dir}/lake');
+INSERT INTO lake SELECT id, v FROM src;
+",
+        dir = dir.display(),
+        bootstrap = kafka().bootstrap
+    )
+}
+
+fn start(dir: &Path, resume: bool) -> Child {
+    let file = dir.join("stream.sql");
+    std::fs::write(&file, script(dir)).unwrap();
+    let mut cmd = Command::new(weft_bin());
+    cmd.args(["run", "-f"]).arg(&file);
+    if resume {
+        cmd.arg("-s").arg(dir.join("checkpoints"));
+    }
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("stream.log"))
+                .unwrap(),
+        ))
+        .spawn()
+        .unwrap()
+}
+
+fn produce(from: u64, to: u64) {
+    let values: Vec<String> = (from..=to)
+        .map(|i| format!(r#"{{"id": {i}, "v": 1}}"#))
+        .collect();
+    let mut args = vec!["produce", "stream-in"];
+    args.extend(values.iter().map(String::as_str));
+    kafka().probe(&args).unwrap();
+}
+
+/// Records the latest checkpoint has read (sum of its offsets).
+fn checkpointed(dir: &Path) -> i64 {
+    let Ok(entries) = std::fs::read_dir(dir.join("checkpoints")) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("_metadata")).ok())
+        .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .map(|v| {
+            v["offsets"]["src"]
+                .as_object()
+                .map(|m| m.values().filter_map(|o| o.as_i64()).sum())
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn wait_for_checkpointed(dir: &Path, n: i64, job: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while checkpointed(dir) < n {
+        if let Ok(Some(status)) = job.try_wait() {
+            panic!(
+                "the streaming job exited ({status}):\n{}",
+                std::fs::read_to_string(dir.join("stream.log")).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{n} records were not checkpointed in time (at {}):\n{}",
+            checkpointed(dir),
+            std::fs::read_to_string(dir.join("stream.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn signal(job: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &job.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+/// (rows, distinct ids, sum of ids) of the Delta table, read with a batch job.
+fn lake(dir: &Path) -> (u64, u64, u64) {
+    let out = dir.join(format!("read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let script = format!(
+        "CREATE TABLE lake (id BIGINT, v BIGINT) WITH ('connector' = 'delta', 'path' = 'file://{}/lake');
+CREATE TABLE out (n BIGINT, d BIGINT, s BIGINT)
+  WITH ('connector' = 'filesystem', 'path' = 'file://{}', 'format' = 'csv');
+INSERT INTO out SELECT COUNT(*), COUNT(DISTINCT id), SUM(id) FROM lake;
+",
+        dir.display(),
+        out.display()
+    );
+    let o = run_local(dir, "read.sql", &script);
+    assert!(o.status.success(), "{}", text(&o));
+    let lines = read_csv_dir(&out).unwrap();
+    let f: Vec<u64> = lines[0].split(',').map(|x| x.parse().unwrap()).collect();
+    (f[0], f[1], f[2])
+}
+
+#[test]
+fn kafka_to_delta_exactly_once_across_a_killed_taskmanager_a_stop_and_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    kafka().probe(&["create", "stream-in", "2"]).unwrap();
+    produce(1, 200);
+
+    let mut job = start(dir, false);
+    wait_for_checkpointed(dir, 200, &mut job);
+
+    // A TaskManager dies; the epochs go on (region failover inside an epoch).
+    let tms = child_taskmanagers(job.id());
+    assert!(
+        !tms.is_empty(),
+        "no TaskManager processes under {}",
+        job.id()
+    );
+    produce(201, 300);
+    Command::new("kill")
+        .args(["-9", &tms[0].to_string()])
+        .status()
+        .unwrap();
+    produce(301, 400);
+    wait_for_checkpointed(dir, 400, &mut job);
+
+    // A graceful stop, then a restart from the checkpoint.
+    signal(&job, "-TERM");
+    let status = job.wait().unwrap();
+    assert!(status.success(), "graceful stop failed: {status}");
+    produce(401, 500);
+    let mut job = start(dir, true);
+    wait_for_checkpointed(dir, 500, &mut job);
+
+    // A crash (no chance to finish anything), more records, a restart.
+    produce(501, 600);
+    signal(&job, "-KILL");
+    let _ = job.wait();
+    let mut job = start(dir, true);
+    wait_for_checkpointed(dir, 600, &mut job);
+    signal(&job, "-TERM");
+    assert!(job.wait().unwrap().success());
+
+    assert_eq!(lake(dir), (600, 600, 600 * 601 / 2));
+    let log = std::fs::read_to_string(dir.join("stream.log")).unwrap();
+    assert!(log.contains("Resuming"), "{log}");
+}
