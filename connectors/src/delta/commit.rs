@@ -83,7 +83,12 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
             .read_parquet(paths, ParquetReadOptions::default().file_extension(""))
             .await
             .map_err(unwrap_datafusion)?;
-        if c.primary_key.is_empty() || table.version().is_none() {
+        if df
+            .schema()
+            .has_column_with_unqualified_name(crate::formats::ROW_KIND_COLUMN)
+        {
+            apply_changes(&ctx, table, df, c, props, url.as_str()).await?;
+        } else if c.primary_key.is_empty() || table.version().is_none() {
             if !c.primary_key.is_empty() {
                 check_unique_keys(&ctx, df.clone(), &c.primary_key, url.as_str()).await?;
             }
@@ -140,6 +145,93 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
         files: n_files,
         partitions: 0,
     })
+}
+
+/// A changelog: per key, its latest change (highest `_weft_seq`) — an insert or update
+/// after-image is upserted, a delete (or a lone update before-image) removes the key.
+async fn apply_changes(
+    ctx: &SessionContext,
+    table: DeltaTable,
+    df: datafusion::prelude::DataFrame,
+    c: &DeltaCommit,
+    props: CommitProperties,
+    url: &str,
+) -> Result<()> {
+    use crate::formats::{ROW_KIND_COLUMN as KIND, SEQ_COLUMN as SEQ};
+    let columns: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| n != KIND && n != SEQ)
+        .collect();
+    ctx.register_table("weft_changes", df.into_view())
+        .map_err(unwrap_datafusion)?;
+    let quoted = |cols: &[String]| {
+        cols.iter()
+            .map(|k| format!("\"{k}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let latest = ctx
+        .sql(&format!(
+            "SELECT {cols}, \"{KIND}\" FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY \"{SEQ}\" DESC) AS weft_rn FROM weft_changes) WHERE weft_rn = 1",
+            cols = quoted(&columns),
+            keys = quoted(&c.primary_key)
+        ))
+        .await
+        .map_err(unwrap_datafusion)?;
+    let _ = ctx.deregister_table("weft_changes");
+    if table.version().is_none() {
+        let rows = latest
+            .filter(datafusion::prelude::col(KIND).in_list(
+                vec![datafusion::prelude::lit(0i8), datafusion::prelude::lit(2i8)],
+                false,
+            ))
+            .and_then(|d| d.select_columns(&columns.iter().map(String::as_str).collect::<Vec<_>>()))
+            .map_err(unwrap_datafusion)?
+            .collect()
+            .await
+            .map_err(unwrap_datafusion)?;
+        table
+            .write(rows)
+            .with_save_mode(SaveMode::Append)
+            .with_partition_columns(c.partition_keys.clone())
+            .with_commit_properties(props)
+            .await
+            .map_err(|e| delta_err(url, "writing", e))?;
+        return Ok(());
+    }
+    let predicate = c
+        .primary_key
+        .iter()
+        .map(|k| format!("target.`{k}` = source.`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let set = columns.clone();
+    table
+        .merge(latest, predicate)
+        .with_source_alias("source")
+        .with_target_alias("target")
+        .with_commit_properties(props)
+        .when_matched_delete(|d| d.predicate(format!("source.`{KIND}` IN (1, 3)")))
+        .map_err(|e| delta_err(url, "merging", e))?
+        .when_matched_update(move |u| {
+            set.iter().fold(u, |u, col| {
+                u.update(col.as_str(), format!("source.`{col}`"))
+            })
+        })
+        .map_err(|e| delta_err(url, "merging", e))?
+        .when_not_matched_insert(move |i| {
+            columns.iter().fold(
+                i.predicate(format!("source.`{KIND}` IN (0, 2)")),
+                |i, col| i.set(col.as_str(), format!("source.`{col}`")),
+            )
+        })
+        .map_err(|e| delta_err(url, "merging", e))?
+        .await
+        .map_err(|e| delta_err(url, "merging", e))?;
+    Ok(())
 }
 
 /// A batch upsert takes one row per key: name a duplicated key instead of guessing.

@@ -11,6 +11,7 @@
 //!
 //! Reads: the table's current files, from its log at planning.
 
+pub mod changelog;
 pub mod commit;
 
 use std::sync::Arc;
@@ -185,10 +186,23 @@ impl Connector for DeltaConnector {
         }
         // Reach the table (and its store) now: a bad path fails planning, not the commit.
         commit::open(self.object_stores.as_ref(), &url).await?;
-        let mut sink = self
-            .fs
-            .create_sink(&staging_def(t, &url), input, ctx)
-            .await?;
+        let mut staging = staging_def(t, &url);
+        let input = if changelog::reads_changelog(&input) {
+            if t.primary_key.is_empty() {
+                return Err(WeftError::table_option(
+                    &t.name,
+                    "the query writes a changelog (a CDC source): declare the table's PRIMARY KEY so updates and deletes apply by key",
+                ));
+            }
+            // Stage the row kinds and order with the rows.
+            staging
+                .columns
+                .extend(crate::kafka::source::changelog_fields());
+            changelog::carry(input)?
+        } else {
+            input
+        };
+        let mut sink = self.fs.create_sink(&staging, input, ctx).await?;
         let files: CommitPlan = serde_json::from_value(sink.commit.spec.clone())
             .map_err(|e| WeftError::internal(e.to_string()))?;
         let spec = DeltaCommit {

@@ -10,6 +10,9 @@ use weft_core::{Result, WeftError};
 
 /// The column a changelog batch carries its row kinds in (after the table's columns).
 pub const ROW_KIND_COLUMN: &str = "_weft_row_kind";
+/// The column that orders a changelog's rows (Kafka offset × 1024 + position in the
+/// message): of several changes to one key, the highest is the latest.
+pub const SEQ_COLUMN: &str = "_weft_seq";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i8)]

@@ -5,4 +5,4 @@ pub mod cdc;
 pub mod changelog;
 
 pub use cdc::{CdcFormat, decode};
-pub use changelog::{Change, ROW_KIND_COLUMN, RowKind, changelog_schema, to_batch};
+pub use changelog::{Change, ROW_KIND_COLUMN, RowKind, SEQ_COLUMN, changelog_schema, to_batch};

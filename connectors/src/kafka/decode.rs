@@ -10,6 +10,7 @@ use serde_json::Value;
 use weft_core::{Result, WeftError};
 
 use super::options::{KafkaOptions, ValueFormat};
+use crate::formats::{CdcFormat, cdc, to_batch};
 
 /// One record: (partition, offset, value).
 pub type Record = (i32, i64, Vec<u8>);
@@ -61,11 +62,62 @@ impl Decoder {
             ValueFormat::Raw => self.raw(records),
             ValueFormat::Json => self.json(records),
             ValueFormat::Csv => self.csv(records),
-            f => Err(WeftError::internal(format!(
-                "format {} is a changelog format and is not decoded by the batch reader",
-                f.name()
-            ))),
+            f => match f.cdc() {
+                Some(cdc) => self.changes(cdc, records),
+                None => Err(WeftError::internal(format!("no decoder for {}", f.name()))),
+            },
         }
+    }
+
+    /// Changelog records: the declared columns, then the row kind and order columns.
+    fn changes(&mut self, cdc: CdcFormat, records: &[Record]) -> Result<RecordBatch> {
+        let mut changes = Vec::new();
+        let mut seqs = Vec::new();
+        for r in records {
+            match cdc::decode(cdc, &r.2, self.options.debezium_schema_include) {
+                Ok(cs) => {
+                    for (i, c) in cs.into_iter().enumerate() {
+                        seqs.push(r.1 * 1024 + i.min(1023) as i64);
+                        changes.push(c);
+                    }
+                }
+                Err(why) => self.malformed(r, &why)?,
+            }
+        }
+        let batch = match to_batch(&self.schema, &changes) {
+            Ok(b) => b,
+            Err(e) => {
+                // Name the first change that does not fit the columns.
+                let at = records.first().map(|r| (r.0, r.1)).unwrap_or_default();
+                return Err(WeftError::io(format!(
+                    "{} records of topic '{}' from partition {} offset {} do not fit the table's columns: {e}",
+                    cdc.name(),
+                    self.options.topic,
+                    at.0,
+                    at.1
+                )));
+            }
+        };
+        let mut columns = batch.columns().to_vec();
+        columns.push(Arc::new(arrow::array::Int64Array::from(seqs)));
+        let mut fields: Vec<arrow::datatypes::Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let last = fields.len() - 1;
+        fields[last] =
+            arrow::datatypes::Field::new(crate::formats::ROW_KIND_COLUMN, DataType::Int8, false);
+        fields.push(arrow::datatypes::Field::new(
+            crate::formats::SEQ_COLUMN,
+            DataType::Int64,
+            false,
+        ));
+        Ok(RecordBatch::try_new(
+            Arc::new(arrow::datatypes::Schema::new(fields)),
+            columns,
+        )?)
     }
 
     fn raw(&mut self, records: &[Record]) -> Result<RecordBatch> {

@@ -11,8 +11,10 @@
 //! ```
 //!
 //! The CDC formats (`debezium-json`, `canal-json`, `maxwell-json`) decode to changelog rows
-//! (`crate::formats`), which need a streaming job: a batch job that reads them is refused at
-//! planning, as Flink refuses changelog sources in batch mode.
+//! (`crate::formats`): in a streaming job the scan appends each row's kind and its order
+//! (`_weft_row_kind`, `_weft_seq`) after the selected columns, for a changelog sink (Delta
+//! with a PRIMARY KEY) to apply; a batch job that reads them is refused at planning, as
+//! Flink refuses changelog sources in batch mode.
 
 pub mod client;
 pub mod decode;
@@ -51,16 +53,21 @@ fn check_columns(t: &TableDef, o: &KafkaOptions) -> Result<()> {
             ),
         ));
     }
-    if let Some(cdc) = o.format.cdc() {
-        return Err(WeftError::table_option(
+    Ok(())
+}
+
+/// Changelog formats need a streaming job, which reads them with each row's kind.
+fn check_changelog(t: &TableDef, o: &KafkaOptions, streaming: bool) -> Result<()> {
+    match o.format.cdc() {
+        Some(cdc) if !streaming => Err(WeftError::table_option(
             &t.name,
             format!(
-                "format '{}' produces a changelog (inserts, updates and deletes), which a batch job cannot read; changelog ingestion needs execution.runtime-mode = streaming, which Weft does not run yet",
+                "format '{}' produces a changelog (inserts, updates and deletes), which a batch job cannot read; run the script with execution.runtime-mode = streaming",
                 cdc.name()
             ),
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[async_trait]
@@ -82,6 +89,8 @@ impl Connector for KafkaConnector {
     ) -> Result<Arc<dyn TableProvider>> {
         let options = KafkaOptions::from_table(table)?;
         check_columns(table, &options)?;
+        let streaming = config.raw(config::STREAMING_CHECKPOINT_ID).is_some();
+        check_changelog(table, &options, streaming)?;
         // A streaming epoch reads the ranges its checkpoint chose.
         let key = format!("{}.{}", config::STREAMING_KAFKA_RANGES, table.name);
         let ranges = match config.raw(&key) {
@@ -109,6 +118,15 @@ impl Connector for KafkaConnector {
     ) -> Result<SinkPlan> {
         let options = KafkaOptions::from_table(table)?;
         check_columns(table, &options)?;
+        if let Some(cdc) = options.format.cdc() {
+            return Err(WeftError::table_option(
+                &table.name,
+                format!(
+                    "format '{}' is read-only in Weft: it cannot be written",
+                    cdc.name()
+                ),
+            ));
+        }
         if options.delivery_guarantee == "exactly-once" {
             return Err(WeftError::table_option(
                 &table.name,

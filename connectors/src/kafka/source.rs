@@ -100,10 +100,14 @@ pub struct KafkaScanExec {
 impl KafkaScanExec {
     pub fn try_new(config: KafkaScanConfig) -> DfResult<Self> {
         let full = schema_of(&config.schema)?;
-        let schema = match &config.projection {
-            Some(p) => Arc::new(full.project(p)?),
-            None => full.clone(),
+        let mut fields: Vec<arrow::datatypes::Field> = match &config.projection {
+            Some(p) => p.iter().map(|&i| full.field(i).clone()).collect(),
+            None => full.fields().iter().map(|f| f.as_ref().clone()).collect(),
         };
+        if config.options.format.cdc().is_some() {
+            fields.extend(changelog_fields());
+        }
+        let schema = Arc::new(arrow::datatypes::Schema::new(fields));
         let properties = leaf_properties(schema.clone(), config.partitions);
         Ok(Self {
             config,
@@ -186,7 +190,14 @@ impl ExecutionPlan for KafkaScanExec {
         let ranges = self.ranges_of(partition);
         let options = self.config.options.clone();
         let schema = self.full.clone();
-        let projection = self.config.projection.clone();
+        let n = schema.fields().len();
+        let mut projection = self.config.projection.clone();
+        if options.format.cdc().is_some() {
+            // The decoder appends the row kind and order after the declared columns.
+            let mut p = projection.unwrap_or_else(|| (0..n).collect());
+            p.extend([n, n + 1]);
+            projection = Some(p);
+        }
         let batch_size = self.config.batch_size.max(1);
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         tokio::task::spawn_blocking(move || {
@@ -199,6 +210,16 @@ impl ExecutionPlan for KafkaScanExec {
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
     }
+}
+
+/// The row kind and order columns a changelog scan appends.
+pub fn changelog_fields() -> [arrow::datatypes::Field; 2] {
+    use crate::formats::{ROW_KIND_COLUMN, SEQ_COLUMN};
+    use arrow::datatypes::{DataType, Field};
+    [
+        Field::new(ROW_KIND_COLUMN, DataType::Int8, false),
+        Field::new(SEQ_COLUMN, DataType::Int64, false),
+    ]
 }
 
 type BatchTx = tokio::sync::mpsc::Sender<DfResult<arrow::array::RecordBatch>>;
