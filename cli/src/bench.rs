@@ -53,6 +53,8 @@ pub enum BenchCommand {
     Tpch(TpchBenchArgs),
     /// Remote shuffle throughput through one worker vs raw loopback TCP and disk write.
     Shuffle(crate::bench_shuffle::ShuffleBenchArgs),
+    /// CDC ingest from Kafka into Delta vs the broker's own produce / consume rates.
+    Cdc(crate::bench_cdc::CdcBenchArgs),
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -84,6 +86,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         BenchCommand::Tpch(args) => tpch(args).await,
         BenchCommand::Shuffle(args) => crate::bench_shuffle::run(args).await,
+        BenchCommand::Cdc(args) => crate::bench_cdc::run(args).await,
     }
 }
 

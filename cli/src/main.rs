@@ -3,6 +3,7 @@
 
 mod app_master_cmd;
 mod bench;
+mod bench_cdc;
 mod bench_shuffle;
 mod local_cluster;
 mod proc_status;

@@ -167,6 +167,8 @@ pub async fn run(
     let started = Instant::now();
     let mut records_total: i64 = 0;
     loop {
+        // Epochs start one interval apart (back to back while an epoch takes longer).
+        let epoch_started = Instant::now();
         let id = cp.id + 1;
         let mut epoch = config.clone();
         epoch.set(config::STREAMING_CHECKPOINT_ID, &id.to_string())?;
@@ -238,7 +240,7 @@ pub async fn run(
             eprintln!("Job {} stopped at checkpoint {}", cp.job, cp.id);
             return Ok(ExitCode::SUCCESS);
         }
-        let wake = Instant::now() + interval;
+        let wake = epoch_started + interval;
         while Instant::now() < wake && !stop.load(Ordering::SeqCst) {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
