@@ -2,11 +2,13 @@
 //! binary from the Maven harness in `integration/kafka` (built by `.ci/setup-kafka.sh`), on
 //! 127.0.0.1. It stops when the test binary exits (it watches the stdin this module holds).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, OnceLock, mpsc};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin};
+use std::sync::{Mutex, OnceLock};
+
+use crate::java_harness;
+
+const MAIN: &str = "dev.weft.kafka.Main";
 
 #[derive(Debug)]
 pub struct KafkaBroker {
@@ -26,76 +28,28 @@ pub fn kafka() -> &'static KafkaBroker {
     }
 }
 
-fn classpath() -> Result<String, String> {
-    let h = Path::new(env!("CARGO_MANIFEST_DIR")).join("kafka");
-    let main = h.join("target/classes/dev/weft/kafka/Main.class");
-    if !main.is_file() {
-        return Err(format!(
-            "the Kafka harness is not built ({} is missing): run .ci/setup-kafka.sh",
-            main.display()
-        ));
-    }
-    Ok(format!(
-        "{}:{}/*",
-        h.join("target/classes").display(),
-        h.join("target/dependency").display()
-    ))
-}
-
 fn start() -> Result<KafkaBroker, String> {
-    let cp = classpath()?;
-    let work_dir = std::env::temp_dir().join(format!("weft-kafka-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work_dir);
-    std::fs::create_dir_all(&work_dir).map_err(|e| e.to_string())?;
-    let log = std::fs::File::create(work_dir.join("broker.err")).map_err(|e| e.to_string())?;
-    let mut child = Command::new("java")
-        .args(["-Xmx512m", "-Dweft.stopOnStdinEof=true", "-cp", &cp])
-        .arg("dev.weft.kafka.Main")
-        .arg(&work_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(log))
-        .spawn()
-        .map_err(|e| format!("cannot start java for the Kafka harness: {e}"))?;
-    let stdout = child.stdout.take().unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(b) = line.strip_prefix("KAFKA READY ") {
-                let _ = tx.send(b.trim().to_string());
-            }
-        }
-    });
-    let bootstrap = rx.recv_timeout(Duration::from_secs(120)).map_err(|_| {
-        format!(
-            "the Kafka broker did not start within 120 s; see {}",
-            work_dir.join("broker.err").display()
-        )
-    })?;
+    let cp = java_harness::classpath("kafka", MAIN)?;
+    let work_dir = java_harness::work_dir("kafka")?;
+    let s = java_harness::start(
+        &cp,
+        &["-Xmx512m", "-Dweft.stopOnStdinEof=true"],
+        MAIN,
+        &[work_dir.as_os_str()],
+        "KAFKA READY ",
+        &work_dir.join("broker.err"),
+    )?;
     Ok(KafkaBroker {
-        bootstrap,
+        bootstrap: s.address,
         work_dir,
-        _process: Mutex::new((child, stdin)),
+        _process: Mutex::new((s.child, s.stdin)),
     })
 }
 
 impl KafkaBroker {
     /// Run the harness's `Probe` (`create T N`, `produce T v…`, `consume T COUNT`); stdout.
     pub fn probe(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new("java")
-            .args(["-XX:TieredStopAtLevel=1", "-cp", &classpath()?])
-            .arg("dev.weft.kafka.Probe")
-            .arg(&self.bootstrap)
-            .args(args)
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "Probe {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        let cp = java_harness::classpath("kafka", MAIN)?;
+        java_harness::probe(&cp, "dev.weft.kafka.Probe", &self.bootstrap, args)
     }
 }

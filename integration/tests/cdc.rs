@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
 
 use weft_integration::kafka::kafka;
 use weft_integration::local_job::{child_taskmanagers, run_local, text};
+use weft_integration::streaming_job;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
 
 const TOPIC: &str = "dbserver1.inventory.customers";
 
@@ -91,49 +90,12 @@ INSERT INTO customers SELECT id, name, balance FROM customers_cdc;
     );
     let file = dir.join("cdc.sql");
     std::fs::write(&file, script).unwrap();
-    Command::new(weft_bin())
-        .args(["run", "-f"])
-        .arg(&file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.join("cdc.log")).unwrap(),
-        ))
-        .spawn()
-        .unwrap()
-}
-
-/// Records the latest checkpoint has read.
-fn checkpointed(dir: &Path) -> i64 {
-    std::fs::read_dir(dir.join("checkpoints"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("_metadata")).ok())
-        .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .map(|v| {
-            v["offsets"]["customers_cdc"]
-                .as_object()
-                .map(|m| m.values().filter_map(|o| o.as_i64()).sum())
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0)
+    streaming_job::start(&file, None, &dir.join("cdc.log"))
 }
 
 fn wait_for(dir: &Path, n: i64, job: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while checkpointed(dir) < n {
-        let log = || std::fs::read_to_string(dir.join("cdc.log")).unwrap_or_default();
-        if let Ok(Some(s)) = job.try_wait() {
-            panic!("the streaming job exited ({s}):\n{}", log());
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not checkpointed in time:\n{}",
-            log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (chk, log) = (dir.join("checkpoints"), dir.join("cdc.log"));
+    streaming_job::wait_for_checkpointed(&chk, "customers_cdc", n, job, &log);
 }
 
 fn lake_rows(dir: &Path) -> Vec<String> {

@@ -4,13 +4,12 @@
 //! job and another restart — and the table holds every record exactly once.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
 
 use weft_integration::kafka::kafka;
 use weft_integration::local_job::{child_taskmanagers, run_local, text};
+use weft_integration::streaming_job;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
 
 fn script(dir: &Path) -> String {
     format!(
@@ -35,21 +34,12 @@ INSERT INTO lake SELECT id, v FROM src;
 fn start(dir: &Path, resume: bool) -> Child {
     let file = dir.join("stream.sql");
     std::fs::write(&file, script(dir)).unwrap();
-    let mut cmd = Command::new(weft_bin());
-    cmd.args(["run", "-f"]).arg(&file);
-    if resume {
-        cmd.arg("-s").arg(dir.join("checkpoints"));
-    }
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join("stream.log"))
-                .unwrap(),
-        ))
-        .spawn()
-        .unwrap()
+    let chk = dir.join("checkpoints");
+    streaming_job::start(
+        &file,
+        resume.then_some(chk.as_path()),
+        &dir.join("stream.log"),
+    )
 }
 
 fn produce(from: u64, to: u64) {
@@ -61,42 +51,9 @@ fn produce(from: u64, to: u64) {
     kafka().probe(&args).unwrap();
 }
 
-/// Records the latest checkpoint has read (sum of its offsets).
-fn checkpointed(dir: &Path) -> i64 {
-    let Ok(entries) = std::fs::read_dir(dir.join("checkpoints")) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("_metadata")).ok())
-        .filter_map(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .map(|v| {
-            v["offsets"]["src"]
-                .as_object()
-                .map(|m| m.values().filter_map(|o| o.as_i64()).sum())
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 fn wait_for_checkpointed(dir: &Path, n: i64, job: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while checkpointed(dir) < n {
-        if let Ok(Some(status)) = job.try_wait() {
-            panic!(
-                "the streaming job exited ({status}):\n{}",
-                std::fs::read_to_string(dir.join("stream.log")).unwrap_or_default()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{n} records were not checkpointed in time (at {}):\n{}",
-            checkpointed(dir),
-            std::fs::read_to_string(dir.join("stream.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (chk, log) = (dir.join("checkpoints"), dir.join("stream.log"));
+    streaming_job::wait_for_checkpointed(&chk, "src", n, job, &log);
 }
 
 fn signal(job: &Child, sig: &str) {
