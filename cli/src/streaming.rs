@@ -138,6 +138,20 @@ pub async fn run(
     if tables.is_empty() {
         anyhow::bail!("a streaming job reads Kafka tables; this script declares none");
     }
+    // A bounded table's end is fixed when the job starts (as Flink's bounded sources):
+    // records that arrive later are not read.
+    let mut bounds: BTreeMap<String, BTreeMap<i32, i64>> = BTreeMap::new();
+    for t in &tables {
+        let o = KafkaOptions::from_table(t)?;
+        if o.bounded != weft_connectors::kafka::options::Position::Unbounded {
+            let ranges =
+                tokio::task::spawn_blocking(move || client::plan_epoch(&o, None)).await??;
+            bounds.insert(
+                t.name.clone(),
+                ranges.iter().map(|(p, (_, e))| (*p, *e)).collect(),
+            );
+        }
+    }
     let mut cp = match resume {
         Some(p) => {
             let cp = load(p)?;
@@ -179,9 +193,15 @@ pub async fn run(
             let o = KafkaOptions::from_table(t)?;
             let done = cp.offsets.get(&t.name).cloned();
             let oo = o.clone();
-            let ranges =
+            let mut ranges =
                 tokio::task::spawn_blocking(move || client::plan_epoch(&oo, done.as_ref()))
                     .await??;
+            if let Some(bound) = bounds.get(&t.name) {
+                for (p, (start, end)) in ranges.iter_mut() {
+                    let b = bound.get(p).copied().unwrap_or(*start);
+                    *end = (*end).min(b.max(*start));
+                }
+            }
             let n: i64 = ranges.values().map(|(s, e)| e - s).sum();
             records += n;
             if o.bounded == weft_connectors::kafka::options::Position::Unbounded || n > 0 {

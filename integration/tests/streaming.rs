@@ -131,3 +131,38 @@ fn kafka_to_delta_exactly_once_across_a_killed_taskmanager_a_stop_and_a_crash() 
     let log = std::fs::read_to_string(dir.join("stream.log")).unwrap();
     assert!(log.contains("Resuming"), "{log}");
 }
+
+#[test]
+fn a_bounded_streaming_job_stops_at_the_offsets_it_started_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    kafka().probe(&["create", "bounded-in", "1"]).unwrap();
+    let batch = |from: u64, to: u64| {
+        let values: Vec<String> = (from..=to)
+            .map(|i| format!(r#"{{"id": {i}, "v": 1}}"#))
+            .collect();
+        let mut args = vec!["produce", "bounded-in"];
+        args.extend(values.iter().map(String::as_str));
+        kafka().probe(&args).unwrap();
+    };
+    batch(1, 50);
+    let script = script(dir)
+        .replace("'stream-in'", "'bounded-in'")
+        .replace("'300 ms'", "'3 s'")
+        .replace(
+            "'format' = 'json'",
+            "'format' = 'json', 'scan.bounded.mode' = 'latest-offset'",
+        );
+    let file = dir.join("bounded.sql");
+    std::fs::write(&file, script).unwrap();
+    let log = dir.join("bounded.log");
+    let mut job = streaming_job::start(&file, None, &log);
+    streaming_job::wait_for_checkpointed(&dir.join("checkpoints"), "src", 50, &mut job, &log);
+    // Arrives after the job started: beyond its bound.
+    batch(51, 80);
+    let status = job.wait().unwrap();
+    let out = std::fs::read_to_string(&log).unwrap();
+    assert!(status.success(), "{out}");
+    assert!(out.contains("reached its bound"), "{out}");
+    assert_eq!(lake(dir), (50, 50, 50 * 51 / 2));
+}
