@@ -1,5 +1,6 @@
 //! Small pieces shared by the connectors' execution-plan nodes: plan properties for a leaf
-//! with N independent partitions, and a serde form of Arrow fields for the codec.
+//! with N independent partitions and for a sink, and a serde form of Arrow fields for the
+//! codec.
 
 use std::sync::Arc;
 
@@ -7,7 +8,9 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::{Partitioning, PlanProperties};
+use datafusion::physical_plan::{
+    ExecutionPlan, ExecutionPlanProperties, Partitioning, PlanProperties,
+};
 use serde::{Deserialize, Serialize};
 
 /// Properties of a bounded node whose `partitions` partitions are independent of each other.
@@ -18,6 +21,31 @@ pub(crate) fn leaf_properties(schema: SchemaRef, partitions: usize) -> Arc<PlanP
         EmissionType::Incremental,
         Boundedness::Bounded,
     ))
+}
+
+/// Plan properties of a sink node: one summary row stream per input partition, emitted
+/// when the input is done.
+pub(crate) fn sink_properties(input: &Arc<dyn ExecutionPlan>) -> Arc<PlanProperties> {
+    Arc::new(PlanProperties::new(
+        EquivalenceProperties::new(weft_core::catalog::sink_summary_schema()),
+        Partitioning::UnknownPartitioning(input.output_partitioning().partition_count()),
+        EmissionType::Final,
+        Boundedness::Bounded,
+    ))
+}
+
+/// The one input a sink node is rebuilt with.
+pub(crate) fn only_child(
+    name: &str,
+    mut children: Vec<Arc<dyn ExecutionPlan>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    if children.len() != 1 {
+        return Err(DataFusionError::Internal(format!(
+            "{name} has exactly one input, got {}",
+            children.len()
+        )));
+    }
+    Ok(children.swap_remove(0))
 }
 
 /// An Arrow field as it travels inside a serialized plan node (the type in Arrow's own

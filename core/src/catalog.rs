@@ -31,6 +31,21 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// A table with only options (no columns or keys), e.g. for checking options in tests.
+    pub fn with_options(name: &str, options: &[(&str, &str)]) -> TableDef {
+        TableDef {
+            name: name.to_string(),
+            columns: vec![],
+            primary_key: vec![],
+            partition_keys: vec![],
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            line: 1,
+        }
+    }
+
     pub fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(self.columns.clone()))
     }
@@ -248,17 +263,7 @@ mod tests {
     use super::*;
 
     fn table(opts: &[(&str, &str)]) -> TableDef {
-        TableDef {
-            name: "t".into(),
-            columns: vec![],
-            primary_key: vec![],
-            partition_keys: vec![],
-            options: opts
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            line: 1,
-        }
+        TableDef::with_options("t", opts)
     }
 
     #[test]

@@ -80,17 +80,7 @@ mod tests {
     use super::*;
 
     fn table(opts: &[(&str, &str)]) -> TableDef {
-        TableDef {
-            name: "t".into(),
-            columns: vec![],
-            primary_key: vec![],
-            partition_keys: vec![],
-            options: opts
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            line: 1,
-        }
+        TableDef::with_options("t", opts)
     }
 
     #[test]

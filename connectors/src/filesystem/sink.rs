@@ -18,12 +18,11 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
 use datafusion::execution::object_store::ObjectStoreUrl;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
-    PlanProperties, ReplaceChildrenOptions, SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+    SendableRecordBatchStream,
 };
 use futures::StreamExt;
 use object_store::path::{Path, PathPart};
@@ -76,13 +75,7 @@ pub struct FileSinkExec {
 
 impl FileSinkExec {
     pub fn new(input: Arc<dyn ExecutionPlan>, config: FileSinkConfig) -> Self {
-        let partitions = input.output_partitioning().partition_count();
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(sink_summary_schema()),
-            Partitioning::UnknownPartitioning(partitions),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        ));
+        let properties = crate::exec_util::sink_properties(&input);
         Self {
             input,
             config,
@@ -139,18 +132,11 @@ impl ExecutionPlan for FileSinkExec {
 
     fn replace_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
         _options: ReplaceChildrenOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return Err(DataFusionError::Internal(
-                "FileSinkExec has exactly one input".into(),
-            ));
-        }
-        Ok(Arc::new(FileSinkExec::new(
-            children.swap_remove(0),
-            self.config.clone(),
-        )))
+        let input = crate::exec_util::only_child("FileSinkExec", children)?;
+        Ok(Arc::new(FileSinkExec::new(input, self.config.clone())))
     }
 
     fn with_new_children(

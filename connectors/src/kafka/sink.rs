@@ -10,12 +10,11 @@ use arrow::array::{Array, RecordBatch, UInt64Array};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::TaskContext;
-use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
-    PlanProperties, ReplaceChildrenOptions, SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, ReplaceChildrenOptions,
+    SendableRecordBatchStream,
 };
 use futures::StreamExt;
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -41,13 +40,7 @@ pub struct KafkaSinkExec {
 
 impl KafkaSinkExec {
     pub fn new(input: Arc<dyn ExecutionPlan>, config: KafkaSinkConfig) -> Self {
-        let partitions = input.output_partitioning().partition_count();
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(sink_summary_schema()),
-            Partitioning::UnknownPartitioning(partitions),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        ));
+        let properties = crate::exec_util::sink_properties(&input);
         Self {
             input,
             config,
@@ -157,18 +150,11 @@ impl ExecutionPlan for KafkaSinkExec {
 
     fn replace_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
         _options: ReplaceChildrenOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return Err(DataFusionError::Internal(
-                "KafkaSinkExec has exactly one input".into(),
-            ));
-        }
-        Ok(Arc::new(KafkaSinkExec::new(
-            children.swap_remove(0),
-            self.config.clone(),
-        )))
+        let input = crate::exec_util::only_child("KafkaSinkExec", children)?;
+        Ok(Arc::new(KafkaSinkExec::new(input, self.config.clone())))
     }
 
     fn with_new_children(
