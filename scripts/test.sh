@@ -2,7 +2,8 @@
 # The test command. On a fresh machine it first installs what the tests need:
 #   - a JDK 17 and Maven (apt) for the Java test servers, whose Maven artifacts it fetches
 #     and builds: the Hadoop mini cluster (.ci/setup-minicluster.sh), a Hive Metastore
-#     (.ci/setup-metastore.sh) and a Kafka broker (.ci/setup-kafka.sh);
+#     (.ci/setup-metastore.sh), a Kafka broker (.ci/setup-kafka.sh) and the Apache Iceberg
+#     Java library, which reads back the Iceberg tables Weft writes (.ci/setup-iceberg.sh);
 #   - the `weft` binary, which the end-to-end tests run as real processes.
 # Then it runs every test of the workspace: unit tests, the end-to-end engine tests, TPC-H
 # against DataFusion, and the YARN client against the real mini cluster.
@@ -28,6 +29,7 @@ fi
 bash .ci/setup-minicluster.sh
 bash .ci/setup-metastore.sh
 bash .ci/setup-kafka.sh
+bash .ci/setup-iceberg.sh
 
 # One build for every target (one feature set: DataFusion is compiled once).
 cargo build -j2 --workspace --all-targets

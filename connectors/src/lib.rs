@@ -16,6 +16,7 @@ mod exec_util;
 pub mod filesystem;
 pub mod formats;
 pub mod hive;
+pub mod iceberg;
 pub mod kafka;
 pub mod object_stores;
 pub mod tpch;
@@ -40,6 +41,7 @@ pub fn default_registry() -> ConnectorRegistry {
             Arc::new(hive::HiveConnector::new(object_stores.clone())),
             Arc::new(kafka::KafkaConnector),
             Arc::new(delta::DeltaConnector::new(object_stores.clone())),
+            Arc::new(iceberg::IcebergConnector::new(object_stores.clone())),
         ],
         codec: Arc::new(ConnectorCodec),
         object_stores,

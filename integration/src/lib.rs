@@ -1,4 +1,5 @@
 //! Test harness for Weft's end-to-end tests.
+pub mod iceberg;
 pub mod java_harness;
 pub mod kafka;
 pub mod local_job;

@@ -218,6 +218,14 @@ pub async fn publish(
 
 static EMPTY: String = String::new();
 
+/// The subtasks' manifests of a staged job (what a commit would publish), for connectors
+/// that publish staged files into their own layout (Iceberg).
+pub async fn staged_manifests(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<Vec<Manifest>> {
+    let staging_url =
+        Url::parse(&plan.staging_url).map_err(|e| WeftError::internal(e.to_string()))?;
+    read_manifests(store, &store_path(&staging_url)?).await
+}
+
 /// URLs of the files the subtasks' manifests list (what a commit would publish), for
 /// connectors that publish staged files some other way (Delta).
 pub async fn staged_files(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<Vec<Url>> {

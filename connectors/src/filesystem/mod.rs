@@ -166,6 +166,7 @@ impl Connector for FilesystemConnector {
                 .iter()
                 .map(|f| f.name().clone())
                 .collect(),
+            field_ids: vec![],
         };
         Ok(SinkPlan {
             plan: Arc::new(FileSinkExec::new(input, config)),

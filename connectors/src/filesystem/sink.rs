@@ -49,6 +49,10 @@ pub struct FileSinkConfig {
     /// The data columns (not partition keys) in the table's declared order: the column
     /// order of the files written.
     pub data_columns: Vec<String>,
+    /// Parquet field ids of `data_columns` (Iceberg readers match columns by id); empty for
+    /// none.
+    #[serde(default)]
+    pub field_ids: Vec<i64>,
 }
 
 /// A file a subtask staged, relative to the staging directory.
@@ -210,7 +214,19 @@ impl PartitionedWriter {
             .iter()
             .map(|c| schema.index_of(c))
             .collect::<std::result::Result<_, _>>()?;
-        let data_schema = Arc::new(schema.project(&data_columns)?);
+        let data_schema = schema.project(&data_columns)?;
+        let fields: Vec<_> = data_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match config.field_ids.get(i) {
+                Some(id) => Arc::new(f.as_ref().clone().with_metadata(HashMap::from([(
+                    parquet::arrow::PARQUET_FIELD_ID_META_KEY.to_string(),
+                    id.to_string(),
+                )]))),
+                None => f.clone(),
+            })
+            .collect();
         Ok(Self {
             staging: store_path(staging)?,
             config,
@@ -219,7 +235,7 @@ impl PartitionedWriter {
             attempt: uuid::Uuid::new_v4().to_string(),
             key_columns,
             data_columns,
-            data_schema: Arc::new(Schema::new(data_schema.fields().clone())),
+            data_schema: Arc::new(Schema::new(fields)),
             open: HashMap::new(),
             counters: HashMap::new(),
             manifest: Manifest {

@@ -121,7 +121,7 @@ fn normalize_location(l: &str) -> String {
     }
 }
 
-fn unescape_partition_value(v: &str) -> String {
+pub(crate) fn unescape_partition_value(v: &str) -> String {
     let bytes = v.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
