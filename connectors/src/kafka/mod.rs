@@ -21,6 +21,7 @@ pub mod decode;
 pub mod options;
 pub mod sink;
 pub mod source;
+pub mod transactional;
 
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ impl Connector for KafkaConnector {
         &self,
         table: &TableDef,
         input: Arc<dyn ExecutionPlan>,
-        _ctx: &SinkContext,
+        ctx: &SinkContext,
     ) -> Result<SinkPlan> {
         let options = KafkaOptions::from_table(table)?;
         check_columns(table, &options)?;
@@ -127,18 +128,35 @@ impl Connector for KafkaConnector {
                 ),
             ));
         }
-        if options.delivery_guarantee == "exactly-once" {
-            return Err(WeftError::table_option(
-                &table.name,
-                "sink.delivery-guarantee = exactly-once commits one Kafka transaction per checkpoint, and batch jobs have no checkpoints; use at-least-once",
-            ));
-        }
+        let exactly_once = if options.delivery_guarantee == "exactly-once" {
+            let (Some(app), Some(chk)) = (
+                ctx.config.raw(weft_core::config::STREAMING_APP_ID),
+                ctx.config
+                    .raw(weft_core::config::STREAMING_CHECKPOINT_ID)
+                    .and_then(|c| c.parse::<i64>().ok()),
+            ) else {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    "sink.delivery-guarantee = exactly-once commits one Kafka transaction per checkpoint, and batch jobs have no checkpoints: use at-least-once, or run the job with execution.runtime-mode = streaming",
+                ));
+            };
+            Some(transactional::ExactlyOnce {
+                transactional_id_prefix: options
+                    .transactional_id_prefix
+                    .clone()
+                    .unwrap_or_else(|| format!("weft-{app}-{}", table.name)),
+                checkpoint_id: chk,
+            })
+        } else {
+            None
+        };
         Ok(SinkPlan {
             plan: Arc::new(KafkaSinkExec::new(
                 input,
                 KafkaSinkConfig {
                     table: table.name.clone(),
                     options,
+                    exactly_once,
                 },
             )),
             // Records are in Kafka once each subtask finishes: nothing to publish.

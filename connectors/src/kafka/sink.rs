@@ -1,6 +1,8 @@
 //! `KafkaSinkExec`: each subtask sends its rows as records of the table's format (json, csv
 //! or raw) and waits for every acknowledgement (`acks=all`) before it finishes, so a
-//! subtask that finished has its records in Kafka (at-least-once).
+//! subtask that finished has its records in Kafka (at-least-once). With
+//! `sink.delivery-guarantee = exactly-once` (streaming jobs) the records of a checkpoint go
+//! in one transaction per subtask, committed once ([`super::transactional`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,11 +26,25 @@ use weft_core::error::to_datafusion;
 
 use super::client;
 use super::options::{KafkaOptions, ValueFormat};
+use super::transactional::{ExactlyOnce, Transaction};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KafkaSinkConfig {
     pub table: String,
     pub options: KafkaOptions,
+    /// Set for `sink.delivery-guarantee = exactly-once`.
+    #[serde(default)]
+    pub exactly_once: Option<ExactlyOnce>,
+}
+
+fn summary(rows: u64, bytes: u64) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new(
+        sink_summary_schema(),
+        vec![
+            Arc::new(UInt64Array::from(vec![rows])),
+            Arc::new(UInt64Array::from(vec![bytes])),
+        ],
+    )?)
 }
 
 #[derive(Debug)]
@@ -176,52 +192,96 @@ impl ExecutionPlan for KafkaSinkExec {
     ) -> Result<SendableRecordBatchStream> {
         let mut input = self.input.execute(partition, context)?;
         let o = self.config.options.clone();
+        let eo = self.config.exactly_once.clone();
         let fut = async move {
-            let producer: FutureProducer = client::config(&o)
-                .set("acks", "all")
-                .set("enable.idempotence", "true")
-                .create()
-                .map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
-            let (mut rows, mut bytes) = (0u64, 0u64);
-            let mut inflight = futures::stream::FuturesUnordered::new();
-            while let Some(batch) = input.next().await {
-                for value in encode_rows(o.format, o.csv_delimiter, &batch?)? {
-                    rows += 1;
-                    bytes += value.len() as u64;
-                    let producer = producer.clone();
-                    let topic = o.topic.clone();
-                    inflight.push(async move {
-                        producer
-                            .send(
-                                FutureRecord::<(), Vec<u8>>::to(&topic).payload(&value),
-                                Duration::from_secs(60),
-                            )
-                            .await
-                            .map(|_| ())
-                            .map_err(|(e, _)| e)
-                    });
-                    // Bound what is in flight (librdkafka batches underneath).
-                    while inflight.len() >= 10_000 {
-                        if let Some(r) = inflight.next().await {
-                            r.map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
+            let txn = match eo {
+                None => None,
+                Some(eo) => {
+                    let oo = o.clone();
+                    let started = tokio::task::spawn_blocking(move || {
+                        Transaction::start(&oo, &eo, partition)
+                    })
+                    .await
+                    .map_err(|e| DataFusionError::External(Box::new(e)))?
+                    .map_err(to_datafusion)?;
+                    match started {
+                        Some(t) => Some(t),
+                        None => {
+                            // Already committed by an earlier attempt: consume, send nothing.
+                            while let Some(b) = input.next().await {
+                                b?;
+                            }
+                            return summary(0, 0);
                         }
                     }
                 }
+            };
+            let producer: FutureProducer = match &txn {
+                Some(t) => t.producer.clone(),
+                None => client::config(&o)
+                    .set("acks", "all")
+                    .set("enable.idempotence", "true")
+                    .create()
+                    .map_err(|e| to_datafusion(client::unreachable(&o, e)))?,
+            };
+            let sent = send_all(&producer, &o, &mut input).await;
+            match (sent, txn) {
+                (Ok((rows, bytes)), Some(t)) => {
+                    tokio::task::spawn_blocking(move || t.commit())
+                        .await
+                        .map_err(|e| DataFusionError::External(Box::new(e)))?
+                        .map_err(to_datafusion)?;
+                    summary(rows, bytes)
+                }
+                (Ok((rows, bytes)), None) => summary(rows, bytes),
+                (Err(e), Some(t)) => {
+                    let _ = tokio::task::spawn_blocking(move || t.abort()).await;
+                    Err(e)
+                }
+                (Err(e), None) => Err(e),
             }
-            while let Some(r) = inflight.next().await {
-                r.map_err(|e| to_datafusion(client::unreachable(&o, e)))?;
-            }
-            Ok(RecordBatch::try_new(
-                sink_summary_schema(),
-                vec![
-                    Arc::new(UInt64Array::from(vec![rows])),
-                    Arc::new(UInt64Array::from(vec![bytes])),
-                ],
-            )?)
         };
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             sink_summary_schema(),
             futures::stream::once(fut),
         )))
     }
+}
+
+/// Send every row of `input` and wait for every acknowledgement: (rows, bytes).
+async fn send_all(
+    producer: &FutureProducer,
+    o: &KafkaOptions,
+    input: &mut SendableRecordBatchStream,
+) -> Result<(u64, u64)> {
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    let mut inflight = futures::stream::FuturesUnordered::new();
+    while let Some(batch) = input.next().await {
+        for value in encode_rows(o.format, o.csv_delimiter, &batch?)? {
+            rows += 1;
+            bytes += value.len() as u64;
+            let producer = producer.clone();
+            let topic = o.topic.clone();
+            inflight.push(async move {
+                producer
+                    .send(
+                        FutureRecord::<(), Vec<u8>>::to(&topic).payload(&value),
+                        Duration::from_secs(60),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|(e, _)| e)
+            });
+            // Bound what is in flight (librdkafka batches underneath).
+            while inflight.len() >= 10_000 {
+                if let Some(r) = inflight.next().await {
+                    r.map_err(|e| to_datafusion(client::unreachable(o, e)))?;
+                }
+            }
+        }
+    }
+    while let Some(r) = inflight.next().await {
+        r.map_err(|e| to_datafusion(client::unreachable(o, e)))?;
+    }
+    Ok((rows, bytes))
 }
