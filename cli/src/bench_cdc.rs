@@ -182,6 +182,7 @@ INSERT INTO customers SELECT id, name, balance FROM cdc;
         &registry,
         &cluster.jobmanager.address,
         None,
+        None::<&mut crate::streaming::NoHook>,
     )
     .await;
     let weft = t.elapsed();

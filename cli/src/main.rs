@@ -6,6 +6,7 @@ mod bench;
 mod bench_cdc;
 mod bench_shuffle;
 mod local_cluster;
+mod pipeline;
 mod proc_status;
 mod progress;
 mod run;

@@ -62,6 +62,22 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
     }
     let (script, name, config) = load(&args)?;
     let registry = weft_connectors::default_registry();
+    if crate::pipeline::is_pipeline(&args.file) {
+        if !matches!(args.target.as_str(), "local" | "embedded") {
+            anyhow::bail!(
+                "pipelines run on the local target only for now (-t {} is not supported)",
+                args.target
+            );
+        }
+        return crate::pipeline::run(
+            &args.file,
+            &script,
+            &config,
+            &registry,
+            args.from_savepoint.as_deref(),
+        )
+        .await;
+    }
     if crate::streaming::is_streaming(&script, &config)? {
         if !matches!(args.target.as_str(), "local" | "embedded") {
             anyhow::bail!(
@@ -79,6 +95,7 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
             &registry,
             &cluster.jobmanager.address,
             args.from_savepoint.as_deref(),
+            None::<&mut crate::streaming::NoHook>,
         )
         .await;
         cluster.stop().await;

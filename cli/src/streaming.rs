@@ -116,6 +116,28 @@ fn save(dir: &Path, cp: &Checkpoint) -> anyhow::Result<PathBuf> {
     Ok(chk)
 }
 
+/// Called before each epoch with its ranges (per Kafka table, per partition); may return a
+/// new script to plan this and later epochs with (a CDC pipeline's schema changes).
+pub trait EpochHook {
+    #[allow(async_fn_in_trait)]
+    async fn before_epoch(
+        &mut self,
+        ranges: &BTreeMap<String, BTreeMap<i32, (i64, i64)>>,
+    ) -> anyhow::Result<Option<String>>;
+}
+
+/// No hook: the script as written.
+pub struct NoHook;
+
+impl EpochHook for NoHook {
+    async fn before_epoch(
+        &mut self,
+        _ranges: &BTreeMap<String, BTreeMap<i32, (i64, i64)>>,
+    ) -> anyhow::Result<Option<String>> {
+        Ok(None)
+    }
+}
+
 /// An epoch about to run: its checkpoint id, job and the exact ranges (per table, per
 /// partition: start and end offsets) it reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,11 +228,13 @@ pub async fn run(
     registry: &ConnectorRegistry,
     jobmanager: &str,
     resume: Option<&Path>,
+    mut hook: Option<&mut impl EpochHook>,
 ) -> anyhow::Result<ExitCode> {
-    let settings = with_script_settings(script, config)?;
+    let mut script = script.to_string();
+    let settings = with_script_settings(&script, config)?;
     let dir = checkpoints_dir(&settings)?;
     let interval = settings.get_duration(config::CHECKPOINT_INTERVAL);
-    let tables = kafka_tables(script)?;
+    let tables = kafka_tables(&script)?;
     if tables.is_empty() {
         anyhow::bail!("a streaming job reads Kafka tables; this script declares none");
     }
@@ -317,6 +341,20 @@ pub async fn run(
             all_ranges.insert(t.name.clone(), ranges);
         }
         if records > 0 {
+            if let Some(h) = hook.as_deref_mut() {
+                match h.before_epoch(&all_ranges).await {
+                    Ok(Some(s)) => script = s,
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!(
+                            "Epoch of checkpoint {id} not started; the job stops at checkpoint {} (resume with -s {})",
+                            cp.id,
+                            dir.display()
+                        );
+                        return Err(e);
+                    }
+                }
+            }
             save_pending(
                 &dir,
                 &PendingEpoch {
@@ -325,7 +363,7 @@ pub async fn run(
                     ranges: all_ranges,
                 },
             )?;
-            let graph = plan_script(script, name, &epoch, registry).await?;
+            let graph = plan_script(&script, name, &epoch, registry).await?;
             let proto = graph.to_proto(&codec)?;
             let status = crate::run::submit_and_wait(jobmanager, proto, false).await?;
             if status.state != JobState::Finished as i32 {

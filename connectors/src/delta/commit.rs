@@ -1,10 +1,13 @@
 //! Committing a job's staged Parquet files to a Delta table, once: append, overwrite or
-//! MERGE by primary key, with the job's `txn` so a retried commit is a no-op.
+//! MERGE by primary key, with the job's `txn` so a retried commit is a no-op. Columns the
+//! job writes that the table lacks are added to its schema (nullable; a CDC pipeline's
+//! lenient schema changes).
 
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use deltalake::kernel::Transaction;
 use deltalake::kernel::transaction::CommitProperties;
+use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
 use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
 use url::Url;
@@ -101,6 +104,7 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
                     SaveMode::Append
                 })
                 .with_partition_columns(c.partition_keys.clone())
+                .with_schema_mode(SchemaMode::Merge)
                 .with_commit_properties(props)
                 .await
                 .map_err(|e| delta_err(url.as_str(), "writing", e))?;
@@ -123,6 +127,7 @@ pub async fn commit(registry: &dyn ObjectStoreRegistry, c: &DeltaCommit) -> Resu
                 .merge(df, predicate)
                 .with_source_alias("source")
                 .with_target_alias("target")
+                .with_merge_schema(true)
                 .with_commit_properties(props)
                 .when_matched_update(move |u| {
                     set.iter().fold(u, |u, col| {
@@ -197,6 +202,7 @@ async fn apply_changes(
             .write(rows)
             .with_save_mode(SaveMode::Append)
             .with_partition_columns(c.partition_keys.clone())
+            .with_schema_mode(SchemaMode::Merge)
             .with_commit_properties(props)
             .await
             .map_err(|e| delta_err(url, "writing", e))?;
@@ -213,6 +219,7 @@ async fn apply_changes(
         .merge(latest, predicate)
         .with_source_alias("source")
         .with_target_alias("target")
+        .with_merge_schema(true)
         .with_commit_properties(props)
         .when_matched_delete(|d| d.predicate(format!("source.`{KIND}` IN (1, 3)")))
         .map_err(|e| delta_err(url, "merging", e))?

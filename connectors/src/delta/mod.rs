@@ -202,7 +202,13 @@ impl Connector for DeltaConnector {
         } else {
             input
         };
-        let mut sink = self.fs.create_sink(&staging, input, ctx).await?;
+        // Staged under `.staging_<job>_<table>/`: several sinks of one job may write one
+        // Delta table (a pipeline routing sharded tables into one), each committing its own.
+        let staging_ctx = SinkContext {
+            job_id: format!("{}_{}", ctx.job_id, t.name),
+            ..ctx.clone()
+        };
+        let mut sink = self.fs.create_sink(&staging, input, &staging_ctx).await?;
         let files: CommitPlan = serde_json::from_value(sink.commit.spec.clone())
             .map_err(|e| WeftError::internal(e.to_string()))?;
         let spec = DeltaCommit {

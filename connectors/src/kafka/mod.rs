@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod decode;
+pub mod discover;
 pub mod options;
 pub mod sink;
 pub mod source;
