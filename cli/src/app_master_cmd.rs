@@ -91,18 +91,30 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
     let registry = weft_connectors::default_registry();
 
     // Plan before anything starts: a bad script fails the application with its message.
+    // A streaming script is planned per epoch by its driver, which runs here.
+    let mut streaming: Option<String> = None;
     let graph = match (&args.script, application) {
         (Some(path), true) => {
             let script = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the script {}", path.display()))?;
-            Some(plan_script(&script, &args.name, &config, &registry).await)
+            if crate::streaming::is_streaming(&script, &config)? {
+                streaming = Some(script);
+                None
+            } else {
+                Some(plan_script(&script, &args.name, &config, &registry).await)
+            }
         }
         (None, true) => anyhow::bail!("--mode application needs --script"),
         _ => None,
     };
-    let workers = match &graph {
-        Some(Ok(g)) => {
+    let workers = match (&graph, &streaming) {
+        (Some(Ok(g)), _) => {
             let p = g.vertices.iter().map(|v| v.parallelism).max().unwrap_or(1) as i32;
+            ((p + slots - 1) / slots).max(1) as u32
+        }
+        (_, Some(script)) => {
+            let settings = crate::streaming::with_script_settings(script, &config)?;
+            let p = settings.get_int(config::PARALLELISM_DEFAULT).max(1) as i32;
             ((p + slots - 1) / slots).max(1) as u32
         }
         _ => 0,
@@ -110,7 +122,7 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
     let codec = WeftCodec::new(registry.codec.clone());
     let jm = JobManagerHandle::start(JobManagerOptions {
         config: config.clone(),
-        registry,
+        registry: registry.clone(),
         driver: driver.clone(),
         bind_host: host.clone(),
         workers,
@@ -133,6 +145,33 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
     let heartbeat = driver.spawn_heartbeat(config.get_duration(config::YARN_HEARTBEAT));
 
     let (status, diagnostics) = match graph {
+        None if streaming.is_some() => {
+            let script = streaming.take().unwrap_or_default();
+            let resume = match config.get_string(config::SAVEPOINT_PATH) {
+                p if p.is_empty() => None,
+                p => Some(PathBuf::from(p)),
+            };
+            let outcome = crate::streaming::run(
+                &script,
+                &args.name,
+                &config,
+                &registry,
+                &jm.address,
+                resume.as_deref(),
+                None::<&mut crate::streaming::NoHook>,
+            )
+            .await;
+            match outcome {
+                Ok(_) => {
+                    driver.set_progress(1.0);
+                    (FinalApplicationStatusProto::AppSucceeded, String::new())
+                }
+                Err(e) => (
+                    FinalApplicationStatusProto::AppFailed,
+                    format!("the streaming job failed: {e:#}"),
+                ),
+            }
+        }
         None => {
             // Session: serve until YARN kills the application (SIGTERM), then remove the
             // staging directory while the NodeManager waits before its SIGKILL.

@@ -188,7 +188,8 @@ INSERT INTO customers SELECT id, name, balance FROM cdc;
     let weft = t.elapsed();
     cluster.stop().await;
     outcome?;
-    let checkpoint = crate::streaming::load(&dir.join("checkpoints"))?;
+    let (_, checkpoint) =
+        crate::checkpoints::resolve(&dir.join("checkpoints").to_string_lossy()).await?;
     let ingested: i64 = checkpoint
         .offsets
         .get("cdc")

@@ -5,6 +5,7 @@ mod app_master_cmd;
 mod bench;
 mod bench_cdc;
 mod bench_shuffle;
+mod checkpoints;
 mod local_cluster;
 mod pipeline;
 mod proc_status;

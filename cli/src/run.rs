@@ -45,6 +45,70 @@ fn unknown_target(target: &str) -> anyhow::Error {
     .into()
 }
 
+/// A streaming script: its epochs driven from here against a local cluster or a YARN
+/// session, or from the ApplicationMaster (`-t yarn-application`).
+async fn run_streaming(
+    args: &JobArgs,
+    script: &str,
+    name: &str,
+    mut config: Configuration,
+    registry: &weft_core::catalog::ConnectorRegistry,
+) -> anyhow::Result<ExitCode> {
+    let resume = args.from_savepoint.as_deref();
+    let no_hook = None::<&mut crate::streaming::NoHook>;
+    match args.target.as_str() {
+        "yarn-application" => {
+            if let Some(p) = resume {
+                config.set(weft_core::config::SAVEPOINT_PATH.key, &p.to_string_lossy())?;
+            }
+            let settings = crate::streaming::with_script_settings(script, &config)?;
+            let dir = settings.get_string(weft_core::config::CHECKPOINTS_DIR);
+            if !dir.contains("://") || dir.starts_with("file://") {
+                anyhow::bail!(
+                    "state.checkpoints.dir = '{dir}': a streaming job on YARN keeps its checkpoints on a shared file system (hdfs://…), not on the ApplicationMaster's disk"
+                );
+            }
+            let d = yarn_deploy::deploy(
+                yarn_deploy::Mode::Application { script: &args.file },
+                &settings,
+                name,
+            )
+            .await?;
+            eprintln!("Submitted application {}", d.app_id);
+            if args.detached {
+                println!("{}", d.app_id);
+                return Ok(ExitCode::SUCCESS);
+            }
+            yarn_deploy::follow(&d).await
+        }
+        "yarn-session" => {
+            let settings = crate::streaming::with_script_settings(script, &config)?;
+            let id = yarn_deploy::session_id(&settings)?;
+            let client = weft_yarn_client::YarnClient::from_env()?;
+            let address = yarn_deploy::session_address(&client, id).await?;
+            eprintln!("Running the streaming job's epochs on session {id} (JobManager {address})");
+            crate::streaming::run(script, name, &config, registry, &address, resume, no_hook).await
+        }
+        _ => {
+            let settings = crate::streaming::with_script_settings(script, &config)?;
+            let cluster = LocalCluster::start(&settings, registry.clone()).await?;
+            eprintln!("Web UI at http://{}/", cluster.web);
+            let outcome = crate::streaming::run(
+                script,
+                name,
+                &config,
+                registry,
+                &cluster.jobmanager.address,
+                resume,
+                no_hook,
+            )
+            .await;
+            cluster.stop().await;
+            outcome
+        }
+    }
+}
+
 pub async fn explain(args: JobArgs) -> anyhow::Result<ExitCode> {
     let (script, name, config) = load(&args)?;
     let registry = weft_connectors::default_registry();
@@ -79,27 +143,7 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
         .await;
     }
     if crate::streaming::is_streaming(&script, &config)? {
-        if !matches!(args.target.as_str(), "local" | "embedded") {
-            anyhow::bail!(
-                "streaming jobs run on the local target only for now (-t {} is not supported)",
-                args.target
-            );
-        }
-        let settings = crate::streaming::with_script_settings(&script, &config)?;
-        let cluster = LocalCluster::start(&settings, registry.clone()).await?;
-        eprintln!("Web UI at http://{}/", cluster.web);
-        let outcome = crate::streaming::run(
-            &script,
-            &name,
-            &config,
-            &registry,
-            &cluster.jobmanager.address,
-            args.from_savepoint.as_deref(),
-            None::<&mut crate::streaming::NoHook>,
-        )
-        .await;
-        cluster.stop().await;
-        return outcome;
+        return run_streaming(&args, &script, &name, config, &registry).await;
     }
     if args.from_savepoint.is_some() {
         anyhow::bail!("-s (resume from a checkpoint) applies to streaming jobs only");

@@ -13,15 +13,15 @@
 //! reached its bound, or on SIGINT / SIGTERM after the epoch in progress.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use weft_connectors::kafka::{KafkaOptions, client};
+
+pub use crate::checkpoints::{Checkpoint, PendingEpoch, Storage};
 use weft_core::catalog::{ConnectorRegistry, TableDef};
 use weft_core::codec::WeftCodec;
 use weft_core::config::{self, Configuration};
@@ -29,14 +29,6 @@ use weft_core::planner::plan_script;
 use weft_core::proto::JobState;
 use weft_core::rpc_error;
 use weft_core::script::{Statement, parse_script};
-
-/// What a checkpoint holds: per Kafka table, per partition, the next offset to read.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub id: u64,
-    pub job: String,
-    pub offsets: BTreeMap<String, BTreeMap<i32, i64>>,
-}
 
 /// `config` with the script's `SET`s applied (what the cluster of a streaming job runs with).
 pub fn with_script_settings(script: &str, config: &Configuration) -> anyhow::Result<Configuration> {
@@ -56,64 +48,14 @@ pub fn is_streaming(script: &str, config: &Configuration) -> anyhow::Result<bool
         .eq_ignore_ascii_case("streaming"))
 }
 
-fn checkpoints_dir(config: &Configuration) -> anyhow::Result<PathBuf> {
+fn checkpoints_dir(config: &Configuration) -> anyhow::Result<Storage> {
     let dir = config.get_string(config::CHECKPOINTS_DIR);
     if dir.is_empty() {
         anyhow::bail!(
-            "a streaming job needs state.checkpoints.dir (a local directory), e.g. -D state.checkpoints.dir=/var/weft/checkpoints"
+            "a streaming job needs state.checkpoints.dir (a local directory, or hdfs:// on YARN), e.g. -D state.checkpoints.dir=/var/weft/checkpoints"
         );
     }
-    let dir = dir.strip_prefix("file://").unwrap_or(&dir);
-    if dir.contains("://") {
-        anyhow::bail!(
-            "state.checkpoints.dir = '{dir}': only local directories are supported for checkpoints yet"
-        );
-    }
-    Ok(PathBuf::from(dir))
-}
-
-/// The checkpoint at `path`: a `chk-<id>` directory, its `_metadata`, or a checkpoints
-/// directory (its latest checkpoint).
-pub fn load(path: &Path) -> anyhow::Result<Checkpoint> {
-    let file = if path.is_file() {
-        path.to_path_buf()
-    } else if path.join("_metadata").is_file() {
-        path.join("_metadata")
-    } else {
-        latest(path)?
-            .with_context(|| format!("no checkpoint in {}", path.display()))?
-            .join("_metadata")
-    };
-    let bytes = std::fs::read(&file)
-        .with_context(|| format!("cannot read checkpoint {}", file.display()))?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a Weft checkpoint", file.display()))
-}
-
-fn latest(dir: &Path) -> anyhow::Result<Option<PathBuf>> {
-    let mut best: Option<(u64, PathBuf)> = None;
-    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(id) = name
-            .strip_prefix("chk-")
-            .and_then(|n| n.parse::<u64>().ok())
-            && e.path().join("_metadata").is_file()
-            && best.as_ref().is_none_or(|(b, _)| id > *b)
-        {
-            best = Some((id, e.path()));
-        }
-    }
-    Ok(best.map(|(_, p)| p))
-}
-
-fn save(dir: &Path, cp: &Checkpoint) -> anyhow::Result<PathBuf> {
-    let chk = dir.join(format!("chk-{}", cp.id));
-    std::fs::create_dir_all(&chk).with_context(|| format!("cannot create {}", chk.display()))?;
-    let tmp = chk.join("_metadata.inprogress");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(cp)?)?;
-    std::fs::rename(&tmp, chk.join("_metadata"))?;
-    Ok(chk)
+    Storage::open(&dir)
 }
 
 /// Called before each epoch with its ranges (per Kafka table, per partition); may return a
@@ -136,49 +78,6 @@ impl EpochHook for NoHook {
     ) -> anyhow::Result<Option<String>> {
         Ok(None)
     }
-}
-
-/// An epoch about to run: its checkpoint id, job and the exact ranges (per table, per
-/// partition: start and end offsets) it reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingEpoch {
-    pub id: u64,
-    pub job: String,
-    pub ranges: BTreeMap<String, BTreeMap<i32, (i64, i64)>>,
-}
-
-const PENDING: &str = "_pending";
-
-fn save_pending(dir: &Path, e: &PendingEpoch) -> anyhow::Result<()> {
-    let chk = dir.join(format!("chk-{}", e.id));
-    std::fs::create_dir_all(&chk).with_context(|| format!("cannot create {}", chk.display()))?;
-    let tmp = chk.join("_pending.inprogress");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(e)?)?;
-    std::fs::rename(&tmp, chk.join(PENDING))?;
-    Ok(())
-}
-
-/// The checkpoints directory a `-s` path names (a checkpoints dir, `chk-<id>` or its
-/// `_metadata`).
-fn checkpoints_root(path: &Path) -> PathBuf {
-    if path.is_file() {
-        path.parent()
-            .and_then(Path::parent)
-            .unwrap_or(path)
-            .to_path_buf()
-    } else if path.join("_metadata").is_file() {
-        path.parent().unwrap_or(path).to_path_buf()
-    } else {
-        path.to_path_buf()
-    }
-}
-
-/// The epoch after `cp` that started but did not complete, if its ranges were recorded.
-fn unfinished_epoch(root: &Path, cp: &Checkpoint) -> Option<PendingEpoch> {
-    let bytes = std::fs::read(root.join(format!("chk-{}", cp.id + 1)).join(PENDING)).ok()?;
-    serde_json::from_slice::<PendingEpoch>(&bytes)
-        .ok()
-        .filter(|e| e.id == cp.id + 1 && e.job == cp.job)
 }
 
 /// Test hook: `WEFT_TEST_CRASH_AFTER_EPOCH=<id>` exits the process right after epoch `<id>`
@@ -254,8 +153,8 @@ pub async fn run(
     }
     let (mut cp, mut replay) = match resume {
         Some(p) => {
-            let cp = load(p)?;
-            let replay = unfinished_epoch(&checkpoints_root(p), &cp);
+            let (storage, cp) = crate::checkpoints::resolve(&p.to_string_lossy()).await?;
+            let replay = storage.unfinished_epoch(&cp).await;
             eprintln!("Resuming {} from checkpoint {}", cp.job, cp.id);
             if let Some(e) = &replay {
                 eprintln!(
@@ -348,21 +247,18 @@ pub async fn run(
                     Err(e) => {
                         eprintln!(
                             "Epoch of checkpoint {id} not started; the job stops at checkpoint {} (resume with -s {})",
-                            cp.id,
-                            dir.display()
+                            cp.id, dir
                         );
                         return Err(e);
                     }
                 }
             }
-            save_pending(
-                &dir,
-                &PendingEpoch {
-                    id,
-                    job: cp.job.clone(),
-                    ranges: all_ranges,
-                },
-            )?;
+            dir.save_pending(&PendingEpoch {
+                id,
+                job: cp.job.clone(),
+                ranges: all_ranges,
+            })
+            .await?;
             let graph = plan_script(&script, name, &epoch, registry).await?;
             let proto = graph.to_proto(&codec)?;
             let status = crate::run::submit_and_wait(jobmanager, proto, false).await?;
@@ -374,8 +270,7 @@ pub async fn run(
                     .unwrap_or_else(|| "cancelled".into());
                 eprintln!(
                     "Epoch of checkpoint {id} FAILED; the job stops at checkpoint {} (resume with -s {})",
-                    cp.id,
-                    dir.display()
+                    cp.id, dir
                 );
                 return Err(anyhow::anyhow!("{cause}"));
             }
@@ -385,15 +280,14 @@ pub async fn run(
                 job: cp.job.clone(),
                 offsets: next,
             };
-            let path = save(&dir, &cp)?;
-            let _ = std::fs::remove_file(path.join(PENDING));
+            let path = dir.save(&cp).await?;
             records_total += records;
             eprintln!(
                 "[{}] checkpoint {id} completed: {records} record(s) in {:.1} s ({} since start) -> {}",
                 cp.job,
                 status.duration_ms as f64 / 1000.0,
                 records_total,
-                path.display()
+                path
             );
         } else if all_bounded_done {
             eprintln!(
@@ -418,24 +312,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn checkpoints_round_trip_and_the_latest_is_found() {
-        let dir = tempfile::tempdir().unwrap();
-        for id in [1, 3, 2] {
-            let cp = Checkpoint {
-                id,
-                job: "j".into(),
-                offsets: BTreeMap::from([("t".into(), BTreeMap::from([(0, id as i64 * 10)]))]),
-            };
-            save(dir.path(), &cp).unwrap();
-        }
-        let cp = load(dir.path()).unwrap();
-        assert_eq!(cp.id, 3);
-        assert_eq!(cp.offsets["t"][&0], 30);
-        assert_eq!(load(&dir.path().join("chk-2")).unwrap().id, 2);
-        assert!(load(&dir.path().join("nope")).is_err());
-    }
 
     #[test]
     fn only_the_kafka_tables_read_drive_epochs() {

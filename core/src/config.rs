@@ -42,11 +42,13 @@ options! {
     PARALLELISM_DEFAULT: "parallelism.default", Kind::Int, "1",
         "Parallelism of every vertex (the number of partitions DataFusion plans with).";
     RUNTIME_MODE: "execution.runtime-mode", Kind::Enum(&["batch", "streaming"]), "batch",
-        "Batch runs stages one after another over BLOCKING results; streaming runs the script as a sequence of checkpointed epochs over new Kafka records (local target).";
+        "Batch runs stages one after another over BLOCKING results; streaming runs the script as a sequence of checkpointed epochs over new Kafka records.";
     CHECKPOINT_INTERVAL: "execution.checkpointing.interval", Kind::Duration, "10 s",
         "Streaming: how often a checkpoint (an epoch over the records that arrived since the last one) is taken.";
     CHECKPOINTS_DIR: "state.checkpoints.dir", Kind::String, "",
-        "Streaming: where checkpoints are written (chk-<id>/_metadata); `weft run -s` resumes from one.";
+        "Streaming: where checkpoints are written (chk-<id>/_metadata): a local directory, or hdfs:// (needed on YARN); `weft run -s` resumes from one.";
+    SAVEPOINT_PATH: "execution.savepoint.path", Kind::String, "",
+        "Streaming: the checkpoint to resume from (what `-s` sets): a checkpoints directory, chk-<id> or its _metadata.";
     PIPELINE_NAME: "pipeline.name", Kind::String, "",
         "The job's name; defaults to the script's file name.";
     NUM_TASK_SLOTS: "taskmanager.numberOfTaskSlots", Kind::Int, "2",
