@@ -23,6 +23,9 @@ pub struct Checkpoint {
     pub id: u64,
     pub job: String,
     pub offsets: BTreeMap<String, BTreeMap<i32, i64>>,
+    /// Streaming aggregations: per sink table, the directory of its keyed state.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub state: BTreeMap<String, String>,
 }
 
 /// An epoch about to run: its checkpoint id, job and the exact ranges (per table, per
@@ -183,6 +186,68 @@ impl Storage {
         Ok(ids)
     }
 
+    /// The URL of `rel` below the checkpoints directory (what TaskManagers write to).
+    pub fn url_of(&self, rel: &str) -> anyhow::Result<String> {
+        Ok(match self {
+            Storage::Local(root) => {
+                let abs = std::path::absolute(root.join(rel))?;
+                Url::from_file_path(&abs)
+                    .map_err(|_| anyhow::anyhow!("invalid local path {}", abs.display()))?
+                    .to_string()
+            }
+            Storage::Remote { url, .. } => url.join(rel)?.to_string(),
+        })
+    }
+
+    /// Whether the directory `rel` holds visible files (not `.`/`_` prefixed).
+    pub async fn has_files(&self, rel: &str) -> anyhow::Result<bool> {
+        let visible = |name: &str| !name.starts_with('.') && !name.starts_with('_');
+        match self {
+            Storage::Local(root) => Ok(std::fs::read_dir(root.join(rel))
+                .map(|d| {
+                    d.flatten()
+                        .any(|e| visible(&e.file_name().to_string_lossy()))
+                })
+                .unwrap_or(false)),
+            Storage::Remote { store, url } => {
+                use futures::TryStreamExt;
+                let dir = Self::remote_path(url, rel)?;
+                let listed: Vec<_> = store
+                    .list(Some(&dir))
+                    .try_collect()
+                    .await
+                    .unwrap_or_default();
+                Ok(listed
+                    .iter()
+                    .any(|m| m.location.filename().is_some_and(visible)))
+            }
+        }
+    }
+
+    /// Remove the directory `rel` (best effort).
+    pub async fn remove_dir(&self, rel: &str) {
+        match self {
+            Storage::Local(root) => {
+                let _ = std::fs::remove_dir_all(root.join(rel));
+            }
+            Storage::Remote { store, url } => {
+                use futures::TryStreamExt;
+                let Ok(dir) = Self::remote_path(url, rel) else {
+                    return;
+                };
+                let listed: Vec<_> = store
+                    .list(Some(&dir))
+                    .try_collect()
+                    .await
+                    .unwrap_or_default();
+                for m in listed {
+                    let _ = store.delete(&m.location).await;
+                }
+                let _ = store.delete(&dir).await;
+            }
+        }
+    }
+
     pub async fn save(&self, cp: &Checkpoint) -> anyhow::Result<String> {
         let rel = format!("chk-{}", cp.id);
         self.write(&format!("{rel}/{METADATA}"), serde_json::to_vec_pretty(cp)?)
@@ -267,6 +332,7 @@ mod tests {
                 id,
                 job: "j".into(),
                 offsets: BTreeMap::from([("t".into(), BTreeMap::from([(0, id as i64 * 10)]))]),
+                ..Default::default()
             };
             storage.save(&cp).await.unwrap();
         }

@@ -13,6 +13,7 @@ mod progress;
 mod run;
 mod shuffle_cmd;
 mod streaming;
+mod streaming_state;
 mod taskmanager_cmd;
 mod yarn_cmd;
 mod yarn_deploy;

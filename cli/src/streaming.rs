@@ -134,6 +134,7 @@ pub async fn run(
     let dir = checkpoints_dir(&settings)?;
     let interval = settings.get_duration(config::CHECKPOINT_INTERVAL);
     let tables = kafka_tables(&script)?;
+    let aggregations = crate::streaming_state::analyze(&script)?;
     if tables.is_empty() {
         anyhow::bail!("a streaming job reads Kafka tables; this script declares none");
     }
@@ -259,7 +260,25 @@ pub async fn run(
                 ranges: all_ranges,
             })
             .await?;
-            let graph = plan_script(&script, name, &epoch, registry).await?;
+            let epoch_script = if aggregations.is_empty() {
+                script.clone()
+            } else {
+                let mut outs = BTreeMap::new();
+                for a in &aggregations {
+                    outs.insert(
+                        a.sink.clone(),
+                        dir.url_of(&format!("chk-{id}/state/{}", a.sink))?,
+                    );
+                }
+                let previous = cp.state.clone();
+                crate::streaming_state::epoch_script(&script, &aggregations, &|sink| {
+                    (
+                        previous.get(sink).cloned(),
+                        outs.get(sink).cloned().unwrap_or_default(),
+                    )
+                })
+            };
+            let graph = plan_script(&epoch_script, name, &epoch, registry).await?;
             let proto = graph.to_proto(&codec)?;
             let status = crate::run::submit_and_wait(jobmanager, proto, false).await?;
             if status.state != JobState::Finished as i32 {
@@ -275,12 +294,24 @@ pub async fn run(
                 return Err(anyhow::anyhow!("{cause}"));
             }
             crash_after_epoch(id);
+            let mut state = cp.state.clone();
+            for a in &aggregations {
+                let rel = format!("chk-{id}/state/{}", a.sink);
+                if dir.has_files(&rel).await? {
+                    state.insert(a.sink.clone(), dir.url_of(&rel)?);
+                }
+            }
             cp = Checkpoint {
                 id,
                 job: cp.job.clone(),
                 offsets: next,
+                state,
             };
             let path = dir.save(&cp).await?;
+            // Keep the state of this checkpoint and the one before it.
+            if !aggregations.is_empty() && id > 2 {
+                dir.remove_dir(&format!("chk-{}/state", id - 2)).await;
+            }
             records_total += records;
             eprintln!(
                 "[{}] checkpoint {id} completed: {records} record(s) in {:.1} s ({} since start) -> {}",

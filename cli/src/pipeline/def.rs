@@ -371,6 +371,17 @@ pipeline:
     }
 
     #[test]
+    fn the_example_pipeline_is_valid() {
+        let p = parse(include_str!("../../../examples/cdc-pipeline.yaml")).unwrap();
+        assert_eq!(
+            p.table_of("dbserver1.inventory.orders_7").as_deref(),
+            Some("inventory.orders_7")
+        );
+        assert_eq!(p.sink_of("inventory.orders_7"), "lake.orders");
+        assert_eq!(p.schema_change, SchemaChange::Lenient);
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let e = |y: &str| parse(y).unwrap_err();
         assert!(

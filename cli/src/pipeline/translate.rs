@@ -38,7 +38,7 @@ pub fn source_name(id: &str) -> String {
     format!("src_{}", sanitize(id))
 }
 
-fn sql_type(t: &DataType) -> Result<String, String> {
+pub(crate) fn sql_type(t: &DataType) -> Result<String, String> {
     Ok(match t {
         DataType::Boolean => "BOOLEAN".into(),
         DataType::Int8 => "TINYINT".into(),
