@@ -68,6 +68,7 @@ async fn a_retried_commit_adds_the_rows_once() {
             partition_keys: vec![],
             format: "parquet".into(),
             success_file: None,
+            deferred: None,
         },
         table_url: url.to_string(),
         primary_key: vec![],

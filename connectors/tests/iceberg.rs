@@ -69,6 +69,7 @@ async fn a_replayed_checkpoint_is_committed_once() {
             partition_keys: vec!["dt".into()],
             format: "parquet".into(),
             success_file: None,
+            deferred: None,
         },
         location: url.to_string(),
         spec: new_spec(&schema, &["dt".into()]).unwrap(),

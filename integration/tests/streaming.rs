@@ -166,3 +166,78 @@ fn a_bounded_streaming_job_stops_at_the_offsets_it_started_with() {
     assert!(out.contains("reached its bound"), "{out}");
     assert_eq!(lake(dir), (50, 50, 50 * 51 / 2));
 }
+
+/// Streaming partition commit: files are published with every checkpoint, `_SUCCESS` only when
+/// the partition's trigger fires — partition-time (the partition's date + delay has passed)
+/// and process-time (delay after the partition was first written).
+#[test]
+fn streaming_partitions_are_committed_when_their_trigger_fires() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let topic = "partition-commit-in";
+    kafka().probe(&["create", topic, "1"]).unwrap();
+    let send = |from: u64, to: u64| {
+        let values: Vec<String> = (from..=to)
+            .map(|i| {
+                let dt = if i % 2 == 0 {
+                    "2020-01-01"
+                } else {
+                    "2999-01-01"
+                };
+                format!(r#"{{"id": {i}, "dt": "{dt}"}}"#)
+            })
+            .collect();
+        let mut args = vec!["produce", topic];
+        args.extend(values.iter().map(String::as_str));
+        kafka().probe(&args).unwrap();
+    };
+    let script = format!(
+        "SET 'execution.runtime-mode' = 'streaming';
+SET 'execution.checkpointing.interval' = '300 ms';
+SET 'state.checkpoints.dir' = '{dir}/checkpoints';
+CREATE TABLE src (id BIGINT, dt STRING) WITH ('connector' = 'kafka', 'topic' = '{topic}',
+  'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+CREATE TABLE by_time (id BIGINT, dt STRING) PARTITIONED BY (dt) WITH ('connector' = 'filesystem',
+  'path' = 'file://{dir}/by_time', 'format' = 'csv', 'sink.partition-commit.policy.kind' = 'success-file',
+  'sink.partition-commit.trigger' = 'partition-time', 'partition.time-extractor.timestamp-pattern' = '$dt',
+  'sink.partition-commit.delay' = '1 h');
+CREATE TABLE by_delay (id BIGINT, dt STRING) PARTITIONED BY (dt) WITH ('connector' = 'filesystem',
+  'path' = 'file://{dir}/by_delay', 'format' = 'csv', 'sink.partition-commit.policy.kind' = 'success-file',
+  'sink.partition-commit.trigger' = 'process-time', 'sink.partition-commit.delay' = '5 s');
+INSERT INTO by_time SELECT id, dt FROM src;
+INSERT INTO by_delay SELECT id, dt FROM src;
+",
+        dir = dir.display(),
+        bootstrap = kafka().bootstrap
+    );
+    let file = dir.join("pc.sql");
+    std::fs::write(&file, script).unwrap();
+    let log = dir.join("pc.log");
+    let chk = dir.join("checkpoints");
+    send(1, 10);
+    let mut job = streaming_job::start(&file, None, &log);
+    streaming_job::wait_for_checkpointed(&chk, "src", 10, &mut job, &log);
+    let success = |table: &str, dt: &str| dir.join(format!("{table}/dt={dt}/_SUCCESS")).is_file();
+    let data = |table: &str, dt: &str| {
+        read_csv_dir(&dir.join(format!("{table}/dt={dt}")))
+            .map(|r| r.len())
+            .unwrap_or(0)
+    };
+    // Every record is published at once; only the past partition is committed.
+    assert_eq!(
+        (data("by_time", "2020-01-01"), data("by_time", "2999-01-01")),
+        (5, 5)
+    );
+    assert!(success("by_time", "2020-01-01"));
+    assert!(!success("by_time", "2999-01-01"));
+    assert!(!success("by_delay", "2020-01-01") && !success("by_delay", "2999-01-01"));
+
+    // After the delay, the next checkpoint commits the process-time partitions.
+    std::thread::sleep(std::time::Duration::from_millis(5500));
+    send(11, 12);
+    streaming_job::wait_for_checkpointed(&chk, "src", 12, &mut job, &log);
+    assert!(success("by_delay", "2020-01-01") && success("by_delay", "2999-01-01"));
+    assert!(!success("by_time", "2999-01-01"));
+    signal(&job, "-TERM");
+    assert!(job.wait().unwrap().success());
+}

@@ -31,6 +31,10 @@ pub struct CommitPlan {
     /// written (into the table directory when unpartitioned) once its files are published.
     #[serde(default)]
     pub success_file: Option<String>,
+    /// Streaming jobs: partitions are committed (success file, metastore) when their
+    /// `sink.partition-commit.trigger` fires, not when their files are published.
+    #[serde(default)]
+    pub deferred: Option<super::partition_trigger::Deferred>,
 }
 
 fn os_err(what: &str, e: object_store::Error) -> WeftError {
@@ -161,8 +165,9 @@ pub async fn commit(store: &dyn ObjectStore, plan: &CommitPlan) -> Result<Commit
     Ok(publish(store, plan).await?.0)
 }
 
-/// [`commit`], also returning the partition directories written (`k=v/…`, `""` when the
-/// table is unpartitioned), for catalogs that register them.
+/// [`commit`], also returning the partition directories committed (`k=v/…`, `""` when the
+/// table is unpartitioned), for catalogs that register them: those written, or in a
+/// streaming job those whose partition-commit trigger fired.
 pub async fn publish(
     store: &dyn ObjectStore,
     plan: &CommitPlan,
@@ -195,6 +200,11 @@ pub async fn publish(
         files += 1;
     }
     remove_tree(store, &staging_url).await?;
+    let written = partitions.iter().filter(|d| !d.is_empty()).count() as u64;
+    let partitions = match &plan.deferred {
+        Some(d) if !plan.partition_keys.is_empty() => d.due(store, &table, &partitions).await?,
+        _ => partitions,
+    };
     if let Some(name) = &plan.success_file {
         let dirs: Vec<&String> = if plan.partition_keys.is_empty() {
             vec![&EMPTY]
@@ -211,7 +221,7 @@ pub async fn publish(
     }
     let summary = CommitSummary {
         files,
-        partitions: partitions.iter().filter(|d| !d.is_empty()).count() as u64,
+        partitions: written,
     };
     Ok((summary, partitions))
 }

@@ -13,6 +13,7 @@
 pub mod commit;
 pub mod options;
 pub mod partition_commit;
+pub mod partition_trigger;
 pub mod sink;
 pub mod source;
 mod writer;
@@ -155,6 +156,10 @@ impl Connector for FilesystemConnector {
             partition_keys: table.partition_keys.clone(),
             format: options.format.extension().to_string(),
             success_file: commit.success_file,
+            deferred: match ctx.config.raw(weft_core::config::STREAMING_CHECKPOINT_ID) {
+                Some(_) => Some(PartitionCommit::deferred(table)?),
+                None => None,
+            },
         };
         let config = FileSinkConfig {
             table: table.name.clone(),

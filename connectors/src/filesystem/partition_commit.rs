@@ -1,6 +1,7 @@
 //! Flink's partition-commit options (`sink.partition-commit.*`): what happens to a partition
 //! once its files are published. In batch jobs every partition written is committed when the
-//! job's output is published (the trigger options are checked, and apply to streaming jobs).
+//! job's output is published; in streaming jobs when its trigger fires
+//! (`partition_trigger.rs`).
 
 use serde::{Deserialize, Serialize};
 use weft_core::catalog::TableDef;
@@ -72,6 +73,37 @@ impl PartitionCommit {
             }
         }
         Ok(out)
+    }
+
+    /// The trigger options, for a streaming job's sink.
+    pub fn deferred(t: &TableDef) -> Result<super::partition_trigger::Deferred> {
+        use super::partition_trigger::{Deferred, Trigger};
+        let trigger = match t
+            .option("sink.partition-commit.trigger")
+            .map(|s| s.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("partition-time") => Trigger::PartitionTime,
+            _ => Trigger::ProcessTime,
+        };
+        let delay_ms = match t.option("sink.partition-commit.delay") {
+            Some(d) => parse_duration(d)
+                .map_err(|e| {
+                    WeftError::table_option(
+                        &t.name,
+                        format!("option 'sink.partition-commit.delay': {e}"),
+                    )
+                })?
+                .as_millis() as u64,
+            None => 0,
+        };
+        Ok(Deferred {
+            trigger,
+            delay_ms,
+            pattern: t
+                .option("partition.time-extractor.timestamp-pattern")
+                .map(str::to_string),
+        })
     }
 }
 
