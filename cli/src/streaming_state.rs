@@ -71,7 +71,73 @@ fn merge_of(e: &Expr) -> Option<Merge> {
     }
 }
 
-/// The script's stateful INSERTs (none: a stateless job, epochs need no state).
+/// Keywords whose operators would need state across checkpoints (Weft keeps state only for
+/// the GROUP BY aggregations [`analyze`] recognises).
+const STATEFUL: &[&str] = &[
+    "DISTINCT",
+    "OVER",
+    "INTERSECT",
+    "EXCEPT",
+    "GROUP",
+    "HAVING",
+    "ORDER",
+    "LIMIT",
+    "AVG",
+    "SUM",
+    "COUNT",
+    "MIN",
+    "MAX",
+];
+
+/// Refuse a streaming INSERT whose query needs state Weft does not keep: an aggregation
+/// other than the supported GROUP BY, DISTINCT, window functions, set operations other
+/// than UNION ALL, ORDER BY / LIMIT, or a join of two streams (Kafka tables). Per epoch they
+/// would see only that epoch's records: wrong results, so they are refused.
+fn check_stateless(
+    sink: &str,
+    query: &str,
+    streams: &[String],
+    aggregation: bool,
+) -> anyhow::Result<()> {
+    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&GenericDialect {}, query).tokenize()?;
+    let mut groups = 0;
+    for t in &tokens {
+        let Token::Word(w) = t else { continue };
+        let upper = w.value.to_ascii_uppercase();
+        groups += usize::from(upper == "GROUP");
+        // A supported aggregation has its one GROUP BY and aggregate calls, nothing else
+        // stateful (in subqueries either).
+        let allowed = aggregation && matches!(upper.as_str(), "SUM" | "COUNT" | "MIN" | "MAX")
+            || (aggregation && upper == "GROUP" && groups == 1);
+        if STATEFUL.contains(&upper.as_str()) && !allowed {
+            return Err(anyhow::anyhow!(
+                "INSERT INTO {sink}: `{}` needs state across checkpoints, which a streaming job keeps only for SELECT <keys>, SUM / COUNT / MIN / MAX (…) AS <alias> FROM … GROUP BY <keys> into a 'delta' table keyed by them; other queries must be per-record (projections, filters, UNION ALL, joins with bounded tables)",
+                w.value
+            ));
+        }
+    }
+    let mut stream_refs = 0;
+    for st in Parser::parse_sql(&GenericDialect {}, query)? {
+        let _ = datafusion::sql::sqlparser::ast::visit_relations(&st, |rel| {
+            let name = rel.to_string();
+            let last = name.rsplit('.').next().unwrap_or(&name).trim_matches('`');
+            if streams.iter().any(|s| s.eq_ignore_ascii_case(last)) {
+                stream_refs += 1;
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    if stream_refs > 1 {
+        return Err(anyhow::anyhow!(
+            "INSERT INTO {sink}: the query reads Kafka tables more than once (a join or self-join of streams), which needs state across checkpoints that Weft does not keep; join a stream only with bounded tables"
+        ));
+    }
+    Ok(())
+}
+
+/// The script's stateful INSERTs (none: a stateless job, epochs need no state); queries
+/// that need state Weft does not keep are refused.
 pub fn analyze(script: &str) -> anyhow::Result<Vec<Aggregation>> {
     let statements = parse_script(script)?;
     let tables: Vec<TableDef> = statements
@@ -81,18 +147,38 @@ pub fn analyze(script: &str) -> anyhow::Result<Vec<Aggregation>> {
             _ => None,
         })
         .collect();
+    let streams: Vec<String> = tables
+        .iter()
+        .filter(|t| t.connector() == Some("kafka"))
+        .map(|t| t.name.clone())
+        .collect();
     let mut out = Vec::new();
     for st in &statements {
         let Statement::Insert(ins) = &st.statement else {
             continue;
         };
         let text = &script[ins.query_offset..st.end()];
+        let found = aggregation(st, ins, text, &tables)?;
+        check_stateless(&ins.table, text, &streams, found.is_some())?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The INSERT as a supported aggregation, None when it aggregates nothing.
+fn aggregation(
+    st: &weft_core::script::ParsedStatement,
+    ins: &weft_core::script::InsertStatement,
+    text: &str,
+    tables: &[TableDef],
+) -> anyhow::Result<Option<Aggregation>> {
+    {
         let parsed = Parser::parse_sql(&GenericDialect {}, text)?;
         let [SqlStatement::Query(q)] = parsed.as_slice() else {
-            continue;
+            return Ok(None);
         };
         let SetExpr::Select(select) = q.body.as_ref() else {
-            continue;
+            return Ok(None);
         };
         let group: Vec<String> = match &select.group_by {
             GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => {
@@ -107,7 +193,7 @@ pub fn analyze(script: &str) -> anyhow::Result<Vec<Aggregation>> {
             _ => false,
         });
         if group.is_empty() && !aggregates {
-            continue;
+            return Ok(None);
         }
         let sink = &ins.table;
         if group.is_empty() {
@@ -202,14 +288,13 @@ pub fn analyze(script: &str) -> anyhow::Result<Vec<Aggregation>> {
         if let SetExpr::Select(s) = partial.body.as_mut() {
             s.projection = items;
         }
-        out.push(Aggregation {
+        Ok(Some(Aggregation {
             sink: def.name.clone(),
             range: (st.raw.offset, st.end()),
             columns,
             partial: partial.to_string(),
-        });
+        }))
     }
-    Ok(out)
 }
 
 fn quote(v: &str) -> String {
@@ -367,5 +452,59 @@ INSERT INTO totals SELECT account, SUM(amount) AS total, COUNT(*), MAX(amount) A
         );
         let having = SCRIPT.replace("GROUP BY account;", "GROUP BY account HAVING COUNT(*) > 1;");
         assert!(analyze(&having).unwrap_err().to_string().contains("HAVING"));
+    }
+
+    #[test]
+    fn queries_needing_state_weft_does_not_keep_are_refused() {
+        let base = "CREATE TABLE a (k STRING, v BIGINT) WITH ('connector' = 'kafka', 'topic' = 'a');
+CREATE TABLE b (k STRING, v BIGINT) WITH ('connector' = 'kafka', 'topic' = 'b');
+CREATE TABLE dim (k STRING, name STRING) WITH ('connector' = 'filesystem', 'path' = '/d', 'format' = 'csv');
+CREATE TABLE out (k STRING, v BIGINT) WITH ('connector' = 'delta', 'path' = '/o');
+";
+        let q = |sql: &str| {
+            analyze(&format!("{base}{sql};"))
+                .map(|a| a.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            q("INSERT INTO out SELECT a.k, a.v FROM a JOIN dim ON a.k = dim.k WHERE a.v > 0"),
+            Ok(0)
+        );
+        assert_eq!(
+            q("INSERT INTO out SELECT k, v FROM a UNION ALL SELECT k, v FROM dim"),
+            Ok(0)
+        );
+        assert!(
+            q("INSERT INTO out SELECT a.k, b.v FROM a JOIN b ON a.k = b.k")
+                .unwrap_err()
+                .contains("join or self-join of streams")
+        );
+        assert!(
+            q("INSERT INTO out SELECT DISTINCT k, v FROM a")
+                .unwrap_err()
+                .contains("`DISTINCT` needs state")
+        );
+        assert!(
+            q("INSERT INTO out SELECT k, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) FROM a")
+                .unwrap_err()
+                .contains("needs state")
+        );
+        assert!(q("INSERT INTO out SELECT k, v FROM (SELECT k, SUM(v) AS v FROM a GROUP BY k) t WHERE v > 1").is_err());
+        // A string literal is not a keyword.
+        assert_eq!(
+            q("INSERT INTO out SELECT k, v FROM a WHERE k <> 'GROUP'"),
+            Ok(0)
+        );
+        let agg = "CREATE TABLE t (k STRING, v BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'delta', 'path' = '/t');\n";
+        let q2 = |sql: &str| {
+            analyze(&format!("{base}{agg}{sql};"))
+                .map(|a| a.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            q2("INSERT INTO t SELECT k, SUM(v) AS v FROM a GROUP BY k"),
+            Ok(1)
+        );
+        assert!(q2("INSERT INTO t SELECT k, SUM(v) AS v FROM (SELECT k, MAX(v) AS v FROM a GROUP BY k) s GROUP BY k").is_err());
     }
 }
