@@ -45,6 +45,27 @@ fn unknown_target(target: &str) -> anyhow::Error {
     .into()
 }
 
+/// `-t yarn-application`: deploy the script to its own ApplicationMaster and follow it
+/// (or print its id with `-d`).
+async fn run_application(
+    args: &JobArgs,
+    config: &Configuration,
+    name: &str,
+) -> anyhow::Result<ExitCode> {
+    let d = yarn_deploy::deploy(
+        yarn_deploy::Mode::Application { script: &args.file },
+        config,
+        name,
+    )
+    .await?;
+    eprintln!("Submitted application {}", d.app_id);
+    if args.detached {
+        println!("{}", d.app_id);
+        return Ok(ExitCode::SUCCESS);
+    }
+    yarn_deploy::follow(&d).await
+}
+
 /// A streaming script: its epochs driven from here against a local cluster or a YARN
 /// session, or from the ApplicationMaster (`-t yarn-application`).
 async fn run_streaming(
@@ -68,18 +89,7 @@ async fn run_streaming(
                     "state.checkpoints.dir = '{dir}': a streaming job on YARN keeps its checkpoints on a shared file system (hdfs://…), not on the ApplicationMaster's disk"
                 );
             }
-            let d = yarn_deploy::deploy(
-                yarn_deploy::Mode::Application { script: &args.file },
-                &settings,
-                name,
-            )
-            .await?;
-            eprintln!("Submitted application {}", d.app_id);
-            if args.detached {
-                println!("{}", d.app_id);
-                return Ok(ExitCode::SUCCESS);
-            }
-            yarn_deploy::follow(&d).await
+            run_application(args, &settings, name).await
         }
         "yarn-session" => {
             let settings = crate::streaming::with_script_settings(script, &config)?;
@@ -154,20 +164,7 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
     let proto = graph.to_proto(&codec)?;
     let job_config = graph.config.clone();
     match args.target.as_str() {
-        "yarn-application" => {
-            let d = yarn_deploy::deploy(
-                yarn_deploy::Mode::Application { script: &args.file },
-                &job_config,
-                &graph.name,
-            )
-            .await?;
-            eprintln!("Submitted application {}", d.app_id);
-            if args.detached {
-                println!("{}", d.app_id);
-                return Ok(ExitCode::SUCCESS);
-            }
-            yarn_deploy::follow(&d).await
-        }
+        "yarn-application" => run_application(&args, &job_config, &graph.name).await,
         "yarn-session" => {
             let id = yarn_deploy::session_id(&job_config)?;
             let client = weft_yarn_client::YarnClient::from_env()?;

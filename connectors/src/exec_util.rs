@@ -120,3 +120,46 @@ mod tests {
         }
     }
 }
+
+/// A sink's exactly-once identity: the application id recorded with its commits (the job,
+/// or a streaming job's name and table) and the version (1 for a batch job, the checkpoint
+/// id for a streaming epoch). A commit whose application already reached the version is
+/// skipped.
+pub fn commit_identity(ctx: &weft_core::catalog::SinkContext, table: &str) -> (String, i64) {
+    let app = match ctx.config.raw(weft_core::config::STREAMING_APP_ID) {
+        Some(app) => format!("weft-{app}-{table}"),
+        None => format!("weft-{}", ctx.job_id),
+    };
+    let version = ctx
+        .config
+        .raw(weft_core::config::STREAMING_CHECKPOINT_ID)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    (app, version)
+}
+
+/// A Parquet table over exactly these files (a lake table's live files).
+pub fn parquet_files_table(
+    files: &[String],
+    schema: arrow::datatypes::SchemaRef,
+    partition_cols: Vec<(String, arrow::datatypes::DataType)>,
+) -> weft_core::Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>> {
+    use datafusion::datasource::file_format::parquet::ParquetFormat;
+    use datafusion::datasource::listing::{
+        ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+    };
+    use weft_core::error::unwrap_datafusion;
+    let options = ListingOptions::new(std::sync::Arc::new(ParquetFormat::default()))
+        .with_file_extension("")
+        .with_table_partition_cols(partition_cols);
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(f).map_err(unwrap_datafusion))
+        .collect::<weft_core::Result<Vec<_>>>()?;
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(std::sync::Arc::new(
+        ListingTable::try_new(config).map_err(unwrap_datafusion)?,
+    ))
+}

@@ -48,6 +48,13 @@ fn start() -> Result<KafkaBroker, String> {
 
 impl KafkaBroker {
     /// Run the harness's `Probe` (`create T N`, `produce T v…`, `consume T COUNT`); stdout.
+    /// Produce `values` to `topic` (one record each, no key).
+    pub fn produce(&self, topic: &str, values: &[String]) {
+        let mut args = vec!["produce", topic];
+        args.extend(values.iter().map(String::as_str));
+        self.probe(&args).unwrap();
+    }
+
     pub fn probe(&self, args: &[&str]) -> Result<String, String> {
         let cp = java_harness::classpath("kafka", MAIN)?;
         java_harness::probe(&cp, "dev.weft.kafka.Probe", &self.bootstrap, args)

@@ -7,12 +7,42 @@ use std::time::{Duration, Instant};
 
 use crate::weft_bin::weft_bin;
 
+/// The settings the streaming tests share: streaming mode, a checkpoint every 300 ms under
+/// `dir/checkpoints`, parallelism 2, up to 5 restarts 200 ms apart.
+pub fn settings(dir: &Path) -> String {
+    format!(
+        "SET 'execution.runtime-mode' = 'streaming';
+SET 'execution.checkpointing.interval' = '300 ms';
+SET 'state.checkpoints.dir' = '{}/checkpoints';
+SET 'parallelism.default' = '2';
+SET 'restart-strategy.type' = 'fixed-delay';
+SET 'restart-strategy.fixed-delay.attempts' = '5';
+SET 'restart-strategy.fixed-delay.delay' = '200 ms';
+",
+        dir.display()
+    )
+}
+
 /// `weft run -f <script> [-s <resume>]` in the background, stderr appended to `log`.
 pub fn start(script: &Path, resume: Option<&Path>, log: &Path) -> Child {
+    start_crashing(script, resume, log, None)
+}
+
+/// [`start`], the job exiting right after epoch `crash_after` committed and before its
+/// checkpoint is written (`WEFT_TEST_CRASH_AFTER_EPOCH`).
+pub fn start_crashing(
+    script: &Path,
+    resume: Option<&Path>,
+    log: &Path,
+    crash_after: Option<u64>,
+) -> Child {
     let mut cmd = Command::new(weft_bin());
     cmd.args(["run", "-f"]).arg(script);
     if let Some(r) = resume {
         cmd.arg("-s").arg(r);
+    }
+    if let Some(id) = crash_after {
+        cmd.env("WEFT_TEST_CRASH_AFTER_EPOCH", id.to_string());
     }
     cmd.stdout(Stdio::null())
         .stderr(Stdio::from(

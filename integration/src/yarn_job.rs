@@ -12,6 +12,20 @@ use weft_yarn_client::{ApplicationId, HadoopConf, YarnClient};
 use crate::minicluster::MiniCluster;
 use crate::weft_bin::weft_bin;
 
+/// Small JobManager / TaskManager containers (two slots each) for tests on the mini cluster.
+pub const SMALL: &[&str] = &[
+    "-D",
+    "jobmanager.memory.process.size=512m",
+    "-D",
+    "taskmanager.memory.process.size=1024m",
+    "-D",
+    "taskmanager.memory.managed.size=256m",
+    "-D",
+    "taskmanager.numberOfTaskSlots=2",
+    "-D",
+    "yarn.heartbeat.interval=1 s",
+];
+
 pub fn weft(mc: &MiniCluster, args: &[&str]) -> Output {
     Command::new(weft_bin())
         .args(args)

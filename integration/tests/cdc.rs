@@ -71,20 +71,14 @@ impl Source {
 
 fn start(dir: &Path) -> Child {
     let script = format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-SET 'parallelism.default' = '2';
-SET 'restart-strategy.type' = 'fixed-delay';
-SET 'restart-strategy.fixed-delay.attempts' = '5';
-SET 'restart-strategy.fixed-delay.delay' = '200 ms';
-CREATE TABLE customers_cdc (id BIGINT, name STRING, balance BIGINT) WITH (
+        "{settings}CREATE TABLE customers_cdc (id BIGINT, name STRING, balance BIGINT) WITH (
   'connector' = 'kafka', 'topic' = '{TOPIC}', 'properties.bootstrap.servers' = '{bootstrap}',
   'scan.startup.mode' = 'earliest-offset', 'format' = 'debezium-json');
 CREATE TABLE customers (id BIGINT, name STRING, balance BIGINT, PRIMARY KEY (id) NOT ENFORCED)
   WITH ('connector' = 'delta', 'path' = 'file://{dir}/lake/customers');
 INSERT INTO customers SELECT id, name, balance FROM customers_cdc;
 ",
+        settings = streaming_job::settings(dir),
         dir = dir.display(),
         bootstrap = kafka().bootstrap
     );

@@ -6,27 +6,19 @@
 //! exactly once, and so does the Delta table.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use weft_integration::kafka::kafka;
 use weft_integration::local_job::{child_taskmanagers, run_local, text};
 use weft_integration::streaming_job;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
 
 const IN: &str = "eo-in";
 const OUT: &str = "eo-out";
 
 fn script(dir: &Path) -> String {
     format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-SET 'parallelism.default' = '2';
-SET 'restart-strategy.type' = 'fixed-delay';
-SET 'restart-strategy.fixed-delay.attempts' = '5';
-SET 'restart-strategy.fixed-delay.delay' = '200 ms';
-CREATE TABLE src (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = '{IN}',
+        "{settings}CREATE TABLE src (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = '{IN}',
   'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset',
   'format' = 'json');
 CREATE TABLE out (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = '{OUT}',
@@ -36,6 +28,7 @@ CREATE TABLE lake (id BIGINT, v BIGINT) WITH ('connector' = 'delta', 'path' = 'f
 INSERT INTO out SELECT id, v FROM src;
 INSERT INTO lake SELECT id, v FROM src;
 ",
+        settings = streaming_job::settings(dir),
         dir = dir.display(),
         bootstrap = kafka().bootstrap
     )
@@ -45,9 +38,7 @@ fn produce(from: u64, to: u64) {
     let values: Vec<String> = (from..=to)
         .map(|i| format!(r#"{{"id": {i}, "v": {}}}"#, i * 2))
         .collect();
-    let mut args = vec!["produce", IN];
-    args.extend(values.iter().map(String::as_str));
-    kafka().probe(&args).unwrap();
+    kafka().produce(IN, &values);
 }
 
 /// The job, resuming from its checkpoints when `resume`; `crash_after` makes it exit right
@@ -55,23 +46,9 @@ fn produce(from: u64, to: u64) {
 fn start(dir: &Path, resume: bool, crash_after: Option<u64>) -> Child {
     let file = dir.join("eo.sql");
     std::fs::write(&file, script(dir)).unwrap();
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("eo.log"))
-        .unwrap();
-    let mut cmd = Command::new(weft_bin());
-    cmd.args(["run", "-f"]).arg(&file);
-    if resume {
-        cmd.arg("-s").arg(dir.join("checkpoints"));
-    }
-    if let Some(id) = crash_after {
-        cmd.env("WEFT_TEST_CRASH_AFTER_EPOCH", id.to_string());
-    }
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap()
+    let chk = dir.join("checkpoints");
+    let resume = resume.then_some(chk.as_path());
+    streaming_job::start_crashing(&file, resume, &dir.join("eo.log"), crash_after)
 }
 
 fn wait_for(dir: &Path, n: i64, job: &mut Child) {

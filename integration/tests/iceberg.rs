@@ -229,27 +229,18 @@ fn streaming_append_into_iceberg_has_every_event_once_across_a_killed_taskmanage
                 )
             })
             .collect();
-        let mut args = vec!["produce", topic];
-        args.extend(values.iter().map(String::as_str));
-        kafka().probe(&args).unwrap();
+        kafka().produce(topic, &values);
     };
     let loc = format!("{}/lake/events", dir.display());
     let script = format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-SET 'parallelism.default' = '2';
-SET 'restart-strategy.type' = 'fixed-delay';
-SET 'restart-strategy.fixed-delay.attempts' = '5';
-SET 'restart-strategy.fixed-delay.delay' = '200 ms';
-CREATE TABLE events_in (event_id BIGINT, account STRING, amount BIGINT) WITH (
+        "{settings}CREATE TABLE events_in (event_id BIGINT, account STRING, amount BIGINT) WITH (
   'connector' = 'kafka', 'topic' = '{topic}', 'properties.bootstrap.servers' = '{bootstrap}',
   'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
 CREATE TABLE events (event_id BIGINT, account STRING, amount BIGINT) PARTITIONED BY (account)
   WITH ('connector' = 'iceberg', 'path' = 'file://{loc}');
 INSERT INTO events SELECT event_id, account, amount FROM events_in;
 ",
-        dir = dir.display(),
+        settings = streaming_job::settings(dir),
         bootstrap = kafka().bootstrap
     );
     let file = dir.join("ingest.sql");

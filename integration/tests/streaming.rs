@@ -13,19 +13,13 @@ use weft_integration::tpch::read_csv_dir;
 
 fn script(dir: &Path) -> String {
     format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-SET 'parallelism.default' = '2';
-SET 'restart-strategy.type' = 'fixed-delay';
-SET 'restart-strategy.fixed-delay.attempts' = '5';
-SET 'restart-strategy.fixed-delay.delay' = '200 ms';
-CREATE TABLE src (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = 'stream-in',
+        "{settings}CREATE TABLE src (id BIGINT, v BIGINT) WITH ('connector' = 'kafka', 'topic' = 'stream-in',
   'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset',
   'format' = 'json');
 CREATE TABLE lake (id BIGINT, v BIGINT) WITH ('connector' = 'delta', 'path' = 'file://{dir}/lake');
 INSERT INTO lake SELECT id, v FROM src;
 ",
+        settings = streaming_job::settings(dir),
         dir = dir.display(),
         bootstrap = kafka().bootstrap
     )
@@ -46,9 +40,7 @@ fn produce(from: u64, to: u64) {
     let values: Vec<String> = (from..=to)
         .map(|i| format!(r#"{{"id": {i}, "v": 1}}"#))
         .collect();
-    let mut args = vec!["produce", "stream-in"];
-    args.extend(values.iter().map(String::as_str));
-    kafka().probe(&args).unwrap();
+    kafka().produce("stream-in", &values);
 }
 
 fn wait_for_checkpointed(dir: &Path, n: i64, job: &mut Child) {
@@ -187,15 +179,10 @@ fn streaming_partitions_are_committed_when_their_trigger_fires() {
                 format!(r#"{{"id": {i}, "dt": "{dt}"}}"#)
             })
             .collect();
-        let mut args = vec!["produce", topic];
-        args.extend(values.iter().map(String::as_str));
-        kafka().probe(&args).unwrap();
+        kafka().produce(topic, &values);
     };
     let script = format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-CREATE TABLE src (id BIGINT, dt STRING) WITH ('connector' = 'kafka', 'topic' = '{topic}',
+        "{settings}CREATE TABLE src (id BIGINT, dt STRING) WITH ('connector' = 'kafka', 'topic' = '{topic}',
   'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
 CREATE TABLE by_time (id BIGINT, dt STRING) PARTITIONED BY (dt) WITH ('connector' = 'filesystem',
   'path' = 'file://{dir}/by_time', 'format' = 'csv', 'sink.partition-commit.policy.kind' = 'success-file',
@@ -207,6 +194,7 @@ CREATE TABLE by_delay (id BIGINT, dt STRING) PARTITIONED BY (dt) WITH ('connecto
 INSERT INTO by_time SELECT id, dt FROM src;
 INSERT INTO by_delay SELECT id, dt FROM src;
 ",
+        settings = streaming_job::settings(dir),
         dir = dir.display(),
         bootstrap = kafka().bootstrap
     );

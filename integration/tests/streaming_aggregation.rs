@@ -5,32 +5,25 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use weft_integration::kafka::kafka;
 use weft_integration::local_job::{child_taskmanagers, run_local, text};
 use weft_integration::streaming_job;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::weft_bin::weft_bin;
 
 const TOPIC: &str = "agg-in";
 
 fn script(dir: &Path) -> String {
     format!(
-        "SET 'execution.runtime-mode' = 'streaming';
-SET 'execution.checkpointing.interval' = '300 ms';
-SET 'state.checkpoints.dir' = '{dir}/checkpoints';
-SET 'parallelism.default' = '2';
-SET 'restart-strategy.type' = 'fixed-delay';
-SET 'restart-strategy.fixed-delay.attempts' = '5';
-SET 'restart-strategy.fixed-delay.delay' = '200 ms';
-CREATE TABLE src (account STRING, amount BIGINT) WITH ('connector' = 'kafka', 'topic' = '{TOPIC}',
+        "{settings}CREATE TABLE src (account STRING, amount BIGINT) WITH ('connector' = 'kafka', 'topic' = '{TOPIC}',
   'properties.bootstrap.servers' = '{bootstrap}', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
 CREATE TABLE totals (account STRING, total BIGINT, n BIGINT, biggest BIGINT, smallest BIGINT,
   PRIMARY KEY (account) NOT ENFORCED) WITH ('connector' = 'delta', 'path' = 'file://{dir}/lake');
 INSERT INTO totals SELECT account, SUM(amount) AS total, COUNT(*) AS n, MAX(amount) AS biggest,
   MIN(amount) AS smallest FROM src WHERE amount <> 13 GROUP BY account;
 ",
+        settings = streaming_job::settings(dir),
         dir = dir.display(),
         bootstrap = kafka().bootstrap
     )
@@ -40,31 +33,15 @@ fn produce(from: i64, to: i64) {
     let values: Vec<String> = (from..=to)
         .map(|i| format!(r#"{{"account": "a{}", "amount": {i}}}"#, i % 5))
         .collect();
-    let mut args = vec!["produce", TOPIC];
-    args.extend(values.iter().map(String::as_str));
-    kafka().probe(&args).unwrap();
+    kafka().produce(TOPIC, &values);
 }
 
 fn start(dir: &Path, resume: bool, crash_after: Option<u64>) -> Child {
     let file = dir.join("agg.sql");
     std::fs::write(&file, script(dir)).unwrap();
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("agg.log"))
-        .unwrap();
-    let mut cmd = Command::new(weft_bin());
-    cmd.args(["run", "-f"]).arg(&file);
-    if resume {
-        cmd.arg("-s").arg(dir.join("checkpoints"));
-    }
-    if let Some(id) = crash_after {
-        cmd.env("WEFT_TEST_CRASH_AFTER_EPOCH", id.to_string());
-    }
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap()
+    let chk = dir.join("checkpoints");
+    let resume = resume.then_some(chk.as_path());
+    streaming_job::start_crashing(&file, resume, &dir.join("agg.log"), crash_after)
 }
 
 fn wait_for(dir: &Path, n: i64, job: &mut Child) {

@@ -10,7 +10,7 @@ use weft_integration::minicluster::{MiniCluster, minicluster};
 use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::tpch::read_csv_dir;
 use weft_integration::yarn_job::{
-    client, final_report, run_file, submitted_id, taskmanager_containers, text, weft,
+    SMALL, client, final_report, run_file, submitted_id, taskmanager_containers, text, weft,
 };
 use weft_yarn_client::ApplicationId;
 use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
@@ -18,18 +18,6 @@ use weft_yarn_client::records::YarnApplicationState;
 use weft_yarn_client::staging::StagingDir;
 
 /// Small containers: the mini cluster's one NodeManager has 8 GiB for every test at once.
-const SMALL: &[&str] = &[
-    "-D",
-    "jobmanager.memory.process.size=512m",
-    "-D",
-    "taskmanager.memory.process.size=1024m",
-    "-D",
-    "taskmanager.memory.managed.size=256m",
-    "-D",
-    "taskmanager.numberOfTaskSlots=2",
-    "-D",
-    "yarn.heartbeat.interval=1 s",
-];
 
 /// `weft run -t yarn-application -d` with small containers; the application id.
 fn submit_detached(

@@ -7,19 +7,8 @@ use weft_integration::kafka::kafka;
 use weft_integration::local_job::run_local;
 use weft_integration::minicluster::minicluster;
 use weft_integration::tpch::read_csv_dir;
-use weft_integration::yarn_job::{client, final_report, run_file, submitted_id, text, weft};
+use weft_integration::yarn_job::{SMALL, client, final_report, run_file, submitted_id, text, weft};
 use weft_yarn_client::proto::yarn::FinalApplicationStatusProto;
-
-const SMALL: &[&str] = &[
-    "-D",
-    "jobmanager.memory.process.size=512m",
-    "-D",
-    "taskmanager.memory.process.size=1024m",
-    "-D",
-    "taskmanager.memory.managed.size=256m",
-    "-D",
-    "taskmanager.numberOfTaskSlots=2",
-];
 
 fn produce(topic: &str, from: u64, to: u64) {
     let values: Vec<String> = (from..=to)

@@ -18,17 +18,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::physical_plan::ExecutionPlan;
 use serde::{Deserialize, Serialize};
 use url::Url;
 use weft_core::catalog::{CommitSpec, CommitSummary, Connector, SinkContext, SinkPlan, TableDef};
 use weft_core::config::Configuration;
-use weft_core::error::unwrap_datafusion;
 use weft_core::{Result, WeftError};
 
 use crate::filesystem::options::normalize_path;
@@ -155,19 +150,7 @@ impl Connector for DeltaConnector {
                 )
             })
             .collect();
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension("")
-            .with_table_partition_cols(partition_cols);
-        let urls = files
-            .iter()
-            .map(|f| ListingTableUrl::parse(f).map_err(unwrap_datafusion))
-            .collect::<Result<Vec<_>>>()?;
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(data_schema);
-        Ok(Arc::new(
-            ListingTable::try_new(config).map_err(unwrap_datafusion)?,
-        ))
+        crate::exec_util::parquet_files_table(&files, data_schema, partition_cols)
     }
 
     async fn create_sink(
@@ -211,21 +194,15 @@ impl Connector for DeltaConnector {
         let mut sink = self.fs.create_sink(&staging, input, &staging_ctx).await?;
         let files: CommitPlan = serde_json::from_value(sink.commit.spec.clone())
             .map_err(|e| WeftError::internal(e.to_string()))?;
+        let (app_id, txn_version) = crate::exec_util::commit_identity(ctx, &t.name);
         let spec = DeltaCommit {
             files,
             table_url: url.to_string(),
             primary_key: t.primary_key.clone(),
             partition_keys: t.partition_keys.clone(),
             overwrite: ctx.overwrite,
-            app_id: match ctx.config.raw(weft_core::config::STREAMING_APP_ID) {
-                Some(app) => format!("weft-{app}-{}", t.name),
-                None => format!("weft-{}", ctx.job_id),
-            },
-            txn_version: ctx
-                .config
-                .raw(weft_core::config::STREAMING_CHECKPOINT_ID)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1),
+            app_id,
+            txn_version,
         };
         sink.commit = CommitSpec {
             connector: self.identifier().to_string(),

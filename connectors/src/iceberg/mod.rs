@@ -24,10 +24,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::physical_plan::ExecutionPlan;
 use object_store::ObjectStore;
@@ -216,18 +212,8 @@ impl Connector for IcebergConnector {
             )));
         }
         // Iceberg data files hold every column, partition keys included.
-        let options =
-            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
-        let urls = files
-            .iter()
-            .map(|(f, _)| ListingTableUrl::parse(f).map_err(unwrap_datafusion))
-            .collect::<Result<Vec<_>>>()?;
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(schema);
-        Ok(Arc::new(
-            ListingTable::try_new(config).map_err(unwrap_datafusion)?,
-        ))
+        let files: Vec<String> = files.into_iter().map(|(f, _)| f).collect();
+        crate::exec_util::parquet_files_table(&files, schema, vec![])
     }
 
     async fn create_sink(
@@ -290,6 +276,7 @@ impl Connector for IcebergConnector {
         let default_partition_name = config.options.default_partition_name.clone();
         let files: CommitPlan = serde_json::from_value(sink.commit.spec.clone())
             .map_err(|e| WeftError::internal(e.to_string()))?;
+        let (app_id, checkpoint_id) = crate::exec_util::commit_identity(ctx, &t.name);
         let spec = IcebergCommit {
             files,
             location: url.to_string(),
@@ -297,15 +284,8 @@ impl Connector for IcebergConnector {
             spec,
             name_mapping,
             overwrite: ctx.overwrite,
-            app_id: match ctx.config.raw(weft_core::config::STREAMING_APP_ID) {
-                Some(app) => format!("weft-{app}-{}", t.name),
-                None => format!("weft-{}", ctx.job_id),
-            },
-            checkpoint_id: ctx
-                .config
-                .raw(weft_core::config::STREAMING_CHECKPOINT_ID)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1),
+            app_id,
+            checkpoint_id,
             job_id: ctx.job_id.clone(),
             default_partition_name,
         };
