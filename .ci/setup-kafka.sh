@@ -1,31 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Kafka test broker harness (integration/kafka): fetches org.apache.kafka:kafka_2.13
-# and its dependencies from Maven Central into ~/.m2, compiles Main.java / Probe.java and copies
-# the runtime jars to target/dependency.
-# Idempotent: does nothing when the harness is already built and up to date.
+# Builds the Kafka test broker harness (integration/kafka): org.apache.kafka:kafka_2.13 (KRaft
+# broker + controller) and its dependencies from Maven Central, Main.java / Probe.java.
 set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="$here/integration/kafka"
-stamp="$dir/target/.weft-built"
-
-command -v mvn >/dev/null || { echo "setup-kafka: mvn is not installed (apt-get install maven)" >&2; exit 1; }
-command -v java >/dev/null || { echo "setup-kafka: java is not installed (apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
-java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-if [[ "${java_major%%.*}" -lt 17 ]] 2>/dev/null; then
-  echo "setup-kafka: Kafka 4 needs Java 17+, found java.specification.version=$java_major" >&2; exit 1
-fi
-
-if [[ -f "$stamp" && "$stamp" -nt "$dir/pom.xml" \
-      && -z "$(find "$dir/src" -newer "$stamp" -type f -print -quit)" ]]; then
-  echo "setup-kafka: harness already built ($dir/target)"
-  exit 0
-fi
-
-cd "$dir"
-# A dependency dir left by an older pom would keep stale jars on the classpath.
-rm -rf target/dependency
-mvn -B -q package -DskipTests
-mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=target/dependency
-touch "$stamp"
-echo "setup-kafka: built $dir/target (run: java -cp 'target/classes:target/dependency/*' dev.weft.kafka.Main WORK_DIR [PORT])"
+exec "$(dirname "${BASH_SOURCE[0]}")/build-harness.sh" kafka \
+  "java -cp 'target/classes:target/dependency/*' dev.weft.kafka.Main WORK_DIR [PORT]"
