@@ -171,3 +171,102 @@ INSERT INTO out SELECT 1;
     let out = text(&o);
     assert!(out.contains("thrift://127.0.0.1:1"), "{out}");
 }
+
+/// A Hive catalog (`CREATE CATALOG … WITH ('type' = 'hive', …)`, `USE CATALOG`): the
+/// metastore's tables are read and written by name, with their columns and locations from
+/// the metastore, next to the script's own tables.
+#[test]
+fn a_hive_catalog_reads_and_writes_metastore_tables_by_name() {
+    let ms = metastore();
+    let dir = tempfile::tempdir().unwrap();
+    // catalog_src: written by a job through the hive connector (created in the metastore);
+    // catalog_dst: created empty in the metastore by the harness.
+    let src = dir.path().join("catalog_src");
+    let o = run(
+        dir.path(),
+        "setup.sql",
+        &format!(
+            "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '50',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '50');
+CREATE TABLE catalog_src (id BIGINT, v INT) WITH ('connector' = 'hive', 'hive.metastore.uris' = '{}',
+  'hive.table' = 'catalog_src', 'path' = 'file://{}', 'format' = 'parquet');
+INSERT INTO catalog_src SELECT id, CAST(id % 3 AS INT) FROM gen;
+",
+            ms.uris,
+            src.display()
+        ),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let dst = dir.path().join("catalog_dst");
+    std::fs::create_dir_all(&dst).unwrap();
+    ms.probe(&[
+        "create-table",
+        "default",
+        "catalog_dst",
+        &format!("file://{}", dst.display()),
+        "id:bigint,v:int",
+        "",
+    ])
+    .unwrap();
+    let catalog = format!(
+        "CREATE CATALOG lake WITH ('type' = 'hive', 'hive.metastore.uris' = '{}', 'default-database' = 'default');",
+        ms.uris
+    );
+    let o = run(
+        dir.path(),
+        "write.sql",
+        &format!(
+            "{catalog}\nUSE CATALOG lake;\nINSERT INTO catalog_dst SELECT id, v + 10 FROM catalog_src WHERE id <= 10;\n"
+        ),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+
+    let out = dir.path().join("out");
+    let o = run(
+        dir.path(),
+        "read.sql",
+        &format!(
+            "CREATE TABLE out (id BIGINT, v INT) WITH ('connector' = 'filesystem', 'path' = 'file://{}', 'format' = 'csv');
+{catalog}
+USE CATALOG lake;
+INSERT INTO out SELECT id, v FROM catalog_dst;
+",
+            out.display()
+        ),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let mut rows = read_csv_dir(&out).unwrap();
+    rows.sort_by_key(|r| r.split(',').next().unwrap().parse::<i64>().unwrap());
+    let want: Vec<String> = (1..=10).map(|i| format!("{i},{}", i % 3 + 10)).collect();
+    assert_eq!(rows, want);
+
+    // Mistakes: an unknown catalog type, a catalog never created, a table the metastore lacks.
+    let e = run(
+        dir.path(),
+        "bad1.sql",
+        "CREATE CATALOG c WITH ('type' = 'jdbc');\n",
+    );
+    assert!(
+        !e.status.success() && text(&e).contains("catalog type 'jdbc'"),
+        "{}",
+        text(&e)
+    );
+    let e = run(dir.path(), "bad2.sql", "USE CATALOG nope;\n");
+    assert!(
+        !e.status.success() && text(&e).contains("USE CATALOG nope: no such catalog"),
+        "{}",
+        text(&e)
+    );
+    let e = run(
+        dir.path(),
+        "bad3.sql",
+        &format!(
+            "{catalog}\nUSE CATALOG lake;\nINSERT INTO catalog_dst SELECT id, v FROM no_such_table;\n"
+        ),
+    );
+    assert!(
+        !e.status.success() && text(&e).contains("no_such_table"),
+        "{}",
+        text(&e)
+    );
+}

@@ -2,6 +2,7 @@
 //! Flink's SQL client); every INSERT and bare SELECT of the script becomes part of ONE job,
 //! like a Flink statement set.
 
+mod catalogs;
 mod insert_schema;
 mod schema_provider;
 mod stages;
@@ -41,6 +42,7 @@ pub async fn plan_script(
         .register_schema("public", schema.clone())?;
     let job_id = JobId::generate();
     let mut stages = StageBuilder::default();
+    let mut catalogs = catalogs::Catalogs::default();
 
     for st in &statements {
         match &st.statement {
@@ -52,7 +54,7 @@ pub async fn plan_script(
                 {
                     return Err(at_msg(
                         st,
-                        "execution.runtime-mode = streaming runs with `weft run` on the local target only for now (not on YARN, not in `weft explain`)",
+                        "execution.runtime-mode = streaming runs as checkpointed epochs with `weft run` (locally or on YARN); `weft explain` shows batch jobs only",
                     ));
                 }
                 apply_to_session(&ctx, &config);
@@ -82,6 +84,17 @@ pub async fn plan_script(
                 let def = connector.resolve(def).await.map_err(|e| at(st, e))?;
                 schema.add_table(def);
             }
+            Statement::CreateCatalog { name, options } => {
+                catalogs
+                    .create(&ctx, registry, &config, name, options)
+                    .map_err(|e| at(st, e))?;
+            }
+            Statement::UseCatalog { name } => {
+                catalogs.use_catalog(&ctx, name).map_err(|e| at(st, e))?;
+            }
+            Statement::UseDatabase { name } => {
+                catalogs.use_database(&ctx, name).map_err(|e| at(st, e))?;
+            }
             Statement::CreateView { name, query_offset } => {
                 if schema.has(name) {
                     return Err(at_msg(st, format!("`{name}` is already defined")));
@@ -90,15 +103,22 @@ pub async fn plan_script(
                 schema.add_view(name, Arc::new(ViewTable::new(plan, None)));
             }
             Statement::Insert(ins) => {
-                let def = schema.table_def(&ins.table).ok_or_else(|| {
-                    at_msg(
-                        st,
-                        format!(
-                            "INSERT target `{}` is not a table declared with CREATE TABLE",
-                            ins.table
-                        ),
-                    )
-                })?;
+                let def = match schema.table_def(&ins.table) {
+                    Some(def) => def,
+                    None => {
+                        let def = catalogs.table_def(&ins.table).ok_or_else(|| {
+                            at_msg(
+                                st,
+                                format!(
+                                    "INSERT target `{}` is not a table declared with CREATE TABLE or in a catalog",
+                                    ins.table
+                                ),
+                            )
+                        })?;
+                        let connector = registry.for_table(&def).map_err(|e| at(st, e))?;
+                        connector.resolve(&def).await.map_err(|e| at(st, e))?
+                    }
+                };
                 let query = logical_plan(&ctx, script, ins.query_offset, st).await?;
                 let fitted = fit_to_table(
                     query,

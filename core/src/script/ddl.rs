@@ -85,6 +85,19 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
             }
         }
     }
+    let options = parse_with(c)?;
+    Ok(TableDef {
+        name,
+        columns,
+        primary_key,
+        partition_keys,
+        options,
+        line,
+    })
+}
+
+/// `WITH ('k' = 'v', …)` ending the statement.
+pub(super) fn parse_with(c: &mut Cursor) -> Result<BTreeMap<String, String>> {
     let mut options = BTreeMap::new();
     c.expect_keyword("WITH")?;
     c.expect(&Token::LParen)?;
@@ -103,14 +116,7 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
     if !c.at_end() {
         return Err(c.error("unexpected text after the WITH (...) clause"));
     }
-    Ok(TableDef {
-        name,
-        columns,
-        primary_key,
-        partition_keys,
-        options,
-        line,
-    })
+    Ok(options)
 }
 
 fn skip_to_item_end(c: &mut Cursor) {

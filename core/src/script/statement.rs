@@ -34,6 +34,19 @@ pub enum Statement {
         query_offset: usize,
     },
     Insert(InsertStatement),
+    /// `CREATE CATALOG name WITH ('type' = 'hive', …)`.
+    CreateCatalog {
+        name: String,
+        options: std::collections::BTreeMap<String, String>,
+    },
+    /// `USE CATALOG name`.
+    UseCatalog {
+        name: String,
+    },
+    /// `USE [catalog.]database`.
+    UseDatabase {
+        name: String,
+    },
     /// A bare query: its rows go back to the client.
     Query {
         query_offset: usize,
@@ -100,9 +113,24 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
                 Some(c.literal_text()?)
             };
             Statement::Reset { key }
+        } else if c.eat_keyword("USE") {
+            let catalog = c.eat_keyword("CATALOG");
+            let name = c.object_name()?;
+            if !c.at_end() {
+                return Err(c.error("expected USE CATALOG name or USE database"));
+            }
+            if catalog {
+                Statement::UseCatalog { name }
+            } else {
+                Statement::UseDatabase { name }
+            }
         } else if c.eat_keyword("CREATE") {
             c.eat_keyword("TEMPORARY");
-            if c.eat_keyword("TABLE") {
+            if c.eat_keyword("CATALOG") {
+                let name = c.identifier()?;
+                let options = super::ddl::parse_with(&mut c)?;
+                Statement::CreateCatalog { name, options }
+            } else if c.eat_keyword("TABLE") {
                 Statement::CreateTable(parse_create_table(&mut c, raw.line)?)
             } else if c.eat_keyword("VIEW") {
                 if c.eat_keyword("IF") {
@@ -117,7 +145,7 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
                 }
             } else {
                 return Err(c.error(
-                    "expected TABLE or VIEW after CREATE [TEMPORARY]; Weft supports CREATE TABLE and CREATE TEMPORARY VIEW",
+                    "expected TABLE, VIEW or CATALOG after CREATE [TEMPORARY]; Weft supports CREATE TABLE, CREATE TEMPORARY VIEW and CREATE CATALOG",
                 ));
             }
         } else if c.eat_keyword("INSERT") {
@@ -128,7 +156,7 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
             }
         } else {
             return Err(c.error(
-                "unsupported statement; a script holds SET, RESET, CREATE TABLE, CREATE TEMPORARY VIEW, INSERT INTO / INSERT OVERWRITE and SELECT statements",
+                "unsupported statement; a script holds SET, RESET, CREATE TABLE, CREATE TEMPORARY VIEW, CREATE CATALOG, USE, INSERT INTO / INSERT OVERWRITE and SELECT statements",
             ));
         };
         out.push(ParsedStatement { raw, statement });
@@ -146,6 +174,31 @@ CREATE TABLE orders (\n  id BIGINT NOT NULL,\n  amount DECIMAL(10, 2),\n  dt STR
 CREATE TEMPORARY VIEW v AS SELECT * FROM orders;\n\
 EXECUTE STATEMENT SET BEGIN\nINSERT OVERWRITE orders PARTITION (dt = '2024-01-01') SELECT id, amount FROM v;\nINSERT INTO orders (id, amount, dt) SELECT 1, 2.0, 'x';\nEND;\n\
 SELECT * FROM v";
+
+    #[test]
+    fn catalogs_and_use() {
+        let st = parse_script(
+            "CREATE CATALOG lake WITH ('type' = 'hive', 'hive.metastore.uris' = 'thrift://h:9083');
+USE CATALOG lake;
+USE sales;
+USE lake.ods;",
+        )
+        .unwrap();
+        match &st[0].statement {
+            Statement::CreateCatalog { name, options } => {
+                assert_eq!(name, "lake");
+                assert_eq!(options["type"], "hive");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&st[1].statement, Statement::UseCatalog { name } if name == "lake"));
+        assert!(matches!(&st[2].statement, Statement::UseDatabase { name } if name == "sales"));
+        assert!(matches!(&st[3].statement, Statement::UseDatabase { name } if name == "lake.ods"));
+        let e = parse_script("CREATE CATALOG lake ('type' = 'hive');")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("WITH"), "{e}");
+    }
 
     #[test]
     fn parses_flink_statements() {
