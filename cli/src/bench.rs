@@ -80,6 +80,9 @@ pub struct TpchBenchArgs {
     /// Extra Weft configuration, `-D key=value` (repeatable).
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     pub dynamic: Vec<String>,
+    /// Only print the eight tables' CREATE TABLE statements (e.g. to `weft explain` a query).
+    #[arg(long = "print-ddl")]
+    pub print_ddl: bool,
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -134,6 +137,10 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot register {}", data_dir.join(t).display()))?;
     }
     let ddl = weft_ddl(&df_ctx, &data_dir).await?;
+    if args.print_ddl {
+        print!("{ddl}");
+        return Ok(ExitCode::SUCCESS);
+    }
 
     // Weft: one local cluster for the whole benchmark.
     let mut config = Configuration::new();

@@ -91,9 +91,77 @@ pub fn unwrap_datafusion(e: DataFusionError) -> WeftError {
         DataFusionError::Context(_, inner) => unwrap_datafusion(*inner),
         DataFusionError::Shared(inner) => match std::sync::Arc::try_unwrap(inner) {
             Ok(e) => unwrap_datafusion(e),
-            Err(arc) => WeftError::internal(arc.to_string()),
+            // Still shared (e.g. a broadcast join's build side failed for every probe
+            // partition): copy the typed error out, so failover still sees what was lost.
+            Err(arc) => find_weft(&arc).unwrap_or_else(|| WeftError::internal(arc.to_string())),
         },
         other => WeftError::DataFusion(other),
+    }
+}
+
+/// A copy of the WeftError inside `e`, looking through DataFusion's wrappers.
+fn find_weft(e: &DataFusionError) -> Option<WeftError> {
+    match e {
+        DataFusionError::External(inner) => {
+            if let Some(w) = inner.downcast_ref::<WeftError>() {
+                w.copy_typed()
+            } else {
+                inner.downcast_ref::<DataFusionError>().and_then(find_weft)
+            }
+        }
+        DataFusionError::Context(_, inner) => find_weft(inner),
+        DataFusionError::Shared(inner) => find_weft(inner),
+        _ => None,
+    }
+}
+
+impl WeftError {
+    /// A copy of this error with its type, for the variants that hold only text.
+    fn copy_typed(&self) -> Option<WeftError> {
+        use WeftError::*;
+        Some(match self {
+            Sql {
+                statement,
+                line,
+                column,
+                message,
+            } => Sql {
+                statement: *statement,
+                line: *line,
+                column: *column,
+                message: message.clone(),
+            },
+            TableOption { table, message } => TableOption {
+                table: table.clone(),
+                message: message.clone(),
+            },
+            Config { key, message } => Config {
+                key: key.clone(),
+                message: message.clone(),
+            },
+            Io { message } => Io {
+                message: message.clone(),
+            },
+            Unreachable {
+                what,
+                address,
+                message,
+            } => Unreachable {
+                what: what.clone(),
+                address: address.clone(),
+                message: message.clone(),
+            },
+            PartitionNotFound { partition, message } => PartitionNotFound {
+                partition: partition.clone(),
+                message: message.clone(),
+            },
+            JobFailed { job_id, message } => JobFailed {
+                job_id: job_id.clone(),
+                message: message.clone(),
+            },
+            Internal(m) => Internal(m.clone()),
+            DataFusion(_) | Arrow(_) => return None,
+        })
     }
 }
 
@@ -102,5 +170,30 @@ pub fn to_datafusion(e: WeftError) -> DataFusionError {
     match e {
         WeftError::DataFusion(d) => d,
         other => DataFusionError::External(Box::new(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_still_shared_error_keeps_its_type() {
+        let lost = WeftError::PartitionNotFound {
+            partition: "rss://w/p".into(),
+            message: "worker gone".into(),
+        };
+        let shared = Arc::new(to_datafusion(lost));
+        let _other_holder = shared.clone();
+        let e = DataFusionError::Context(
+            "build side".into(),
+            Box::new(DataFusionError::Shared(shared)),
+        );
+        match unwrap_datafusion(e) {
+            WeftError::PartitionNotFound { partition, .. } => assert_eq!(partition, "rss://w/p"),
+            other => panic!("lost the type: {other:?}"),
+        }
     }
 }

@@ -7,7 +7,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::catalog::ConnectorRegistry;
-use crate::config::{BATCH_SIZE, Configuration, PARALLELISM_DEFAULT};
+use crate::config::{BATCH_SIZE, BROADCAST_THRESHOLD, Configuration, PARALLELISM_DEFAULT};
 use crate::error::Result;
 
 /// DataFusion options derived from Weft's configuration.
@@ -26,12 +26,14 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
     // instance with no siblings running, each would read every file.
     c.options_mut().execution.enable_file_stream_work_stealing = false;
     let opt = &mut c.options_mut().optimizer;
-    // No build-side "collect left" joins: such a join's partitions share one build table and
-    // (for LEFT / SEMI / ANTI / FULL joins) emit the build side's rows from whichever
-    // partition finishes last, which cannot work when each partition is its own task.
-    // Every hash join is partitioned on its keys instead (both sides shuffled).
-    opt.hash_join_single_partition_threshold = 0;
-    opt.hash_join_single_partition_threshold_rows = 0;
+    // Small build sides are broadcast: DataFusion's `CollectLeft` joins (chosen under its
+    // `hash_join_single_partition_threshold{,_rows}`) are cut so that every probe task reads
+    // the whole build side (`planner/stages.rs`); a join that emits build rows at the end
+    // gets its probe side merged into one task. Rows count when no byte size is estimated,
+    // at 8 bytes a row (DataFusion's own defaults are 1 MB and 128 Ki rows).
+    let broadcast = conf.get_memory(BROADCAST_THRESHOLD) as usize;
+    opt.hash_join_single_partition_threshold = broadcast;
+    opt.hash_join_single_partition_threshold_rows = broadcast / 8;
     // Dynamic filters link a join (or TopK) to a scan through shared in-memory state, which
     // does not survive the plan's trip to the TaskManagers: with collect-left joins a probe
     // scan waited for a filter that never completed. (With partitioned joins only, no hang

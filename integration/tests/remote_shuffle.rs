@@ -14,13 +14,14 @@ use weft_integration::weft_bin::weft_bin;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// A join of orders and lineitem (both shuffled in full), then an aggregate.
+/// A join of orders and lineitem (both shuffled in full: no broadcast), then an aggregate.
 fn script(out: &Path) -> String {
     format!(
         "SET 'parallelism.default' = '4';
 SET 'restart-strategy.type' = 'fixed-delay';
 SET 'restart-strategy.fixed-delay.attempts' = '3';
 SET 'restart-strategy.fixed-delay.delay' = '200 ms';
+SET 'table.optimizer.join.broadcast-threshold' = '0';
 CREATE TABLE orders WITH ('connector' = 'tpch', 'table' = 'orders', 'scale' = '0.1');
 CREATE TABLE lineitem WITH ('connector' = 'tpch', 'table' = 'lineitem', 'scale' = '0.1');
 CREATE TABLE result (o_orderpriority STRING, lines BIGINT, linenumbers BIGINT, orders BIGINT)

@@ -320,8 +320,8 @@ fn tpch_parallelism_1() {
     run_tpch(1, false);
 }
 
-/// Over Parquet files DataFusion has statistics and would plan broadcast ("collect left")
-/// joins; the result must not change.
+/// Over Parquet files DataFusion has statistics and plans broadcast ("collect left") joins
+/// for small build sides (`table.optimizer.join.broadcast-threshold`).
 #[test]
 fn tpch_parquet_parallelism_4() {
     run_tpch(4, true);
@@ -349,7 +349,12 @@ fn tpch_remote_shuffle_parallelism_4() {
     );
 }
 
+/// Every join partitioned (both sides shuffled), none broadcast.
 #[test]
 fn tpch_parallelism_4() {
-    run_tpch(4, false);
+    run_tpch_with(
+        4,
+        false,
+        &["table.optimizer.join.broadcast-threshold=0".to_string()],
+    );
 }

@@ -213,6 +213,13 @@ impl JobMaster {
                 resource_id: tm.resource_id.clone(),
             };
             self.deployed_at.insert(id, self.restarts);
+            tracing::debug!(
+                job = %self.graph.job_id,
+                "deploy {}_{} at {} ms",
+                id.0,
+                id.1,
+                self.started.elapsed().as_millis()
+            );
             self.deployed_to.insert(id, tm.address.clone());
             let mut client = tm.client.clone();
             let tx = self.tx.clone();
@@ -267,6 +274,15 @@ impl JobMaster {
                 };
                 sv.rows = s.rows;
                 sv.bytes = s.bytes;
+                tracing::debug!(
+                    job = %self.graph.job_id,
+                    "finished {}_{} at {} ms ({} rows, {} bytes)",
+                    id.0,
+                    id.1,
+                    self.started.elapsed().as_millis(),
+                    s.rows,
+                    s.bytes
+                );
                 if let Some(l) = &s.location
                     && self.rerunning.contains_key(&l.data_path)
                     && self.eg.vertex_finished(id.0)

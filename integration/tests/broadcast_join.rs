@@ -1,0 +1,103 @@
+//! Broadcast joins: a join whose build side is estimated below
+//! `table.optimizer.join.broadcast-threshold` reads the whole build side in every probe
+//! subtask instead of shuffling both sides, and gives the same rows as the shuffled plan,
+//! including an outer join that emits unmatched build rows.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use weft_integration::weft_bin::weft_bin;
+
+fn weft(dir: &Path, verb: &str, script: &str, extra: &[&str]) -> Output {
+    let file = dir.join(format!("{verb}.sql"));
+    std::fs::write(&file, script).unwrap();
+    let o = Command::new(weft_bin())
+        .arg(verb)
+        .arg("-f")
+        .arg(&file)
+        .args(["-D", "parallelism.default=4"])
+        .args(extra.iter().flat_map(|e| ["-D", e]))
+        .output()
+        .expect("weft runs");
+    assert!(
+        o.status.success(),
+        "weft {verb} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Nations joined with the suppliers of a few of them: the inner join counts per nation,
+/// the LEFT join keeps the nations without a supplier (their build rows are emitted once,
+/// after every probe row was seen).
+fn script(out: &Path) -> String {
+    format!(
+        "CREATE TABLE nation WITH ('connector' = 'tpch', 'table' = 'nation', 'scale' = '0.01');\n\
+         CREATE TABLE supplier WITH ('connector' = 'tpch', 'table' = 'supplier', 'scale' = '0.01');\n\
+         CREATE TABLE inner_out (n_name STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '{0}/inner', 'format' = 'csv');\n\
+         CREATE TABLE left_out (n_name STRING, n BIGINT) WITH ('connector' = 'filesystem', 'path' = '{0}/left', 'format' = 'csv');\n\
+         INSERT INTO inner_out SELECT n_name, COUNT(*) FROM supplier JOIN nation ON s_nationkey = n_nationkey GROUP BY n_name;\n\
+         INSERT INTO left_out SELECT n_name, COUNT(s_suppkey) FROM nation LEFT JOIN (SELECT * FROM supplier WHERE s_nationkey < 5) s ON s.s_nationkey = n_nationkey GROUP BY n_name;\n",
+        out.display()
+    )
+}
+
+fn sorted_lines(dir: &Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with('_') {
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        lines.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
+    }
+    lines.sort();
+    lines
+}
+
+#[test]
+fn small_build_sides_are_broadcast_and_give_the_shuffled_plans_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let broadcast_out = dir.path().join("broadcast");
+    let shuffled_out = dir.path().join("shuffled");
+
+    let plan = weft(dir.path(), "explain", &script(&broadcast_out), &[]);
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    assert!(
+        plan.contains("mode=CollectLeft, join_type=Inner"),
+        "the inner join with 25 nations is not broadcast:\n{plan}"
+    );
+    let off = ["table.optimizer.join.broadcast-threshold=0"];
+    let shuffled = weft(dir.path(), "explain", &script(&shuffled_out), &off);
+    let shuffled = String::from_utf8_lossy(&shuffled.stdout).into_owned();
+    assert!(
+        !shuffled.contains("CollectLeft") && shuffled.contains("mode=Partitioned"),
+        "with the threshold at 0 a join is still broadcast:\n{shuffled}"
+    );
+
+    weft(dir.path(), "run", &script(&broadcast_out), &[]);
+    weft(dir.path(), "run", &script(&shuffled_out), &off);
+    for table in ["inner", "left"] {
+        let b = sorted_lines(&broadcast_out.join(table));
+        let s = sorted_lines(&shuffled_out.join(table));
+        assert_eq!(b, s, "{table} join: broadcast and shuffled plans disagree");
+        assert_eq!(
+            b.len(),
+            25,
+            "{table} join: one row per nation expected: {b:?}"
+        );
+    }
+    // Suppliers of nations 0..4 only: 20 nations have none, and each appears exactly once.
+    let left = sorted_lines(&broadcast_out.join("left"));
+    assert_eq!(
+        left.iter().filter(|l| l.ends_with(",0")).count(),
+        20,
+        "{left:?}"
+    );
+    let total: u64 = sorted_lines(&broadcast_out.join("inner"))
+        .iter()
+        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 100, "scale 0.01 has 100 suppliers");
+}
