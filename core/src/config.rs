@@ -115,8 +115,8 @@ options! {
         "A job that has subtasks to deploy but gets no slot for this long fails.";
     TMP_DIRS: "io.tmp.dirs", Kind::String, "",
         "Directory for shuffle files and spills; defaults to the system temp dir.";
-    BROADCAST_THRESHOLD: "table.optimizer.join.broadcast-threshold", Kind::MemorySize, "10mb",
-        "A hash join whose build side is estimated below this size broadcasts it: every probe subtask reads the whole build side instead of both sides being shuffled (0 = never broadcast).";
+    BROADCAST_THRESHOLD: "table.optimizer.join.broadcast-threshold", Kind::MemorySize, "64mb",
+        "A hash join whose build side is estimated below this size broadcasts it: every probe subtask reads the whole build side (and holds its hash table in its slot's memory) instead of both sides being shuffled (0 = never broadcast).";
     BATCH_SIZE: "execution.batch-size", Kind::Int, "8192",
         "Rows per Arrow batch.";
     REST_PORT: "rest.port", Kind::Int, "0",

@@ -29,11 +29,11 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
     // Small build sides are broadcast: DataFusion's `CollectLeft` joins (chosen under its
     // `hash_join_single_partition_threshold{,_rows}`) are cut so that every probe task reads
     // the whole build side (`planner/stages.rs`); a join that emits build rows at the end
-    // gets its probe side merged into one task. Rows count when no byte size is estimated,
-    // at 8 bytes a row (DataFusion's own defaults are 1 MB and 128 Ki rows).
+    // gets its probe side merged into one task. Rows count only when a source estimates no
+    // byte size, at a cautious 64 bytes a row.
     let broadcast = conf.get_memory(BROADCAST_THRESHOLD) as usize;
     opt.hash_join_single_partition_threshold = broadcast;
-    opt.hash_join_single_partition_threshold_rows = broadcast / 8;
+    opt.hash_join_single_partition_threshold_rows = broadcast / 64;
     // Dynamic filters link a join (or TopK) to a scan through shared in-memory state, which
     // does not survive the plan's trip to the TaskManagers: with collect-left joins a probe
     // scan waited for a filter that never completed. (With partitioned joins only, no hang

@@ -1,7 +1,8 @@
 //! Broadcast joins: a join whose build side is estimated below
 //! `table.optimizer.join.broadcast-threshold` reads the whole build side in every probe
-//! subtask instead of shuffling both sides, and gives the same rows as the shuffled plan,
-//! including an outer join that emits unmatched build rows.
+//! subtask instead of shuffling both sides, and gives the same rows as the shuffled plan.
+//! An outer join that emits unmatched build rows at the end stays partitioned, so its probe
+//! side keeps its parallelism.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -67,6 +68,10 @@ fn small_build_sides_are_broadcast_and_give_the_shuffled_plans_rows() {
     assert!(
         plan.contains("mode=CollectLeft, join_type=Inner"),
         "the inner join with 25 nations is not broadcast:\n{plan}"
+    );
+    assert!(
+        plan.contains("mode=Partitioned, join_type=Left"),
+        "the LEFT join must be partitioned, not run in one task:\n{plan}"
     );
     let off = ["table.optimizer.join.broadcast-threshold=0"];
     let shuffled = weft(dir.path(), "explain", &script(&shuffled_out), &off);

@@ -139,8 +139,8 @@ fn rows_at_scale_1(table: &str) -> f64 {
 impl ExecutionPlan for TpchExec {
     crate::exec_util::leaf_exec_methods!("TpchExec");
 
-    /// Estimated row counts, so the planner can broadcast small tables: inexact, never used
-    /// to answer a query (nation and region do not scale).
+    /// Estimated row counts and sizes, so the planner can broadcast small tables: inexact,
+    /// never used to answer a query (nation and region do not scale).
     fn partition_statistics(&self, partition: Option<usize>) -> Result<Arc<Statistics>> {
         let c = &self.config;
         let scale = if matches!(c.table.as_str(), "nation" | "region") {
@@ -153,8 +153,16 @@ impl ExecutionPlan for TpchExec {
             Some(_) => total.div_ceil(c.partitions.max(1)),
             None => total,
         };
+        // Strings count as 24 bytes: TPC-H's names, comments and flags average about that.
+        let width: usize = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().primitive_width().unwrap_or(24))
+            .sum();
         let mut stats = Statistics::new_unknown(&self.schema);
         stats.num_rows = Precision::Inexact(rows);
+        stats.total_byte_size = Precision::Inexact(rows * width.max(1));
         Ok(Arc::new(stats))
     }
 

@@ -164,9 +164,11 @@ impl StageBuilder {
 }
 
 /// A join that collects its build (left) side and emits build rows once every probe
-/// partition is done (LEFT, LEFT SEMI/ANTI/MARK, FULL; e.g. a null-aware NOT IN) counts its
-/// probe partitions in shared memory: split over tasks, no task ever sees the last one. Such
-/// a join gets its probe side as one partition (merged by a cut), so it runs in one task.
+/// partition is done (LEFT, LEFT SEMI/ANTI/MARK, FULL) counts its probe partitions in shared
+/// memory: split over tasks, no task ever sees the last one. A hash join of that kind is
+/// re-planned as a partitioned join (both sides hashed on the keys), so the probe side keeps
+/// its parallelism; a null-aware anti join (NOT IN) or a nested-loop join instead gets its
+/// probe side as one partition (merged by a cut), so it runs in one task.
 fn single_probe_for_final_emission(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
     let emits_at_end = |t: JoinType| {
         matches!(
@@ -178,19 +180,42 @@ fn single_probe_for_final_emission(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<d
                 | JoinType::Full
         )
     };
-    let collects_left = if let Some(h) = plan.downcast_ref::<HashJoinExec>() {
+    let hash_join = plan.downcast_ref::<HashJoinExec>().filter(|h| {
         h.partition_mode() == &PartitionMode::CollectLeft && emits_at_end(*h.join_type())
-    } else if let Some(n) = plan.downcast_ref::<NestedLoopJoinExec>() {
-        emits_at_end(*n.join_type())
-    } else {
-        false
-    };
+    });
+    let collects_left = hash_join.is_some()
+        || plan
+            .downcast_ref::<NestedLoopJoinExec>()
+            .is_some_and(|n| emits_at_end(*n.join_type()));
     let children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
-    if !collects_left
-        || children.len() != 2
-        || children[1].output_partitioning().partition_count() <= 1
-    {
+    let n = children
+        .get(1)
+        .map(|c| c.output_partitioning().partition_count())
+        .unwrap_or(1);
+    if !collects_left || children.len() != 2 || n <= 1 {
         return Ok(plan);
+    }
+    if let Some(h) = hash_join.filter(|h| !h.null_aware) {
+        let (left_keys, right_keys): (Vec<_>, Vec<_>) = h.on().iter().cloned().unzip();
+        // The build side was merged for collecting: hash its input instead.
+        let build = match children[0].downcast_ref::<CoalescePartitionsExec>() {
+            Some(c) if c.fetch().is_none() => c.input().clone(),
+            _ => children[0].clone(),
+        };
+        let left = Arc::new(RepartitionExec::try_new(
+            build,
+            Partitioning::Hash(left_keys, n),
+        )?);
+        let right = Arc::new(RepartitionExec::try_new(
+            children[1].clone(),
+            Partitioning::Hash(right_keys, n),
+        )?);
+        return Ok(h
+            .builder()
+            .with_partition_mode(PartitionMode::Partitioned)
+            .with_new_children(vec![left, right])?
+            .recompute_properties()
+            .build_exec()?);
     }
     let probe: Arc<dyn ExecutionPlan> = Arc::new(CoalescePartitionsExec::new(children[1].clone()));
     Ok(with_children(plan, vec![children[0].clone(), probe])?)
