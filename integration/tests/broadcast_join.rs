@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use weft_integration::tpch::read_csv_dir;
 use weft_integration::weft_bin::weft_bin;
 
 fn weft(dir: &Path, verb: &str, script: &str, extra: &[&str]) -> Output {
@@ -44,15 +45,7 @@ fn script(out: &Path) -> String {
 }
 
 fn sorted_lines(dir: &Path) -> Vec<String> {
-    let mut lines = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with('_') {
-            continue;
-        }
-        let text = std::fs::read_to_string(e.path()).unwrap();
-        lines.extend(text.lines().filter(|l| !l.is_empty()).map(str::to_string));
-    }
+    let mut lines = read_csv_dir(dir).unwrap();
     lines.sort();
     lines
 }

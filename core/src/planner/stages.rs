@@ -83,7 +83,7 @@ impl StageBuilder {
         plan: Arc<dyn ExecutionPlan>,
         in_subquery_input: bool,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = single_probe_for_final_emission(plan)?;
+        let plan = split_final_emission_join(plan)?;
         let is_subquery_exec = plan.downcast_ref::<ScalarSubqueryExec>().is_some();
         let children = plan
             .children()
@@ -169,7 +169,7 @@ impl StageBuilder {
 /// re-planned as a partitioned join (both sides hashed on the keys), so the probe side keeps
 /// its parallelism; a null-aware anti join (NOT IN) or a nested-loop join instead gets its
 /// probe side as one partition (merged by a cut), so it runs in one task.
-fn single_probe_for_final_emission(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+fn split_final_emission_join(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
     let emits_at_end = |t: JoinType| {
         matches!(
             t,
