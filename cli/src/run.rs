@@ -243,10 +243,18 @@ pub async fn execute_script(
     name: &str,
     config: &Configuration,
 ) -> anyhow::Result<JobStatusProto> {
+    let started = std::time::Instant::now();
     let registry = weft_connectors::default_registry();
     let graph = plan_script(script, name, config, &registry).await?;
     let proto = graph.to_proto(&WeftCodec::new(registry.codec.clone()))?;
+    let planned = started.elapsed();
     let status = submit_and_wait(&cluster.jobmanager.address, proto, false).await?;
+    tracing::debug!(
+        "{name}: planned in {:.1} ms, job ran {} ms, result after {:.1} ms",
+        planned.as_secs_f64() * 1e3,
+        status.duration_ms,
+        started.elapsed().as_secs_f64() * 1e3
+    );
     if status.state != JobState::Finished as i32 {
         let cause = status
             .error

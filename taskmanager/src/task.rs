@@ -22,6 +22,7 @@ use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
 use weft_core::rpc_error;
 use weft_core::session::session_config;
+use weft_core::shuffle::compact::compact_views;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
 use weft_core::task_runtime::TaskRuntime;
 use weft_remote_shuffle::RemoteShuffleEnvironment;
@@ -79,6 +80,7 @@ struct TaskOutput {
 }
 
 async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskOutput> {
+    let started = std::time::Instant::now();
     let mut conf = Configuration::new();
     for (k, v) in &desc.config {
         conf.set(k, v)?;
@@ -128,10 +130,12 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         runtime,
     );
     let task_ctx = ctx.task_ctx();
+    let ctx_ms = started.elapsed().as_secs_f64() * 1e3;
     let codec = WeftCodec::new(env.registry.codec.clone());
     let plan = codec
         .decode_plan(&desc.plan, &task_ctx)
         .map_err(unwrap_datafusion)?;
+    let decode_ms = started.elapsed().as_secs_f64() * 1e3;
     let mut stream = plan
         .execute(desc.subtask as usize, task_ctx)
         .map_err(unwrap_datafusion)?;
@@ -147,7 +151,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(unwrap_datafusion)?;
             out.rows += batch.num_rows() as u64;
-            writer.write(&batch)?;
+            writer.write(&compact_views(batch)?)?;
         }
         writer.finish()?;
         drop(writer);
@@ -169,6 +173,13 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         }
     }
     out.location = rt.output.lock().clone();
+    tracing::debug!(
+        job = %desc.job_id,
+        "subtask {}_{}: context {ctx_ms:.2} ms, plan decoded {decode_ms:.2} ms, done {:.2} ms",
+        desc.vertex_id,
+        desc.subtask,
+        started.elapsed().as_secs_f64() * 1e3
+    );
     let (files, bytes) = crate::spill::plan_spills(plan.as_ref());
     if files > 0 {
         crate::spill::record(files, bytes);

@@ -89,11 +89,18 @@ pub(crate) async fn create_source(
         Format::Csv => options.csv.null_literal.clone(),
         _ => None,
     };
+    // Parquet strings are read as views (DataFusion's own default for Parquet): decoding
+    // into `Utf8` copies every string, and filters, joins and aggregates compare views
+    // faster. Sinks get `STRING` columns cast back where they need `Utf8`.
+    let as_views = options.format == Format::Parquet;
     let file_fields: Vec<Field> = table
         .data_columns()
         .into_iter()
         .map(|f| match csv_null_literal {
             Some(_) => Field::new(f.name(), DataType::Utf8, true),
+            None if as_views && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) => {
+                f.with_data_type(DataType::Utf8View)
+            }
             None => f,
         })
         .collect();
@@ -103,14 +110,28 @@ pub(crate) async fn create_source(
         .with_schema(file_schema);
     let inner = ListingTable::try_new(config)?;
 
-    // ListingTable puts partition columns last; the table keeps the DDL's column order.
-    let schema = table.schema();
+    // ListingTable puts partition columns last; the table keeps the DDL's column order
+    // (with the types the files are read as).
+    let declared = table.schema();
     let inner_schema = inner.schema();
-    let to_inner = schema
+    let to_inner = declared
         .fields()
         .iter()
         .map(|f| inner_schema.index_of(f.name()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    let schema = Arc::new(Schema::new_with_metadata(
+        declared
+            .fields()
+            .iter()
+            .zip(&to_inner)
+            .map(|(f, &i)| {
+                f.as_ref()
+                    .clone()
+                    .with_data_type(inner_schema.field(i).data_type().clone())
+            })
+            .collect::<Vec<_>>(),
+        declared.metadata().clone(),
+    ));
     Ok(Arc::new(FilesystemTable {
         schema,
         inner: Arc::new(inner),

@@ -3,6 +3,7 @@
 //! subtask's result partition and reads reduce partitions of its producers. The built-in
 //! implementation is the local sort-based blocking shuffle ([`local`], [`local_env`]).
 
+pub mod compact;
 pub mod exec;
 pub mod local;
 pub mod local_env;

@@ -20,6 +20,7 @@ use futures::StreamExt;
 use crate::catalog::sink_summary_schema;
 use crate::error::to_datafusion;
 use crate::shuffle::WriterSpec;
+use crate::shuffle::compact::compact_views;
 use crate::task_runtime::TaskRuntime;
 
 /// Root of a producing vertex: partitions its input by `partitioning` (Hash, RoundRobinBatch,
@@ -132,14 +133,20 @@ impl ExecutionPlan for ShuffleWriterExec {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;
                 match partitioner.as_mut() {
-                    None => writer.write(0, batch).await.map_err(to_datafusion)?,
+                    None => writer
+                        .write(0, compact_views(batch)?)
+                        .await
+                        .map_err(to_datafusion)?,
                     Some(p) => {
                         p.partition(batch, |i, b| {
                             parts.push((i, b));
                             Ok(())
                         })?;
                         for (i, b) in parts.drain(..) {
-                            writer.write(i, b).await.map_err(to_datafusion)?;
+                            writer
+                                .write(i, compact_views(b)?)
+                                .await
+                                .map_err(to_datafusion)?;
                         }
                     }
                 }
