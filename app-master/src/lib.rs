@@ -61,6 +61,7 @@ impl JobManagerHandle {
         let slots_per_tm = opts.config.get_int(config::NUM_TASK_SLOTS).max(1) as u32;
         let managed_memory = opts.config.managed_memory()?;
         let shared = Arc::new(JobManagerShared {
+            job_ended: tokio::sync::Notify::new(),
             worker_spec: WorkerSpec {
                 jobmanager_address: address.clone(),
                 num_slots: slots_per_tm,

@@ -40,6 +40,8 @@ pub struct JobManagerShared {
     pub elastic: bool,
     /// When a job last ran (for idle release).
     pub last_busy: Mutex<std::time::Instant>,
+    /// Woken whenever a job reaches a final state (status long polls wait on it).
+    pub job_ended: tokio::sync::Notify,
 }
 
 impl JobManagerShared {

@@ -299,16 +299,21 @@ async fn job_status(
     address: &str,
     job_id: &str,
     include_result: bool,
+    wait_ms: u32,
 ) -> anyhow::Result<JobStatusProto> {
     Ok(client
         .get_job_status(GetJobStatusRequest {
             job_id: job_id.to_string(),
             include_result,
+            wait_ms,
         })
         .await
         .map_err(|s| rpc_error::from_status(&s, address))?
         .into_inner())
 }
+
+/// How long one status call may wait for the job to end (the progress line's refresh).
+const STATUS_WAIT_MS: u32 = 200;
 
 pub(crate) async fn submit_and_wait(
     address: &str,
@@ -321,26 +326,21 @@ pub(crate) async fn submit_and_wait(
         eprintln!("Job has been submitted with JobID {job_id}");
     }
     let mut progress = Progress::new();
-    // Poll every 5 ms for the first seconds (short jobs end within milliseconds and the
-    // status call is cheap), then back off to 100 ms.
-    let started = std::time::Instant::now();
+    // Each call returns as soon as the job ends (with its result), or after
+    // STATUS_WAIT_MS to refresh the progress line.
     let status = loop {
-        let st = job_status(&mut client, address, &job_id, false).await?;
+        let asked = std::time::Instant::now();
+        let st = job_status(&mut client, address, &job_id, true, STATUS_WAIT_MS).await?;
         if verbose {
             progress.update(&st);
         }
         match JobState::try_from(st.state).unwrap_or(JobState::Running) {
-            JobState::Finished | JobState::Failed | JobState::Canceled => {
-                break job_status(&mut client, address, &job_id, true).await?;
+            JobState::Finished | JobState::Failed | JobState::Canceled => break st,
+            // A JobManager that does not wait answers at once: do not spin on it.
+            _ if asked.elapsed() < Duration::from_millis(5) => {
+                tokio::time::sleep(Duration::from_millis(5)).await
             }
-            _ => {
-                let poll = match started.elapsed().as_secs() {
-                    0..=4 => 5,
-                    5..=29 => 25,
-                    _ => 100,
-                };
-                tokio::time::sleep(Duration::from_millis(poll)).await;
-            }
+            _ => {}
         }
     };
     if verbose {

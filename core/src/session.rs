@@ -1,7 +1,13 @@
 //! DataFusion session setup shared by the planner (client/JobManager) and TaskManagers, so
 //! a plan means the same thing in every process.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use datafusion::execution::cache::cache_manager::{
+    CacheManagerConfig, CachedFileMetadataEntry, DEFAULT_METADATA_CACHE_LIMIT, FileMetadataCache,
+};
+use datafusion::execution::cache::default_cache::DefaultCache;
+use object_store::path::Path;
 
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -45,11 +51,28 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
     c
 }
 
-/// A runtime whose object stores are the connectors' (file, hdfs, s3).
+/// A runtime whose object stores are the connectors' (file, hdfs, s3), sharing this
+/// process's file-metadata cache.
 pub fn runtime_env(registry: &ConnectorRegistry) -> Result<Arc<RuntimeEnv>> {
     Ok(RuntimeEnvBuilder::new()
         .with_object_store_registry(registry.object_stores.clone())
+        .with_cache_manager(shared_cache_config())
         .build_arc()?)
+}
+
+/// Cache settings whose file-embedded metadata cache (Parquet footers and page indexes)
+/// is one per process, so consecutive jobs and tasks reading the same files parse them
+/// once. Entries are checked against the file's size and modification time on every use,
+/// so a rewritten file is read afresh.
+pub fn shared_cache_config() -> CacheManagerConfig {
+    static CACHE: OnceLock<Arc<FileMetadataCache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        Arc::new(
+            DefaultCache::<Path, CachedFileMetadataEntry>::new(DEFAULT_METADATA_CACHE_LIMIT)
+                .with_name("WeftFileMetadataCache"),
+        )
+    });
+    CacheManagerConfig::default().with_file_metadata_cache(Some(cache.clone()))
 }
 
 pub fn session_context(

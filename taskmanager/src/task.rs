@@ -21,7 +21,7 @@ use weft_core::error::unwrap_datafusion;
 use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
 use weft_core::rpc_error;
-use weft_core::session::session_config;
+use weft_core::session::{session_config, shared_cache_config};
 use weft_core::shuffle::compact::compact_views;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
 use weft_core::task_runtime::TaskRuntime;
@@ -124,6 +124,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
             (env.slot_memory - env.slot_memory / 4) as usize,
         )))
         .with_temp_file_path(&env.spill_dir)
+        .with_cache_manager(shared_cache_config())
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(
         session_config(&conf).with_extension(rt.clone()),

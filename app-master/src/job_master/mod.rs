@@ -464,6 +464,8 @@ impl JobMaster {
         if state == JobState::Finished {
             st.result = std::mem::take(&mut self.results).into_values().collect();
         }
+        drop(st);
+        self.shared.job_ended.notify_waiters();
     }
 
     fn commit_specs(&self) -> Vec<(u32, CommitSpec)> {

@@ -2,6 +2,7 @@
 //! own JobMaster.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use tonic::{Request, Response, Status};
@@ -76,11 +77,30 @@ impl Dispatcher for DispatcherService {
         request: Request<GetJobStatusRequest>,
     ) -> Result<Response<JobStatusProto>, Status> {
         let r = request.into_inner();
-        let jobs = self.shared.jobs.lock();
-        let job = jobs.get(&r.job_id).ok_or_else(|| {
-            Status::not_found(format!("job {} is not known to this JobManager", r.job_id))
-        })?;
-        let mut st = job.status.lock().clone();
+        let status = {
+            let jobs = self.shared.jobs.lock();
+            let job = jobs.get(&r.job_id).ok_or_else(|| {
+                Status::not_found(format!("job {} is not known to this JobManager", r.job_id))
+            })?;
+            job.status.clone()
+        };
+        let ended = || {
+            matches!(
+                JobState::try_from(status.lock().state),
+                Ok(JobState::Finished | JobState::Failed | JobState::Canceled)
+            )
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(r.wait_ms.into());
+        while r.wait_ms > 0 && !ended() {
+            let notified = self.shared.job_ended.notified();
+            tokio::pin!(notified);
+            // Registered before the check below, so an end in between still wakes us.
+            notified.as_mut().enable();
+            if ended() || tokio::time::timeout_at(deadline, notified).await.is_err() {
+                break;
+            }
+        }
+        let mut st = status.lock().clone();
         if !r.include_result {
             st.result.clear();
         }

@@ -111,7 +111,7 @@ pub(crate) async fn create_source(
     let inner = ListingTable::try_new(config)?;
 
     // ListingTable puts partition columns last; the table keeps the DDL's column order
-    // (with the types the files are read as).
+    // (with Parquet strings as views).
     let declared = table.schema();
     let inner_schema = inner.schema();
     let to_inner = declared
@@ -119,19 +119,24 @@ pub(crate) async fn create_source(
         .iter()
         .map(|f| inner_schema.index_of(f.name()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let schema = Arc::new(Schema::new_with_metadata(
-        declared
-            .fields()
-            .iter()
-            .zip(&to_inner)
-            .map(|(f, &i)| {
-                f.as_ref()
-                    .clone()
-                    .with_data_type(inner_schema.field(i).data_type().clone())
-            })
-            .collect::<Vec<_>>(),
-        declared.metadata().clone(),
-    ));
+    let schema = match as_views {
+        false => declared,
+        true => Arc::new(Schema::new_with_metadata(
+            declared
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 | DataType::LargeUtf8
+                        if !table.partition_keys.contains(f.name()) =>
+                    {
+                        f.as_ref().clone().with_data_type(DataType::Utf8View)
+                    }
+                    _ => f.as_ref().clone(),
+                })
+                .collect::<Vec<_>>(),
+            declared.metadata().clone(),
+        )),
+    };
     Ok(Arc::new(FilesystemTable {
         schema,
         inner: Arc::new(inner),
