@@ -39,7 +39,7 @@ struct ReaderNode {
     schema: Option<protobuf::Schema>,
     #[prost(uint32, tag = "2")]
     source_vertex: u32,
-    /// 0 = all-to-all, 1 = pointwise.
+    /// 0 = all-to-all, 1 = pointwise, 2 = all-to-all replicated (every partition reads all).
     #[prost(uint32, tag = "3")]
     pattern: u32,
     #[prost(uint64, tag = "4")]
@@ -115,17 +115,22 @@ impl PhysicalExtensionCodec for WeftCodec {
                     .ok_or_else(|| err("shuffle reader without schema"))?
                     .try_into()
                     .map_err(|e| err(format!("{e}")))?;
-                let pattern = if node.pattern == 1 {
-                    DistributionPattern::Pointwise
-                } else {
-                    DistributionPattern::AllToAll
-                };
-                Ok(Arc::new(ShuffleReaderExec::new(
-                    Arc::new(schema),
-                    node.source_vertex,
-                    pattern,
-                    node.num_partitions as usize,
-                )))
+                let (schema, n) = (Arc::new(schema), node.num_partitions as usize);
+                Ok(Arc::new(match node.pattern {
+                    1 => ShuffleReaderExec::new(
+                        schema,
+                        node.source_vertex,
+                        DistributionPattern::Pointwise,
+                        n,
+                    ),
+                    2 => ShuffleReaderExec::replicated(schema, node.source_vertex, n),
+                    _ => ShuffleReaderExec::new(
+                        schema,
+                        node.source_vertex,
+                        DistributionPattern::AllToAll,
+                        n,
+                    ),
+                }))
             }
             TAG_CONNECTOR => self
                 .connectors
@@ -175,6 +180,7 @@ impl PhysicalExtensionCodec for WeftCodec {
                 ),
                 source_vertex: r.source_vertex(),
                 pattern: match r.pattern() {
+                    _ if r.is_replicated() => 2,
                     DistributionPattern::AllToAll => 0,
                     DistributionPattern::Pointwise => 1,
                 },

@@ -99,3 +99,64 @@ fn small_build_sides_are_broadcast_and_give_the_shuffled_plans_rows() {
         .sum();
     assert_eq!(total, 100, "scale 0.01 has 100 suppliers");
 }
+
+/// Joins that emit build rows at the end with a small probe side: NOT IN (null-aware anti),
+/// NOT EXISTS-like LEFT ANTI, and a LEFT join. The big build side keeps its partitions and
+/// every subtask reads the whole small side, so each build row's match state is final in
+/// the one subtask that holds it; a NULL in the NOT IN list empties the result everywhere.
+fn small_probe_script(out: &Path) -> String {
+    format!(
+        "CREATE TABLE partsupp WITH ('connector' = 'tpch', 'table' = 'partsupp', 'scale' = '0.01');\n\
+         CREATE TABLE supplier WITH ('connector' = 'tpch', 'table' = 'supplier', 'scale' = '0.01');\n\
+         CREATE TABLE not_in_out (ps_partkey BIGINT, ps_suppkey BIGINT) WITH ('connector' = 'filesystem', 'path' = '{0}/not_in', 'format' = 'csv');\n\
+         CREATE TABLE null_in_out (ps_partkey BIGINT, ps_suppkey BIGINT) WITH ('connector' = 'filesystem', 'path' = '{0}/null_in', 'format' = 'csv');\n\
+         CREATE TABLE left_out (ps_partkey BIGINT, ps_suppkey BIGINT, s_name STRING) WITH ('connector' = 'filesystem', 'path' = '{0}/left', 'format' = 'csv');\n\
+         INSERT INTO not_in_out SELECT ps_partkey, ps_suppkey FROM partsupp WHERE ps_suppkey NOT IN (SELECT s_suppkey FROM supplier WHERE s_nationkey < 3);\n\
+         INSERT INTO null_in_out SELECT ps_partkey, ps_suppkey FROM partsupp WHERE ps_suppkey NOT IN (SELECT CASE WHEN s_suppkey = 7 THEN NULL ELSE s_suppkey END FROM supplier WHERE s_nationkey < 3 OR s_suppkey = 7);\n\
+         INSERT INTO left_out SELECT ps_partkey, ps_suppkey, s_name FROM partsupp LEFT JOIN (SELECT * FROM supplier WHERE s_nationkey < 3) s ON ps_suppkey = s_suppkey;\n",
+        out.display()
+    )
+}
+
+#[test]
+fn a_small_probe_side_is_replicated_instead_of_merging_the_join_into_one_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicated_out = dir.path().join("replicated");
+    let shuffled_out = dir.path().join("shuffled");
+    let off = ["table.optimizer.join.broadcast-threshold=0"];
+
+    let plan = weft(
+        dir.path(),
+        "explain",
+        &small_probe_script(&replicated_out),
+        &[],
+    );
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    assert!(
+        plan.contains("null_aware") && plan.contains("(replicated), partitions=4"),
+        "the NOT IN join does not read its small side replicated in 4 subtasks:\n{plan}"
+    );
+    assert!(
+        !plan.contains("[parallelism 1]"),
+        "a join still runs in one task:\n{plan}"
+    );
+
+    weft(dir.path(), "run", &small_probe_script(&replicated_out), &[]);
+    weft(dir.path(), "run", &small_probe_script(&shuffled_out), &off);
+    for table in ["not_in", "null_in", "left"] {
+        let r = sorted_lines(&replicated_out.join(table));
+        let s = sorted_lines(&shuffled_out.join(table));
+        assert_eq!(r, s, "{table}: replicated and shuffled plans disagree");
+    }
+    // Scale 0.01: 8000 partsupp rows, each in the LEFT join's output exactly once.
+    assert_eq!(sorted_lines(&replicated_out.join("left")).len(), 8000);
+    let not_in = sorted_lines(&replicated_out.join("not_in")).len();
+    assert!(
+        not_in > 0 && not_in < 8000,
+        "NOT IN keeps the other suppliers' rows: {not_in}"
+    );
+    assert!(
+        sorted_lines(&replicated_out.join("null_in")).is_empty(),
+        "a NULL in the NOT IN list must empty the result in every subtask"
+    );
+}

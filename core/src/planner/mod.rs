@@ -42,6 +42,7 @@ pub async fn plan_script(
         .register_schema("public", schema.clone())?;
     let job_id = JobId::generate();
     let mut stages = StageBuilder::default();
+    stages.broadcast_threshold = config.get_memory(config::BROADCAST_THRESHOLD) as usize;
     let mut catalogs = catalogs::Catalogs::default();
 
     for st in &statements {
@@ -146,6 +147,8 @@ pub async fn plan_script(
                     )
                     .await
                     .map_err(|e| at(st, e))?;
+                stages.broadcast_threshold =
+                    config.get_memory(config::BROADCAST_THRESHOLD) as usize;
                 stages.add_root(sink.plan, Some(sink.commit), false)?;
             }
             Statement::Query { query_offset } => {
@@ -155,6 +158,8 @@ pub async fn plan_script(
                     .create_physical_plan(&plan)
                     .await
                     .map_err(|e| df_at(st, e))?;
+                stages.broadcast_threshold =
+                    config.get_memory(config::BROADCAST_THRESHOLD) as usize;
                 stages.add_root(physical, None, true)?;
             }
         }

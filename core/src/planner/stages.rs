@@ -17,6 +17,7 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::scalar_subquery::ScalarSubqueryExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
 use crate::catalog::CommitSpec;
@@ -28,6 +29,9 @@ use crate::shuffle::exec::{ShuffleReaderExec, ShuffleWriterExec};
 #[derive(Default)]
 pub struct StageBuilder {
     pub vertices: Vec<JobVertex>,
+    /// Largest estimated size (bytes) of a side copied to every subtask of a join
+    /// (`table.optimizer.join.broadcast-threshold`; 0 = never).
+    pub broadcast_threshold: usize,
 }
 
 impl StageBuilder {
@@ -83,7 +87,10 @@ impl StageBuilder {
         plan: Arc<dyn ExecutionPlan>,
         in_subquery_input: bool,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = split_final_emission_join(plan)?;
+        let plan = match self.replicate_small_probe(&plan, in_subquery_input)? {
+            Some(p) => p,
+            None => split_final_emission_join(plan)?,
+        };
         let is_subquery_exec = plan.downcast_ref::<ScalarSubqueryExec>().is_some();
         let children = plan
             .children()
@@ -161,6 +168,68 @@ impl StageBuilder {
         }
         Ok(plan)
     }
+}
+
+impl StageBuilder {
+    /// A join that emits build rows at the end (LEFT, LEFT SEMI/ANTI/MARK, incl. a
+    /// null-aware NOT IN) whose probe side is small: instead of merging the probe side
+    /// into one task, keep the build side's own partitions and give every subtask the
+    /// whole probe side (cut here, read replicated). Each build row then lives in exactly
+    /// one subtask that sees every probe row, so its match state is final there, and
+    /// nothing is shuffled but the small side. None when that does not apply.
+    fn replicate_small_probe(
+        &mut self,
+        plan: &Arc<dyn ExecutionPlan>,
+        in_subquery_input: bool,
+    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        let Some(h) = plan.downcast_ref::<HashJoinExec>().filter(|h| {
+            h.partition_mode() == &PartitionMode::CollectLeft
+                && matches!(
+                    h.join_type(),
+                    JoinType::Left | JoinType::LeftAnti | JoinType::LeftSemi | JoinType::LeftMark
+                )
+        }) else {
+            return Ok(None);
+        };
+        let (build, probe) = (h.left().clone(), h.right().clone());
+        // The build side was merged for collecting: its input keeps its partitions.
+        let build = match build.downcast_ref::<CoalescePartitionsExec>() {
+            Some(c) if c.fetch().is_none() => c.input().clone(),
+            _ => return Ok(None),
+        };
+        let m = build.output_partitioning().partition_count();
+        if m <= 1
+            || uses_scalar_subquery(&probe)
+            || estimated_bytes(&probe).is_none_or(|b| b > self.broadcast_threshold)
+        {
+            return Ok(None);
+        }
+        let schema = probe.schema();
+        let probe = self.cut_within(probe, in_subquery_input)?;
+        let id = self.producer(probe, Partitioning::UnknownPartitioning(1));
+        let replicated: Arc<dyn ExecutionPlan> =
+            Arc::new(ShuffleReaderExec::replicated(schema, id, m));
+        Ok(Some(
+            h.builder()
+                .with_partition_mode(PartitionMode::Partitioned)
+                .with_new_children(vec![build, replicated])?
+                .recompute_properties()
+                .build_exec()?,
+        ))
+    }
+}
+
+/// Estimated output size of `plan` in bytes (rows count at 64 bytes when a source
+/// estimates no size, as for DataFusion's broadcast choice in `session.rs`).
+fn estimated_bytes(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
+    let stats = StatisticsContext::new()
+        .compute(plan.as_ref(), &StatisticsArgs::new())
+        .ok()?;
+    stats
+        .total_byte_size
+        .get_value()
+        .copied()
+        .or_else(|| stats.num_rows.get_value().map(|r| r.saturating_mul(64)))
 }
 
 /// A join that collects its build (left) side and emits build rows once every probe

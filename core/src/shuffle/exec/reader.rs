@@ -31,6 +31,9 @@ pub struct ShuffleReaderExec {
     schema: SchemaRef,
     source_vertex: u32,
     pattern: DistributionPattern,
+    /// Every partition reads the producers' whole (single-partition) result: a small
+    /// side copied to each subtask of the consumer.
+    replicated: bool,
     properties: Arc<PlanProperties>,
 }
 
@@ -51,8 +54,27 @@ impl ShuffleReaderExec {
             schema,
             source_vertex,
             pattern,
+            replicated: false,
             properties,
         }
+    }
+
+    /// A reader of `num_partitions` partitions that each stream all of the producers'
+    /// single result partition.
+    pub fn replicated(schema: SchemaRef, source_vertex: u32, num_partitions: usize) -> Self {
+        ShuffleReaderExec {
+            replicated: true,
+            ..Self::new(
+                schema,
+                source_vertex,
+                DistributionPattern::AllToAll,
+                num_partitions,
+            )
+        }
+    }
+
+    pub fn is_replicated(&self) -> bool {
+        self.replicated
     }
 
     pub fn source_vertex(&self) -> u32 {
@@ -72,9 +94,10 @@ impl DisplayAs for ShuffleReaderExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
         write!(
             f,
-            "ShuffleReaderExec: source=vertex {}, pattern={:?}, partitions={}",
+            "ShuffleReaderExec: source=vertex {}, pattern={:?}{}, partitions={}",
             self.source_vertex,
             self.pattern,
+            if self.replicated { " (replicated)" } else { "" },
             self.num_partitions()
         )
     }
@@ -121,7 +144,8 @@ impl ExecutionPlan for ShuffleReaderExec {
         })?;
         let targets: Vec<_> = match self.pattern {
             DistributionPattern::AllToAll => {
-                producers.iter().map(|l| (l.clone(), partition)).collect()
+                let part = if self.replicated { 0 } else { partition };
+                producers.iter().map(|l| (l.clone(), part)).collect()
             }
             DistributionPattern::Pointwise => {
                 let l = producers.get(partition).ok_or_else(|| {
