@@ -430,3 +430,70 @@ async fn hdfs_without_default_fs_names_the_problem() {
         "{e}"
     );
 }
+
+/// Parquet tables read their STRING data columns as views (no per-scan cast); partition
+/// columns and the text formats keep `Utf8`. Rows read as views are written back into a
+/// `Utf8` table and read again unchanged.
+#[tokio::test]
+async fn parquet_strings_are_read_as_views_and_written_back_as_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = default_registry();
+    let ctx = session(&reg, 2);
+    ctx.register_table("gen", source(&reg, &gen_def(50)).await)
+        .unwrap();
+    let t = fs_def(&dir.path().join("a"), "parquet", true);
+    let (sink, _) = write(&reg, &ctx, &t, SELECT, "job1", false).await;
+    reg.for_table(&t)
+        .unwrap()
+        .commit(&sink.commit)
+        .await
+        .unwrap();
+
+    let read = source(&reg, &t).await.schema();
+    assert_eq!(
+        read.field_with_name("name").unwrap().data_type(),
+        &DataType::Utf8View
+    );
+    assert_eq!(
+        read.field_with_name("dt").unwrap().data_type(),
+        &DataType::Utf8
+    );
+    assert_eq!(
+        read.field_with_name("id").unwrap().data_type(),
+        &DataType::Int64
+    );
+    let csv = fs_def(&dir.path().join("c"), "csv", false);
+    std::fs::create_dir_all(dir.path().join("c")).unwrap();
+    let csv_schema = source(&reg, &csv).await.schema();
+    assert_eq!(
+        csv_schema.field_with_name("name").unwrap().data_type(),
+        &DataType::Utf8
+    );
+
+    // Views into a Utf8 table: same rows back.
+    ctx.register_table("a", source(&reg, &t).await).unwrap();
+    let copy = fs_def(&dir.path().join("b"), "parquet", false);
+    let (sink, rows) = write(
+        &reg,
+        &ctx,
+        &copy,
+        "SELECT id, name, dt FROM a",
+        "job2",
+        false,
+    )
+    .await;
+    assert_eq!(rows, 50);
+    reg.for_table(&copy)
+        .unwrap()
+        .commit(&sink.commit)
+        .await
+        .unwrap();
+    let ctx2 = session(&reg, 2);
+    ctx2.register_table("a", source(&reg, &t).await).unwrap();
+    ctx2.register_table("b", source(&reg, &copy).await).unwrap();
+    let q = |t: &str| format!("SELECT id, name, dt FROM {t} ORDER BY id");
+    assert_eq!(
+        lines(&[query(&ctx2, &q("a")).await]),
+        lines(&[query(&ctx2, &q("b")).await])
+    );
+}
