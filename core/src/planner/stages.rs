@@ -199,6 +199,7 @@ impl StageBuilder {
         };
         let m = build.output_partitioning().partition_count();
         if m <= 1
+            || self.broadcast_threshold == 0
             || uses_scalar_subquery(&probe)
             || estimated_bytes(&probe).is_none_or(|b| b > self.broadcast_threshold)
         {
