@@ -42,7 +42,6 @@ pub async fn plan_script(
         .register_schema("public", schema.clone())?;
     let job_id = JobId::generate();
     let mut stages = StageBuilder::default();
-    stages.broadcast_threshold = config.get_memory(config::BROADCAST_THRESHOLD) as usize;
     let mut catalogs = catalogs::Catalogs::default();
 
     for st in &statements {
@@ -147,9 +146,7 @@ pub async fn plan_script(
                     )
                     .await
                     .map_err(|e| at(st, e))?;
-                stages.broadcast_threshold =
-                    config.get_memory(config::BROADCAST_THRESHOLD) as usize;
-                stages.add_root(sink.plan, Some(sink.commit), false)?;
+                stages.add_root(sink.plan, Some(sink.commit), false, &config)?;
             }
             Statement::Query { query_offset } => {
                 let plan = logical_plan(&ctx, script, *query_offset, st).await?;
@@ -158,9 +155,7 @@ pub async fn plan_script(
                     .create_physical_plan(&plan)
                     .await
                     .map_err(|e| df_at(st, e))?;
-                stages.broadcast_threshold =
-                    config.get_memory(config::BROADCAST_THRESHOLD) as usize;
-                stages.add_root(physical, None, true)?;
+                stages.add_root(physical, None, true, &config)?;
             }
         }
     }

@@ -21,6 +21,7 @@ use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
 use crate::catalog::CommitSpec;
+use crate::config::{BROADCAST_THRESHOLD, Configuration};
 use crate::error::Result;
 use crate::jobgraph::{DistributionPattern, JobEdge, JobVertex, ResultPartitionType};
 use crate::shuffle::exec::{ShuffleReaderExec, ShuffleWriterExec};
@@ -30,8 +31,8 @@ use crate::shuffle::exec::{ShuffleReaderExec, ShuffleWriterExec};
 pub struct StageBuilder {
     pub vertices: Vec<JobVertex>,
     /// Largest estimated size (bytes) of a side copied to every subtask of a join
-    /// (`table.optimizer.join.broadcast-threshold`; 0 = never).
-    pub broadcast_threshold: usize,
+    /// (`table.optimizer.join.broadcast-threshold` when the root was added; 0 = never).
+    broadcast_threshold: usize,
 }
 
 impl StageBuilder {
@@ -41,7 +42,9 @@ impl StageBuilder {
         plan: Arc<dyn ExecutionPlan>,
         commit: Option<CommitSpec>,
         collect: bool,
+        config: &Configuration,
     ) -> Result<u32> {
+        self.broadcast_threshold = config.get_memory(BROADCAST_THRESHOLD) as usize;
         let plan = self.cut(plan)?;
         let mut v = self.vertex(plan, 0);
         v.commit = commit;
@@ -182,20 +185,18 @@ impl StageBuilder {
         plan: &Arc<dyn ExecutionPlan>,
         in_subquery_input: bool,
     ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        // FULL joins also emit unmatched probe rows, which every subtask would repeat.
         let Some(h) = plan.downcast_ref::<HashJoinExec>().filter(|h| {
             h.partition_mode() == &PartitionMode::CollectLeft
-                && matches!(
-                    h.join_type(),
-                    JoinType::Left | JoinType::LeftAnti | JoinType::LeftSemi | JoinType::LeftMark
-                )
+                && emits_build_rows_at_end(*h.join_type())
+                && *h.join_type() != JoinType::Full
         }) else {
             return Ok(None);
         };
-        let (build, probe) = (h.left().clone(), h.right().clone());
-        // The build side was merged for collecting: its input keeps its partitions.
-        let build = match build.downcast_ref::<CoalescePartitionsExec>() {
-            Some(c) if c.fetch().is_none() => c.input().clone(),
-            _ => return Ok(None),
+        let probe = h.right().clone();
+        // The build side keeps the partitions it had before being merged for collecting.
+        let Some(build) = uncollected(h.left()) else {
+            return Ok(None);
         };
         let m = build.output_partitioning().partition_count();
         if m <= 1
@@ -240,23 +241,13 @@ fn estimated_bytes(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
 /// its parallelism; a null-aware anti join (NOT IN) or a nested-loop join instead gets its
 /// probe side as one partition (merged by a cut), so it runs in one task.
 fn split_final_emission_join(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
-    let emits_at_end = |t: JoinType| {
-        matches!(
-            t,
-            JoinType::Left
-                | JoinType::LeftAnti
-                | JoinType::LeftSemi
-                | JoinType::LeftMark
-                | JoinType::Full
-        )
-    };
     let hash_join = plan.downcast_ref::<HashJoinExec>().filter(|h| {
-        h.partition_mode() == &PartitionMode::CollectLeft && emits_at_end(*h.join_type())
+        h.partition_mode() == &PartitionMode::CollectLeft && emits_build_rows_at_end(*h.join_type())
     });
     let collects_left = hash_join.is_some()
         || plan
             .downcast_ref::<NestedLoopJoinExec>()
-            .is_some_and(|n| emits_at_end(*n.join_type()));
+            .is_some_and(|n| emits_build_rows_at_end(*n.join_type()));
     let children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
     let n = children
         .get(1)
@@ -268,10 +259,7 @@ fn split_final_emission_join(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn Exe
     if let Some(h) = hash_join.filter(|h| !h.null_aware) {
         let (left_keys, right_keys): (Vec<_>, Vec<_>) = h.on().iter().cloned().unzip();
         // The build side was merged for collecting: hash its input instead.
-        let build = match children[0].downcast_ref::<CoalescePartitionsExec>() {
-            Some(c) if c.fetch().is_none() => c.input().clone(),
-            _ => children[0].clone(),
-        };
+        let build = uncollected(&children[0]).unwrap_or_else(|| children[0].clone());
         let left = Arc::new(RepartitionExec::try_new(
             build,
             Partitioning::Hash(left_keys, n),
@@ -289,6 +277,27 @@ fn split_final_emission_join(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn Exe
     }
     let probe: Arc<dyn ExecutionPlan> = Arc::new(CoalescePartitionsExec::new(children[1].clone()));
     Ok(with_children(plan, vec![children[0].clone(), probe])?)
+}
+
+/// Join types whose collected build side emits rows once every probe row was seen.
+fn emits_build_rows_at_end(t: JoinType) -> bool {
+    matches!(
+        t,
+        JoinType::Left
+            | JoinType::LeftAnti
+            | JoinType::LeftSemi
+            | JoinType::LeftMark
+            | JoinType::Full
+    )
+}
+
+/// The input of a build side merged for collecting (a `CoalescePartitionsExec` without a
+/// fetch), with its own partitions.
+fn uncollected(build: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+    build
+        .downcast_ref::<CoalescePartitionsExec>()
+        .filter(|c| c.fetch().is_none())
+        .map(|c| c.input().clone())
 }
 
 /// Does any operator in the subtree evaluate a `ScalarSubqueryExpr`?
