@@ -127,9 +127,11 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
 
     generate_parquet(&data_dir, scale, &args.scale, parallelism).await?;
 
-    // DataFusion: single process, same files, same number of partitions.
+    // DataFusion: single process, same files, same number of partitions, with Flink's
+    // functions (the ones Weft runs) in place of DataFusion's.
     let df_ctx =
         SessionContext::new_with_config(SessionConfig::new().with_target_partitions(parallelism));
+    weft_flink_sql::register_functions(&df_ctx);
     for t in TABLES {
         df_ctx
             .register_parquet(t, table_url(&data_dir, t), ParquetReadOptions::default())
@@ -302,6 +304,7 @@ async fn generate_parquet(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
             line: 1,
+            computed: vec![],
         };
         let provider = connector.create_source(&def, &Configuration::new()).await?;
         let df = ctx.read_table(provider)?;

@@ -497,3 +497,29 @@ async fn parquet_strings_are_read_as_views_and_written_back_as_strings() {
         lines(&[query(&ctx2, &q("b")).await])
     );
 }
+
+#[tokio::test]
+async fn a_path_may_name_a_single_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, "1,ann\n2,bob\n3,cy\n").unwrap();
+    // A sibling that a directory path would also read: a file path must not.
+    std::fs::write(dir.path().join("other.csv"), "9,zed\n").unwrap();
+    let reg = default_registry();
+    let ctx = session(&reg, 2);
+    let t = table(
+        "people",
+        &[("id", DataType::Int64), ("name", DataType::Utf8)],
+        &[],
+        &[
+            ("connector", "filesystem"),
+            ("path", file.to_str().unwrap()),
+            ("format", "csv"),
+        ],
+    );
+    ctx.register_table("people", source(&reg, &t).await).unwrap();
+    let b = query(&ctx, "SELECT COUNT(*) AS n, SUM(id) AS s FROM people").await;
+    let n = b.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
+    let s = b.column(1).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
+    assert_eq!((n, s), (3, 6));
+}

@@ -28,6 +28,18 @@ pub struct TableDef {
     pub options: BTreeMap<String, String>,
     /// Line of the CREATE TABLE statement in the script, for messages.
     pub line: usize,
+    /// Computed columns (`total AS price * qty`): not stored, computed when the table is
+    /// read, and not written by INSERT. `columns` holds only the physical ones.
+    pub computed: Vec<ComputedColumn>,
+}
+
+/// A computed column: its name, its SQL expression over the physical columns, and its
+/// position among all of the table's columns as declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputedColumn {
+    pub name: String,
+    pub expr: String,
+    pub position: usize,
 }
 
 impl TableDef {
@@ -43,6 +55,7 @@ impl TableDef {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             line: 1,
+            computed: vec![],
         }
     }
 

@@ -132,6 +132,45 @@ pub const STREAMING_APP_ID: &str = "weft.streaming.app-id";
 pub const STREAMING_KAFKA_RANGES: &str = "weft.streaming.kafka-ranges";
 
 /// Look up a declared option by key.
+/// The warning for a `SET` of a key Weft does not read, naming the closest key it does
+/// (a misspelt `parallelism.default` would otherwise be ignored without a word). Keys of
+/// other components (`table.*` options Weft does not use, connector options) may be set
+/// on purpose, so this warns rather than fails. `None` for known and internal keys.
+pub fn unknown_key_warning(key: &str) -> Option<String> {
+    if option(key).is_some() || key.starts_with("weft.") {
+        return None;
+    }
+    let closest = OPTIONS
+        .iter()
+        .map(|o| (edit_distance(key, o.key), o.key))
+        .min()
+        .filter(|(d, k)| *d <= (k.len() / 3).max(2));
+    Some(match closest {
+        Some((_, k)) => format!(
+            "SET '{key}': Weft does not know this key and ignores it; did you mean '{k}'?"
+        ),
+        None => format!(
+            "SET '{key}': Weft does not know this key and ignores it (core/src/config.rs lists the keys it reads)"
+        ),
+    })
+}
+
+/// Levenshtein distance between two keys.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 pub fn option(key: &str) -> Option<&'static ConfigOption> {
     OPTIONS.iter().copied().find(|o| o.key == key)
 }
@@ -325,6 +364,16 @@ pub fn docs_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_key_names_the_closest_known_one() {
+        let w = unknown_key_warning("parallelsim.default").unwrap();
+        assert!(w.contains("did you mean 'parallelism.default'"), "{w}");
+        assert!(unknown_key_warning("parallelism.default").is_none());
+        assert!(unknown_key_warning("weft.streaming.checkpoint-id").is_none());
+        let far = unknown_key_warning("sql-client.execution.result-mode").unwrap();
+        assert!(!far.contains("did you mean"), "{far}");
+    }
 
     #[test]
     fn typed_values_and_defaults() {

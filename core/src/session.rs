@@ -79,8 +79,8 @@ pub fn session_context(
     conf: &Configuration,
     registry: &ConnectorRegistry,
 ) -> Result<SessionContext> {
-    Ok(SessionContext::new_with_config_rt(
-        session_config(conf),
-        runtime_env(registry)?,
-    ))
+    let ctx = SessionContext::new_with_config_rt(session_config(conf), runtime_env(registry)?);
+    // Flink's functions, and the analyzer rules that give plans Flink's meaning.
+    weft_flink_sql::install(&ctx);
+    Ok(ctx)
 }

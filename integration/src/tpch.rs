@@ -56,6 +56,7 @@ pub fn tpch_table_def(table: &str, scale: &str) -> Result<TableDef, BoxError> {
             ("scale".to_string(), scale.to_string()),
         ]),
         line: 1,
+        computed: vec![],
     };
     let schema = connector.resolve_schema(&def)?;
     def.columns = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
@@ -80,6 +81,8 @@ pub async fn reference_context(scale: &str, partitions: usize) -> Result<Session
     let mut config = SessionConfig::new().with_target_partitions(partitions.max(1));
     config.options_mut().sql_parser.enable_ident_normalization = false;
     let ctx = SessionContext::new_with_config(config);
+    // The reference answers with Flink's functions, as Weft does.
+    weft_flink_sql::register_functions(&ctx);
     let registry = weft_connectors::default_registry();
     let connector = registry
         .get("tpch")

@@ -130,6 +130,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         session_config(&conf).with_extension(rt.clone()),
         runtime,
     );
+    // Plans name Flink's UDFs; decoding looks them up here.
+    weft_flink_sql::register_functions(&ctx);
     let task_ctx = ctx.task_ctx();
     let ctx_ms = started.elapsed().as_secs_f64() * 1e3;
     let codec = WeftCodec::new(env.registry.codec.clone());

@@ -82,6 +82,8 @@ async fn projected(
             .collect::<Vec<_>>(),
     ));
     let ctx = SessionContext::new();
+    // The transform's types with Flink's functions, as the job itself plans them.
+    weft_flink_sql::register_functions(&ctx);
     ctx.register_batch("t", RecordBatch::new_empty(schema))
         .map_err(|e| e.to_string())?;
     let sql = match filter {

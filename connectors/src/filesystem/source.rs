@@ -49,7 +49,8 @@ pub(crate) async fn create_source(
     let store = registry
         .get_store(&url)
         .map_err(weft_core::error::unwrap_datafusion)?;
-    check_input_exists(table, &url, store.as_ref()).await?;
+    // Flink's 'path' names a directory or a single file.
+    let single_file = check_input_exists(table, &url, store.as_ref()).await?;
 
     let format: Arc<dyn FileFormat> = match options.format {
         Format::Parquet => Arc::new(ParquetFormat::default()),
@@ -81,8 +82,16 @@ pub(crate) async fn create_source(
     let listing_options = ListingOptions::new(format)
         .with_file_extension("")
         .with_table_partition_cols(partition_cols);
-    let glob = glob::Pattern::new(VISIBLE_GLOB).expect("valid glob");
-    let table_url = ListingTableUrl::try_new(url, Some(glob))?;
+    let table_url = if single_file {
+        // The path names one file: list exactly it (the option was normalized to a
+        // directory URL ending in '/').
+        let mut file_url = url.clone();
+        file_url.set_path(url.path().trim_end_matches('/'));
+        ListingTableUrl::try_new(file_url, None)?
+    } else {
+        let glob = glob::Pattern::new(VISIBLE_GLOB).expect("valid glob");
+        ListingTableUrl::try_new(url, Some(glob))?
+    };
     // DataFusion's CSV reader ignores a null regex when reading, so with `csv.null-literal`
     // data columns are read as text and mapped (literal -> NULL, then cast) in `scan`.
     let csv_null_literal = match options.format {
@@ -260,7 +269,8 @@ impl TableProvider for FilesystemTable {
 }
 
 /// Fail with "input path … does not exist" (or the store being unreachable) before planning.
-async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore) -> Result<()> {
+/// `true` when the path is a single file, `false` for a directory.
+async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore) -> Result<bool> {
     let missing = || {
         WeftError::io(format!(
             "input path {url} of table `{}` does not exist (declared at line {})",
@@ -271,20 +281,25 @@ async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore
         let p = url
             .to_file_path()
             .map_err(|_| WeftError::io(format!("invalid local path {url}")))?;
-        return if p.exists() { Ok(()) } else { Err(missing()) };
+        // A directory URL ends in '/'; the path may name a file instead.
+        let p = std::path::PathBuf::from(p.to_string_lossy().trim_end_matches('/'));
+        return if p.exists() { Ok(p.is_file()) } else { Err(missing()) };
     }
     let path = store_path(url)?;
     let probe = async {
         let listing = store.list_with_delimiter(Some(&path)).await?;
         if !listing.objects.is_empty() || !listing.common_prefixes.is_empty() {
-            return Ok::<bool, object_store::Error>(true);
+            return Ok::<Option<bool>, object_store::Error>(Some(false));
         }
-        // An empty directory lists as nothing: look for it in its parent.
+        // An empty directory, or a file, lists as nothing: look for it in its parent.
         let mut parts: Vec<_> = path.parts().collect();
         parts.pop();
         let parent = object_store::path::Path::from_iter(parts);
         let up = store.list_with_delimiter(Some(&parent)).await?;
-        Ok(up.common_prefixes.contains(&path) || up.objects.iter().any(|o| o.location == path))
+        if up.objects.iter().any(|o| o.location == path) {
+            return Ok(Some(true));
+        }
+        Ok(up.common_prefixes.contains(&path).then_some(false))
     };
     let unreachable = |message: String| -> WeftError {
         match url.scheme() {
@@ -305,8 +320,8 @@ async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore
             "no answer within {} s (check the address and that the NameNode is up)",
             REACHABILITY_TIMEOUT.as_secs()
         ))),
-        Ok(Ok(true)) => Ok(()),
-        Ok(Ok(false)) | Ok(Err(object_store::Error::NotFound { .. })) => Err(missing()),
+        Ok(Ok(Some(is_file))) => Ok(is_file),
+        Ok(Ok(None)) | Ok(Err(object_store::Error::NotFound { .. })) => Err(missing()),
         Ok(Err(e)) => Err(unreachable(e.to_string())),
     }
 }

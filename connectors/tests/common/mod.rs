@@ -59,6 +59,7 @@ pub fn table(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
         line: 1,
+        computed: vec![],
     }
 }
 

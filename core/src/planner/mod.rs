@@ -5,6 +5,7 @@
 mod catalogs;
 mod insert_schema;
 mod schema_provider;
+mod show;
 mod stages;
 
 use std::sync::Arc;
@@ -18,7 +19,7 @@ pub use insert_schema::{fit_to_table, implicitly_castable};
 pub use schema_provider::ScriptSchema;
 pub use stages::StageBuilder;
 
-use crate::catalog::{ConnectorRegistry, SinkContext};
+use crate::catalog::{ConnectorRegistry, SinkContext, TableDef};
 use crate::config::{self, Configuration};
 use crate::error::{Result, WeftError, unwrap_datafusion};
 use crate::ids::JobId;
@@ -37,6 +38,7 @@ pub async fn plan_script(
     let mut config = base.clone();
     let ctx = session_context(&config, registry)?;
     let schema = Arc::new(ScriptSchema::new(registry.clone(), config.clone()));
+    schema.set_session(&ctx);
     ctx.catalog("datafusion")
         .ok_or_else(|| WeftError::internal("default catalog missing"))?
         .register_schema("public", schema.clone())?;
@@ -48,6 +50,9 @@ pub async fn plan_script(
         match &st.statement {
             Statement::Set { key, value } => {
                 config.set(key, value).map_err(|e| at(st, e))?;
+                if let Some(w) = config::unknown_key_warning(key) {
+                    tracing::warn!("statement {} (line {}): {w}", st.raw.index, st.raw.line);
+                }
                 if key == config::RUNTIME_MODE.key
                     && value.eq_ignore_ascii_case("streaming")
                     && config.raw(config::STREAMING_CHECKPOINT_ID).is_none()
@@ -148,6 +153,55 @@ pub async fn plan_script(
                     .map_err(|e| at(st, e))?;
                 stages.add_root(sink.plan, Some(sink.commit), false, &config)?;
             }
+            Statement::ShowTables => {
+                // The script's tables and views (a Hive catalog's tables are listed by the
+                // metastore, not here).
+                let names = schema.table_names_declared();
+                let sql = show::show_tables(names);
+                add_rows(&ctx, &mut stages, &config, &sql, st).await?;
+            }
+            Statement::Describe { table } | Statement::ShowCreateTable { table } => {
+                let def = match schema.table_def(table) {
+                    Some(def) => def,
+                    None => match catalogs.table_def(table) {
+                        Some(def) => {
+                            let connector = registry.for_table(&def).map_err(|e| at(st, e))?;
+                            connector.resolve(&def).await.map_err(|e| at(st, e))?
+                        }
+                        None => match schema.view_columns(table) {
+                        Some(columns) => TableDef {
+                            columns,
+                            ..TableDef::with_options(table, &[])
+                        },
+                        None => {
+                            return Err(at_msg(
+                                st,
+                                format!("table or view `{table}` is not declared in the script or its catalogs"),
+                            ));
+                        }
+                    }},
+                };
+                let sql = match &st.statement {
+                    Statement::Describe { .. } => show::describe(&def),
+                    _ => show::show_create_table(&def),
+                };
+                add_rows(&ctx, &mut stages, &config, &sql, st).await?;
+            }
+            Statement::Explain { query_offset } => {
+                let plan = logical_plan(&ctx, script, *query_offset, st).await?;
+                let optimized = ctx.state().optimize(&plan).map_err(|e| df_at(st, e))?;
+                let physical = ctx
+                    .state()
+                    .create_physical_plan(&plan)
+                    .await
+                    .map_err(|e| df_at(st, e))?;
+                let text = format!(
+                    "== Optimized Logical Plan ==\n{}\n\n== Physical Plan ==\n{}",
+                    optimized.display_indent(),
+                    datafusion::physical_plan::displayable(physical.as_ref()).indent(true)
+                );
+                add_rows(&ctx, &mut stages, &config, &show::explain(&text), st).await?;
+            }
             Statement::Query { query_offset } => {
                 let plan = logical_plan(&ctx, script, *query_offset, st).await?;
                 let physical = ctx
@@ -180,6 +234,27 @@ pub async fn plan_script(
     })
 }
 
+/// A statement answered with rows Weft computes itself (SHOW, DESCRIBE, EXPLAIN): a VALUES
+/// query whose rows go back to the client like a bare SELECT's.
+async fn add_rows(
+    ctx: &SessionContext,
+    stages: &mut StageBuilder,
+    config: &Configuration,
+    sql: &str,
+    st: &ParsedStatement,
+) -> Result<()> {
+    let plan = weft_flink_sql::plan_sql(&ctx.state(), sql)
+        .await
+        .map_err(|e| df_at(st, e))?;
+    let physical = ctx
+        .state()
+        .create_physical_plan(&plan)
+        .await
+        .map_err(|e| df_at(st, e))?;
+    stages.add_root(physical, None, true, config)?;
+    Ok(())
+}
+
 fn apply_to_session(ctx: &SessionContext, config: &Configuration) {
     let fresh = crate::session::session_config(config);
     let state = ctx.state_ref();
@@ -196,8 +271,7 @@ async fn logical_plan(
     st: &ParsedStatement,
 ) -> Result<LogicalPlan> {
     let text = split::padded(script, offset, st.end());
-    ctx.state()
-        .create_logical_plan(&text)
+    weft_flink_sql::plan_sql(&ctx.state(), &text)
         .await
         .map_err(|e| df_at(st, e))
 }

@@ -18,10 +18,39 @@ use crate::error::to_datafusion;
 enum Entry {
     Table(TableDef),
     View(Arc<dyn TableProvider>),
+    /// A table with computed columns: read through a view (planned on first read) over its
+    /// physical columns, registered under [`physical_name`]; written as `def` (physical
+    /// columns only).
+    Computed { def: TableDef, view_sql: String },
+}
+
+/// The hidden name under which a table with computed columns keeps its physical columns.
+pub fn physical_name(table: &str) -> String {
+    format!("{table}$physical")
+}
+
+/// The view that reads a table with computed columns: every column in declared order.
+fn computed_view_sql(def: &TableDef) -> String {
+    let total = def.columns.len() + def.computed.len();
+    let mut physical = def.columns.iter();
+    let mut items = Vec::with_capacity(total);
+    for i in 0..total {
+        match def.computed.iter().find(|k| k.position == i) {
+            Some(k) => items.push(format!("({}) AS `{}`", k.expr, k.name)),
+            None => {
+                if let Some(f) = physical.next() {
+                    items.push(format!("`{}`", f.name()));
+                }
+            }
+        }
+    }
+    format!("SELECT {} FROM `{}`", items.join(", "), physical_name(&def.name))
 }
 
 pub struct ScriptSchema {
     registry: ConnectorRegistry,
+    /// The planning session, for the views of tables with computed columns.
+    session: RwLock<Option<std::sync::Weak<parking_lot::RwLock<datafusion::execution::SessionState>>>>,
     config: RwLock<Configuration>,
     entries: RwLock<HashMap<String, Entry>>,
     sources: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
@@ -37,6 +66,7 @@ impl ScriptSchema {
     pub fn new(registry: ConnectorRegistry, config: Configuration) -> Self {
         ScriptSchema {
             registry,
+            session: RwLock::new(None),
             config: RwLock::new(config),
             entries: RwLock::new(HashMap::new()),
             sources: RwLock::new(HashMap::new()),
@@ -51,11 +81,25 @@ impl ScriptSchema {
         self.entries.read().contains_key(name)
     }
 
+    /// The session that plans the views of tables with computed columns.
+    pub fn set_session(&self, ctx: &datafusion::prelude::SessionContext) {
+        *self.session.write() = Some(ctx.state_weak_ref());
+    }
+
     pub fn add_table(&self, def: TableDef) {
         self.sources.write().remove(&def.name);
-        self.entries
-            .write()
-            .insert(def.name.clone(), Entry::Table(def));
+        if def.computed.is_empty() {
+            self.entries
+                .write()
+                .insert(def.name.clone(), Entry::Table(def));
+            return;
+        }
+        let hidden = physical_name(&def.name);
+        self.sources.write().remove(&hidden);
+        let view_sql = computed_view_sql(&def);
+        let mut entries = self.entries.write();
+        entries.insert(hidden, Entry::Table(def.clone()));
+        entries.insert(def.name.clone(), Entry::Computed { def, view_sql });
     }
 
     pub fn add_view(&self, name: &str, view: Arc<dyn TableProvider>) {
@@ -64,9 +108,27 @@ impl ScriptSchema {
             .insert(name.to_string(), Entry::View(view));
     }
 
+    /// The names of the tables and views declared so far (not the hidden physical ones).
+    pub fn table_names_declared(&self) -> Vec<String> {
+        self.entries
+            .read()
+            .keys()
+            .filter(|k| !k.ends_with("$physical"))
+            .cloned()
+            .collect()
+    }
+
+    /// A view's columns.
+    pub fn view_columns(&self, name: &str) -> Option<Vec<arrow::datatypes::Field>> {
+        match self.entries.read().get(name) {
+            Some(Entry::View(v)) => Some(v.schema().fields().iter().map(|f| f.as_ref().clone()).collect()),
+            _ => None,
+        }
+    }
+
     pub fn table_def(&self, name: &str) -> Option<TableDef> {
         match self.entries.read().get(name) {
-            Some(Entry::Table(t)) => Some(t.clone()),
+            Some(Entry::Table(t)) | Some(Entry::Computed { def: t, .. }) => Some(t.clone()),
             _ => None,
         }
     }
@@ -75,7 +137,12 @@ impl ScriptSchema {
 #[async_trait]
 impl SchemaProvider for ScriptSchema {
     fn table_names(&self) -> Vec<String> {
-        self.entries.read().keys().cloned().collect()
+        self.entries
+            .read()
+            .keys()
+            .filter(|k| !k.ends_with("$physical"))
+            .cloned()
+            .collect()
     }
 
     async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
@@ -83,6 +150,30 @@ impl SchemaProvider for ScriptSchema {
         match entry {
             None => Ok(None),
             Some(Entry::View(v)) => Ok(Some(v)),
+            Some(Entry::Computed { def, view_sql }) => {
+                if let Some(s) = self.sources.read().get(name) {
+                    return Ok(Some(s.clone()));
+                }
+                let state = self
+                    .session
+                    .read()
+                    .as_ref()
+                    .and_then(|w| w.upgrade())
+                    .ok_or_else(|| DataFusionError::Internal("no planning session for computed columns".into()))?;
+                let state = state.read().clone();
+                let plan = weft_flink_sql::plan_sql(&state, &view_sql).await.map_err(|e| {
+                    DataFusionError::Plan(format!(
+                        "a computed column of table `{}` (declared at line {}) does not plan: {}",
+                        def.name,
+                        def.line,
+                        e.strip_backtrace()
+                    ))
+                })?;
+                let view: Arc<dyn TableProvider> =
+                    Arc::new(datafusion::datasource::ViewTable::new(plan, Some(view_sql)));
+                self.sources.write().insert(name.to_string(), view.clone());
+                Ok(Some(view))
+            }
             Some(Entry::Table(def)) => {
                 if let Some(s) = self.sources.read().get(name) {
                     return Ok(Some(s.clone()));

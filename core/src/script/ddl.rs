@@ -7,17 +7,26 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::tokens::Cursor;
 use super::types::parse_type;
-use crate::catalog::TableDef;
+use crate::catalog::{ComputedColumn, TableDef};
 use crate::error::Result;
 
+/// `LIKE base (INCLUDING ALL …)` of a CREATE TABLE: the base table and the merging options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikeClause {
+    pub base: String,
+    /// (feature, strategy) in the order written, e.g. ("ALL", "INCLUDING").
+    pub options: Vec<(String, String)>,
+}
+
 /// Parse after `CREATE [TEMPORARY] TABLE`.
-pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef> {
+pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<(TableDef, Option<LikeClause>)> {
     if c.eat_keyword("IF") {
         c.expect_keyword("NOT")?;
         c.expect_keyword("EXISTS")?;
     }
     let name = c.object_name()?;
     let mut columns: Vec<Field> = Vec::new();
+    let mut computed: Vec<ComputedColumn> = Vec::new();
     let mut primary_key = Vec::new();
     if c.eat(&Token::LParen) {
         loop {
@@ -38,8 +47,27 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
                 skip_to_item_end(c);
             } else {
                 let col = c.identifier()?;
-                if columns.iter().any(|f| f.name() == &col) {
+                if columns.iter().any(|f| f.name() == &col) || computed.iter().any(|k| k.name == col) {
                     return Err(c.error(format!("column '{col}' is declared twice")));
+                }
+                if c.eat_keyword("AS") {
+                    let expr = expression_text(c);
+                    if expr.is_empty() {
+                        return Err(c.error(format!("computed column '{col}' has no expression after AS")));
+                    }
+                    if c.eat_keyword("COMMENT") {
+                        c.string_literal()?;
+                    }
+                    computed.push(ComputedColumn {
+                        name: col,
+                        expr,
+                        position: columns.len() + computed.len(),
+                    });
+                    if c.eat(&Token::RParen) {
+                        break;
+                    }
+                    c.expect(&Token::Comma)?;
+                    continue;
                 }
                 let dt = parse_type(c)?;
                 let mut nullable = true;
@@ -50,6 +78,10 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
                     } else if c.eat_keyword("NULL") {
                     } else if c.eat_keyword("COMMENT") {
                         c.string_literal()?;
+                    } else if c.is_keyword("METADATA") {
+                        return Err(c.error(format!(
+                            "METADATA column '{col}' is not supported by Weft yet; declare it as a physical column or drop it"
+                        )));
                     } else if c.eat_keyword("PRIMARY") {
                         c.expect_keyword("KEY")?;
                         c.expect_keyword("NOT")?;
@@ -85,19 +117,86 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<TableDef
             }
         }
     }
-    let options = parse_with(c)?;
-    Ok(TableDef {
+    let options = if c.is_keyword("LIKE") { BTreeMap::new() } else { parse_with_clause(c)? };
+    let like = if c.eat_keyword("LIKE") { Some(parse_like(c)?) } else { None };
+    if !c.at_end() {
+        return Err(c.error("unexpected text after the WITH (...) clause"));
+    }
+    let def = TableDef {
         name,
         columns,
         primary_key,
         partition_keys,
         options,
         line,
-    })
+        computed,
+    };
+    Ok((def, like))
+}
+
+/// `LIKE base [( {INCLUDING | EXCLUDING | OVERWRITING} {ALL | CONSTRAINTS | GENERATED |
+/// METADATA | OPTIONS | PARTITIONS | WATERMARKS} … )]`.
+fn parse_like(c: &mut Cursor) -> Result<LikeClause> {
+    let base = c.object_name()?;
+    let mut options = Vec::new();
+    if c.eat(&Token::LParen) {
+        loop {
+            let strategy = c.identifier()?.to_ascii_uppercase();
+            if !["INCLUDING", "EXCLUDING", "OVERWRITING"].contains(&strategy.as_str()) {
+                return Err(c.error(format!(
+                    "unknown LIKE strategy '{strategy}'; use INCLUDING, EXCLUDING or OVERWRITING"
+                )));
+            }
+            let feature = c.identifier()?.to_ascii_uppercase();
+            if !["ALL", "CONSTRAINTS", "GENERATED", "METADATA", "OPTIONS", "PARTITIONS", "WATERMARKS"]
+                .contains(&feature.as_str())
+            {
+                return Err(c.error(format!(
+                    "unknown LIKE option '{feature}'; use ALL, CONSTRAINTS, GENERATED, METADATA, OPTIONS, PARTITIONS or WATERMARKS"
+                )));
+            }
+            options.push((feature, strategy));
+            if c.eat(&Token::RParen) {
+                break;
+            }
+            if c.at_end() {
+                return Err(c.error("expected ')' closing the LIKE options"));
+            }
+        }
+    }
+    Ok(LikeClause { base, options })
+}
+
+/// The text of an expression up to the next top-level `,` or `)` (a computed column's).
+fn expression_text(c: &mut Cursor) -> String {
+    let mut depth = 0i32;
+    let mut parts: Vec<String> = Vec::new();
+    while let Some(t) = c.peek() {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen if depth == 0 => break,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => break,
+            Token::Word(w) if depth == 0 && w.quote_style.is_none() && w.value.eq_ignore_ascii_case("COMMENT") => break,
+            _ => {}
+        }
+        parts.push(t.to_string());
+        c.next();
+    }
+    parts.join(" ")
 }
 
 /// `WITH ('k' = 'v', …)` ending the statement.
 pub(super) fn parse_with(c: &mut Cursor) -> Result<BTreeMap<String, String>> {
+    let options = parse_with_clause(c)?;
+    if !c.at_end() {
+        return Err(c.error("unexpected text after the WITH (...) clause"));
+    }
+    Ok(options)
+}
+
+/// `WITH ('k' = 'v', …)`.
+fn parse_with_clause(c: &mut Cursor) -> Result<BTreeMap<String, String>> {
     let mut options = BTreeMap::new();
     c.expect_keyword("WITH")?;
     c.expect(&Token::LParen)?;
@@ -112,9 +211,6 @@ pub(super) fn parse_with(c: &mut Cursor) -> Result<BTreeMap<String, String>> {
             break;
         }
         c.expect(&Token::Comma)?;
-    }
-    if !c.at_end() {
-        return Err(c.error("unexpected text after the WITH (...) clause"));
     }
     Ok(options)
 }

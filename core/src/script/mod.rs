@@ -4,6 +4,7 @@
 
 mod ddl;
 mod insert;
+mod like;
 pub mod split;
 mod statement;
 mod tokens;
@@ -11,4 +12,5 @@ mod types;
 
 pub use split::{RawStatement, split_statements};
 pub use statement::{InsertStatement, ParsedStatement, Statement, parse_script};
+pub use ddl::LikeClause;
 pub use types::flink_type_to_arrow;

@@ -51,6 +51,20 @@ pub enum Statement {
     Query {
         query_offset: usize,
     },
+    /// `SHOW TABLES`: the tables and views declared so far, as rows.
+    ShowTables,
+    /// `DESCRIBE t` / `DESC t`: a table's columns, as rows.
+    Describe {
+        table: String,
+    },
+    /// `SHOW CREATE TABLE t`: the table's DDL as Weft understood it.
+    ShowCreateTable {
+        table: String,
+    },
+    /// `EXPLAIN [PLAN FOR] query`: the query's plan, as one row.
+    Explain {
+        query_offset: usize,
+    },
 }
 
 /// A parsed statement with its raw text and position.
@@ -131,7 +145,24 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
                 let options = super::ddl::parse_with(&mut c)?;
                 Statement::CreateCatalog { name, options }
             } else if c.eat_keyword("TABLE") {
-                Statement::CreateTable(parse_create_table(&mut c, raw.line)?)
+                let (def, like) = parse_create_table(&mut c, raw.line)?;
+                let def = match like {
+                    None => def,
+                    Some(like) => {
+                        let base = out.iter().rev().find_map(|p: &ParsedStatement| match &p.statement {
+                            Statement::CreateTable(t) if t.name == like.base => Some(t),
+                            _ => None,
+                        });
+                        let base = base.ok_or_else(|| {
+                            c.error(format!(
+                                "LIKE base `{}` is not a table declared earlier in the script",
+                                like.base
+                            ))
+                        })?;
+                        super::like::merge(base, def, &like).map_err(|m| c.error(m))?
+                    }
+                };
+                Statement::CreateTable(def)
             } else if c.eat_keyword("VIEW") {
                 if c.eat_keyword("IF") {
                     c.expect_keyword("NOT")?;
@@ -150,13 +181,35 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
             }
         } else if c.eat_keyword("INSERT") {
             Statement::Insert(parse_insert(&mut c, script)?)
+        } else if c.eat_keyword("SHOW") {
+            if c.eat_keyword("TABLES") {
+                Statement::ShowTables
+            } else if c.eat_keyword("CREATE") {
+                c.expect_keyword("TABLE")?;
+                Statement::ShowCreateTable {
+                    table: c.object_name()?,
+                }
+            } else {
+                return Err(c.error("expected SHOW TABLES or SHOW CREATE TABLE name"));
+            }
+        } else if c.eat_keyword("DESCRIBE") || c.eat_keyword("DESC") {
+            Statement::Describe {
+                table: c.object_name()?,
+            }
+        } else if c.eat_keyword("EXPLAIN") {
+            if c.eat_keyword("PLAN") {
+                c.expect_keyword("FOR")?;
+            }
+            Statement::Explain {
+                query_offset: c.offset_in(script),
+            }
         } else if c.is_keyword("SELECT") || c.is_keyword("WITH") || c.is_keyword("VALUES") {
             Statement::Query {
                 query_offset: c.offset_in(script),
             }
         } else {
             return Err(c.error(
-                "unsupported statement; a script holds SET, RESET, CREATE TABLE, CREATE TEMPORARY VIEW, CREATE CATALOG, USE, INSERT INTO / INSERT OVERWRITE and SELECT statements",
+                "unsupported statement; a script holds SET, RESET, CREATE TABLE, CREATE TEMPORARY VIEW, CREATE CATALOG, USE, INSERT INTO / INSERT OVERWRITE, SELECT, SHOW TABLES, SHOW CREATE TABLE, DESCRIBE and EXPLAIN statements",
             ));
         };
         out.push(ParsedStatement { raw, statement });
@@ -174,6 +227,27 @@ CREATE TABLE orders (\n  id BIGINT NOT NULL,\n  amount DECIMAL(10, 2),\n  dt STR
 CREATE TEMPORARY VIEW v AS SELECT * FROM orders;\n\
 EXECUTE STATEMENT SET BEGIN\nINSERT OVERWRITE orders PARTITION (dt = '2024-01-01') SELECT id, amount FROM v;\nINSERT INTO orders (id, amount, dt) SELECT 1, 2.0, 'x';\nEND;\n\
 SELECT * FROM v";
+
+    #[test]
+    fn nested_column_types() {
+        let st = parse_script(
+            "CREATE TABLE t (tags ARRAY<STRING>, m MAP<STRING, ARRAY<INT NOT NULL>>, r ROW<a INT, b ROW(c STRING)>) WITH ('connector' = 'datagen');",
+        )
+        .unwrap();
+        let Statement::CreateTable(def) = &st[0].statement else { panic!() };
+        let t = |i: usize| def.columns[i].data_type().to_string();
+        assert_eq!(t(0), "List(Utf8)");
+        assert!(t(1).starts_with("Map(") && t(1).contains("non-null Int32"), "{}", t(1));
+        assert!(t(2).contains("Struct(") && t(2).contains("\"c\": Utf8"), "{}", t(2));
+        let e = parse_script("CREATE TABLE t (a MULTISET<INT>) WITH ('connector' = 'datagen');")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MULTISET"), "{e}");
+        let e = parse_script("CREATE TABLE t (a ARRAY<INT) WITH ('connector' = 'datagen');")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected '>'"), "{e}");
+    }
 
     #[test]
     fn catalogs_and_use() {

@@ -48,6 +48,26 @@ impl<'a> Cursor<'a> {
         t
     }
 
+    /// Eat a `>` closing a type's brackets; `>>` (two nested closings, as in
+    /// `ARRAY<ARRAY<INT>>`) counts as two.
+    pub fn eat_closing_angle(&mut self) -> bool {
+        match self.peek() {
+            Some(Token::Gt) => {
+                self.pos += 1;
+                true
+            }
+            Some(Token::ShiftRight) => {
+                self.tokens[self.pos].token = Token::Gt;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_lt(&self) -> bool {
+        matches!(self.peek(), Some(Token::Lt))
+    }
+
     pub fn at_end(&self) -> bool {
         self.pos >= self.tokens.len()
     }

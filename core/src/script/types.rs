@@ -1,6 +1,8 @@
 //! Flink SQL data types → Arrow types.
 
-use arrow::datatypes::{DataType, TimeUnit};
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::tokens::Cursor;
@@ -43,6 +45,59 @@ pub(super) fn parse_type(c: &mut Cursor) -> Result<DataType> {
         let err = c.error("expected a data type");
         (err, c.identifier()?)
     };
+    match name.to_ascii_uppercase().as_str() {
+        "ARRAY" if c.is_lt() => {
+            c.next();
+            let (element, nullable) = parse_nested_type(c)?;
+            expect_closing(c, "ARRAY<…>")?;
+            return Ok(DataType::List(Arc::new(Field::new("item", element, nullable))));
+        }
+        "MULTISET" => {
+            return Err(c.error(
+                "MULTISET columns are not supported by Weft yet; declare the column as an ARRAY<…> or a MAP<…, INT>",
+            ));
+        }
+        "MAP" if c.is_lt() => {
+            c.next();
+            let (key, _) = parse_nested_type(c)?;
+            c.expect(&Token::Comma)?;
+            let (value, nullable) = parse_nested_type(c)?;
+            expect_closing(c, "MAP<…, …>")?;
+            let entries = Field::new(
+                "entries",
+                DataType::Struct(Fields::from(vec![
+                    Field::new("key", key, false),
+                    Field::new("value", value, nullable),
+                ])),
+                false,
+            );
+            return Ok(DataType::Map(Arc::new(entries), false));
+        }
+        "ROW" if c.is_lt() || c.peek() == Some(&Token::LParen) => {
+            let angle = c.is_lt();
+            c.next();
+            let mut fields = Vec::new();
+            loop {
+                let field = c.identifier()?;
+                let (t, nullable) = parse_nested_type(c)?;
+                if c.is_keyword("COMMENT") {
+                    c.next();
+                    c.string_literal()?;
+                }
+                fields.push(Field::new(field, t, nullable));
+                if !c.eat(&Token::Comma) {
+                    break;
+                }
+            }
+            if angle {
+                expect_closing(c, "ROW<…>")?;
+            } else {
+                c.expect(&Token::RParen)?;
+            }
+            return Ok(DataType::Struct(Fields::from(fields)));
+        }
+        _ => {}
+    }
     let mut params = Vec::new();
     if c.eat(&Token::LParen) {
         loop {
@@ -82,7 +137,29 @@ pub(super) fn parse_type(c: &mut Cursor) -> Result<DataType> {
     flink_type_to_arrow(&name, &params, &suffix).ok_or_else(|| {
         let _ = &line_col_err;
         c.error(format!(
-            "unsupported data type '{name}'; supported: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL(p, s), STRING, VARCHAR(n), CHAR(n), BYTES, DATE, TIME, TIMESTAMP(p), TIMESTAMP_LTZ(p)"
+            "unsupported data type '{name}'; supported: BOOLEAN, TINYINT, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL(p, s), STRING, VARCHAR(n), CHAR(n), BYTES, DATE, TIME, TIMESTAMP(p), TIMESTAMP_LTZ(p), ARRAY<t>, MAP<k, v>, ROW<name t, …>"
         ))
     })
+}
+
+/// A type inside `ARRAY<…>`, `MAP<…>` or `ROW<…>`, with its nullability (`NOT NULL`).
+fn parse_nested_type(c: &mut Cursor) -> Result<(DataType, bool)> {
+    let t = parse_type(c)?;
+    let mut nullable = true;
+    if c.is_keyword("NOT") {
+        c.next();
+        c.expect_keyword("NULL")?;
+        nullable = false;
+    } else if c.is_keyword("NULL") {
+        c.next();
+    }
+    Ok((t, nullable))
+}
+
+fn expect_closing(c: &mut Cursor, what: &str) -> Result<()> {
+    if c.eat_closing_angle() {
+        Ok(())
+    } else {
+        Err(c.error(format!("expected '>' closing {what}")))
+    }
 }

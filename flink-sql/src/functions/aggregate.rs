@@ -1,0 +1,170 @@
+//! Aggregate functions (Flink docs: "Aggregate Functions"): result types of SUM / AVG,
+//! LISTAGG, FIRST_VALUE / LAST_VALUE, STDDEV_* / VAR_*, ARRAY_AGG, GROUPING / GROUPING_ID.
+//!
+//! Where DataFusion's aggregate computes Flink's value, [`retyped`] wraps it with Flink's
+//! result type; AVG ([`avg`]) and LISTAGG ([`listagg`]) are Weft's own. Refused (not
+//! registered, or failing planning for the argument types whose Flink meaning Weft lacks):
+//! COLLECT (its MULTISET type has no Arrow form in Weft), PERCENTILE, `$SUM0`, SUM of FLOAT
+//! (Flink adds in FLOAT precision), and STDDEV_* / VAR_* of integers and decimals (Flink
+//! computes them from SUM(x * x), SUM(x) and COUNT(x) in the argument's own type).
+
+pub mod avg;
+pub mod listagg;
+pub mod retyped;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, AsArray, PrimitiveArray};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Int8Type, Int16Type, Int32Type, Int64Type};
+use datafusion::common::DFSchema;
+use datafusion::common::plan_err;
+use datafusion::common::tree_node::Transformed;
+use datafusion::error::Result;
+use datafusion::functions_aggregate as df;
+use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
+use datafusion::sql::sqlparser::ast;
+
+use retyped::{cast_finish, retyped};
+
+pub fn functions() -> Vec<ScalarUDF> {
+    vec![]
+}
+
+pub fn aggregates() -> Vec<AggregateUDF> {
+    let mut first = retyped("first_value", df::first_last::first_value_udaf(), same_one, cast_finish);
+    first.ignore_nulls = true;
+    let mut last = retyped("last_value", df::first_last::last_value_udaf(), same_one, cast_finish);
+    last.ignore_nulls = true;
+    let mut array_agg = retyped("array_agg", df::array_agg::array_agg_udaf(), array_of, cast_finish);
+    array_agg.not_null = true;
+    vec![
+        retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build(),
+        avg::avg(),
+        retyped("count", df::count::count_udaf(), count_type, cast_finish).build(),
+        first.build(),
+        last.build(),
+        array_agg.build(),
+        listagg::listagg(),
+        retyped("stddev_pop", df::stddev::stddev_pop_udaf(), floating, cast_finish).build(),
+        retyped("stddev_samp", df::stddev::stddev_udaf(), floating, cast_finish).build(),
+        retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
+        retyped("var_pop", df::variance::var_pop_udaf(), floating, cast_finish).build(),
+        retyped("var_samp", df::variance::var_samp_udaf(), floating, cast_finish).build(),
+        retyped("variance", df::variance::var_samp_udaf(), floating, cast_finish).build(),
+    ]
+}
+
+fn one(t: &[DataType], name: &str) -> Result<DataType> {
+    match t {
+        [t] => Ok(t.clone()),
+        _ => plan_err!("{name} takes one argument"),
+    }
+}
+
+fn same_one(t: &[DataType]) -> Result<DataType> {
+    one(t, "FIRST_VALUE / LAST_VALUE")
+}
+
+fn array_of(t: &[DataType]) -> Result<DataType> {
+    let t = one(t, "ARRAY_AGG")?;
+    Ok(DataType::new_list(t, true))
+}
+
+/// COUNT(*) and COUNT(x) are BIGINT; Flink counts one field only.
+fn count_type(t: &[DataType]) -> Result<DataType> {
+    match t.len() {
+        0 | 1 => Ok(DataType::Int64),
+        _ => plan_err!("Flink: We now only support the count of one field"),
+    }
+}
+
+/// SUM keeps an integer or DOUBLE argument's type (adding with Java's wrap-around) and
+/// sums DECIMAL(p, s) as DECIMAL(38, s).
+fn sum_type(t: &[DataType]) -> Result<DataType> {
+    Ok(match one(t, "SUM")? {
+        t @ (DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Float64) => t,
+        DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
+        DataType::Float32 => {
+            return plan_err!("SUM of FLOAT adds in FLOAT precision in Flink; Weft refuses it rather than answer differently");
+        }
+        other => return plan_err!("Flink's SUM does not take {other}"),
+    })
+}
+
+/// DataFusion sums integers as BIGINT: the low bits are the wrapped narrower sum.
+fn sum_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
+    fn wrap<T: ArrowPrimitiveType>(a: &ArrayRef, f: impl Fn(i64) -> T::Native) -> ArrayRef {
+        let a = a.as_primitive::<Int64Type>();
+        Arc::new(a.unary::<_, T>(f)) as ArrayRef
+    }
+    Ok(match (a.data_type(), t) {
+        (DataType::Int64, DataType::Int8) => wrap::<Int8Type>(&a, |v| v as i8),
+        (DataType::Int64, DataType::Int16) => wrap::<Int16Type>(&a, |v| v as i16),
+        (DataType::Int64, DataType::Int32) => wrap::<Int32Type>(&a, |v| v as i32),
+        (DataType::Decimal128(_, _), DataType::Decimal128(p, s)) => {
+            let d = a.as_primitive::<arrow::datatypes::Decimal128Type>().clone();
+            let d: PrimitiveArray<arrow::datatypes::Decimal128Type> = d.with_precision_and_scale(*p, *s)?;
+            Arc::new(d)
+        }
+        _ => cast_finish(a, t)?,
+    })
+}
+
+/// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type.
+fn floating(t: &[DataType]) -> Result<DataType> {
+    match one(t, "STDDEV / VARIANCE")? {
+        t @ (DataType::Float32 | DataType::Float64) => Ok(t),
+        other => plan_err!(
+            "Flink computes STDDEV / VARIANCE of {other} in that type from SUM(x * x), SUM(x) and COUNT(x); Weft refuses it rather than answer differently"
+        ),
+    }
+}
+
+/// DataFusion functions of this family used unchanged as Flink's (see `crate::check`).
+/// `grouping` is reached as GROUPING / GROUPING_ID, cast to Flink's BIGINT by `rewrite_sql`.
+pub const DATAFUSION_AS_FLINK: &[&str] = &["min", "max", "grouping"];
+
+/// GROUPING(…) and GROUPING_ID(…) are DataFusion's `grouping` (the same bits: the first
+/// argument is the highest), as Flink's BIGINT.
+pub fn rewrite_sql(e: &mut ast::Expr) {
+    let ast::Expr::Function(f) = e else { return };
+    let name = f.name.to_string().to_ascii_lowercase();
+    if name != "grouping" && name != "grouping_id" {
+        return;
+    }
+    let mut call = f.clone();
+    call.name = ast::ObjectName::from(vec![ast::Ident::new("grouping")]);
+    *e = ast::Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(ast::Expr::Function(call)),
+        data_type: ast::DataType::BigInt(None),
+        array: false,
+        format: None,
+    };
+}
+
+/// Rewrites of planned expressions after type coercion (see `crate::rewrite::FlinkSemantics`).
+pub fn rewrite_expr(e: Expr, _schema: &DFSchema) -> Result<Transformed<Expr>> {
+    Ok(Transformed::no(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::prelude::SessionConfig;
+
+    async fn one_value(sql: &str) -> String {
+        let ctx = crate::flink_context(SessionConfig::new().with_target_partitions(2));
+        let plan = crate::plan_sql(&ctx.state(), sql).await.unwrap();
+        let df = ctx.execute_logical_plan(plan).await.unwrap();
+        let batches = df.collect().await.unwrap();
+        arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn narrow_sums_wrap_and_integer_averages_truncate() {
+        let s = one_value("SELECT SUM(CAST(a AS TINYINT)) AS s FROM (VALUES (100), (100)) AS t(a)").await;
+        assert!(s.contains("-56"), "{s}");
+        let s = one_value("SELECT AVG(a) AS m FROM (VALUES (-1), (-2)) AS t(a)").await;
+        assert!(s.contains("-1"), "{s}");
+    }
+}
