@@ -356,6 +356,7 @@ mod tests {
     }
 
     #[tokio::test]
+    #[ignore = "math::rewrite_expr is off in planning (functions/mod.rs): re-enable with it"]
     async fn decimal_arithmetic_has_flink_types() {
         let p = plan("SELECT a + b, a / b FROM (VALUES (CAST(1.5 AS DECIMAL(38, 10)), CAST(2.25 AS DECIMAL(20, 2)))) AS t(a, b)").await;
         println!("{p}");
