@@ -48,7 +48,9 @@ pub fn session_config(conf: &Configuration) -> SessionConfig {
     opt.enable_join_dynamic_filter_pushdown = false;
     opt.enable_topk_dynamic_filter_pushdown = false;
     opt.enable_aggregate_dynamic_filter_pushdown = false;
-    c
+    // Flink's SQL options (NULLs first ascending, as Calcite's NullCollation.LOW), the ones
+    // the conformance suite checks.
+    weft_flink_sql::session_config(c)
 }
 
 /// A runtime whose object stores are the connectors' (file, hdfs, s3), sharing this
