@@ -517,9 +517,20 @@ async fn a_path_may_name_a_single_file() {
             ("format", "csv"),
         ],
     );
-    ctx.register_table("people", source(&reg, &t).await).unwrap();
+    ctx.register_table("people", source(&reg, &t).await)
+        .unwrap();
     let b = query(&ctx, "SELECT COUNT(*) AS n, SUM(id) AS s FROM people").await;
-    let n = b.column(0).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
-    let s = b.column(1).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap().value(0);
+    let n = b
+        .column(0)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .unwrap()
+        .value(0);
+    let s = b
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .unwrap()
+        .value(0);
     assert_eq!((n, s), (3, 6));
 }

@@ -146,9 +146,9 @@ pub fn unknown_key_warning(key: &str) -> Option<String> {
         .min()
         .filter(|(d, k)| *d <= (k.len() / 3).max(2));
     Some(match closest {
-        Some((_, k)) => format!(
-            "SET '{key}': Weft does not know this key and ignores it; did you mean '{k}'?"
-        ),
+        Some((_, k)) => {
+            format!("SET '{key}': Weft does not know this key and ignores it; did you mean '{k}'?")
+        }
         None => format!(
             "SET '{key}': Weft does not know this key and ignores it (core/src/config.rs lists the keys it reads)"
         ),

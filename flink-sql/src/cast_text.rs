@@ -10,9 +10,7 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, StringArray, StringBuilder,
-};
+use arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, DurationMicrosecondType, DurationMillisecondType,
     DurationNanosecondType, DurationSecondType, Float32Type, Float64Type, Int8Type, Int16Type,
@@ -87,7 +85,9 @@ impl Zone {
         if let Ok(off) = t.parse::<chrono::FixedOffset>() {
             return Ok(Zone::Fixed(off));
         }
-        exec_err!("unknown time zone '{s}' (table.local-time-zone): use a region id such as 'Europe/Berlin' or an offset such as '+08:00'")
+        exec_err!(
+            "unknown time zone '{s}' (table.local-time-zone): use a region id such as 'Europe/Berlin' or an offset such as '+08:00'"
+        )
     }
 
     /// The local wall-clock time of a UTC instant, in seconds + nanos.
@@ -103,7 +103,10 @@ impl Zone {
     pub fn offset_at(&self, secs: i64) -> i32 {
         let utc = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
         match self {
-            Zone::Named(tz) => tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc(),
+            Zone::Named(tz) => tz
+                .offset_from_utc_datetime(&utc.naive_utc())
+                .fix()
+                .local_minus_utc(),
             Zone::Fixed(off) => off.local_minus_utc(),
         }
     }
@@ -150,10 +153,18 @@ fn java_float_text(v: f64, sci: String) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if v.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // `sci` is Rust's shortest round-trip form: [-]d[.ddd]e[-]n
     let (mant, exp) = sci.split_once('e').expect("scientific form");
@@ -253,7 +264,13 @@ pub fn date_text(d: NaiveDate) -> String {
 fn write_time(s: &mut String, nanos_of_day: i64, digits: usize) {
     let secs = nanos_of_day.div_euclid(1_000_000_000);
     let nanos = nanos_of_day.rem_euclid(1_000_000_000) as u32;
-    let _ = write!(s, "{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let _ = write!(
+        s,
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
     fraction(s, nanos, digits);
 }
 
@@ -287,7 +304,11 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
     }
     match a.data_type() {
         DataType::Null => s.push_str("NULL"),
-        DataType::Boolean => s.push_str(if a.as_boolean().value(i) { "TRUE" } else { "FALSE" }),
+        DataType::Boolean => s.push_str(if a.as_boolean().value(i) {
+            "TRUE"
+        } else {
+            "FALSE"
+        }),
         DataType::Int8 => prim!(Int8Type),
         DataType::Int16 => prim!(Int16Type),
         DataType::Int32 => prim!(Int32Type),
@@ -299,7 +320,9 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
         DataType::Float32 => s.push_str(&java_float(a.as_primitive::<Float32Type>().value(i))),
         DataType::Float64 => s.push_str(&java_double(a.as_primitive::<Float64Type>().value(i))),
         DataType::Decimal128(_, scale) => {
-            let v = a.as_primitive::<arrow::datatypes::Decimal128Type>().value(i);
+            let v = a
+                .as_primitive::<arrow::datatypes::Decimal128Type>()
+                .value(i);
             s.push_str(&decimal_text(v, *scale));
         }
         DataType::Utf8 => s.push_str(a.as_string::<i32>().value(i)),
@@ -322,18 +345,22 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
         }
         DataType::Date32 => {
             let d = a.as_primitive::<Date32Type>().value(i);
-            let date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
-                + chrono::Duration::days(d as i64);
+            let date =
+                NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64);
             s.push_str(&date_text(date));
         }
         DataType::Date64 => {
             let ms = a.as_primitive::<Date64Type>().value(i);
-            let date = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().date_naive();
+            let date = DateTime::<Utc>::from_timestamp_millis(ms)
+                .unwrap_or_default()
+                .date_naive();
             s.push_str(&date_text(date));
         }
-        DataType::Time32(TimeUnit::Second) => {
-            write_time(s, a.as_primitive::<Time32SecondType>().value(i) as i64 * 1_000_000_000, 0)
-        }
+        DataType::Time32(TimeUnit::Second) => write_time(
+            s,
+            a.as_primitive::<Time32SecondType>().value(i) as i64 * 1_000_000_000,
+            0,
+        ),
         DataType::Time32(_) => write_time(
             s,
             a.as_primitive::<Time32MillisecondType>().value(i) as i64 * 1_000_000,
@@ -344,19 +371,27 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
             a.as_primitive::<Time64MicrosecondType>().value(i) * 1_000,
             6,
         ),
-        DataType::Time64(_) => {
-            write_time(s, a.as_primitive::<Time64NanosecondType>().value(i), 9)
-        }
+        DataType::Time64(_) => write_time(s, a.as_primitive::<Time64NanosecondType>().value(i), 9),
         DataType::Timestamp(unit, tz) => {
             let v = match unit {
-                TimeUnit::Second => a.as_primitive::<arrow::datatypes::TimestampSecondType>().value(i),
-                TimeUnit::Millisecond => a.as_primitive::<arrow::datatypes::TimestampMillisecondType>().value(i),
-                TimeUnit::Microsecond => a.as_primitive::<arrow::datatypes::TimestampMicrosecondType>().value(i),
-                TimeUnit::Nanosecond => a.as_primitive::<arrow::datatypes::TimestampNanosecondType>().value(i),
+                TimeUnit::Second => a
+                    .as_primitive::<arrow::datatypes::TimestampSecondType>()
+                    .value(i),
+                TimeUnit::Millisecond => a
+                    .as_primitive::<arrow::datatypes::TimestampMillisecondType>()
+                    .value(i),
+                TimeUnit::Microsecond => a
+                    .as_primitive::<arrow::datatypes::TimestampMicrosecondType>()
+                    .value(i),
+                TimeUnit::Nanosecond => a
+                    .as_primitive::<arrow::datatypes::TimestampNanosecondType>()
+                    .value(i),
             };
             let (secs, nanos) = split_epoch(v, unit);
             let dt = match tz {
-                None => DateTime::<Utc>::from_timestamp(secs, nanos).unwrap_or_default().naive_utc(),
+                None => DateTime::<Utc>::from_timestamp(secs, nanos)
+                    .unwrap_or_default()
+                    .naive_utc(),
                 Some(_) => zone.local(secs, nanos),
             };
             write_datetime(s, dt, unit_digits(unit));
@@ -382,8 +417,12 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
             let ms = match u {
                 TimeUnit::Second => a.as_primitive::<DurationSecondType>().value(i) * 1000,
                 TimeUnit::Millisecond => a.as_primitive::<DurationMillisecondType>().value(i),
-                TimeUnit::Microsecond => a.as_primitive::<DurationMicrosecondType>().value(i) / 1000,
-                TimeUnit::Nanosecond => a.as_primitive::<DurationNanosecondType>().value(i) / 1_000_000,
+                TimeUnit::Microsecond => {
+                    a.as_primitive::<DurationMicrosecondType>().value(i) / 1000
+                }
+                TimeUnit::Nanosecond => {
+                    a.as_primitive::<DurationNanosecondType>().value(i) / 1_000_000
+                }
             };
             write_day_time(s, ms)
         }

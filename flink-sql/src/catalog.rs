@@ -33,7 +33,10 @@ pub const FLINK_FUNCTIONS: &[(&str, &str)] = &[
     ("BITMAP_AND_CARDINALITY_AGG", "BITMAP_AND_CARDINALITY_AGG"),
     ("BITMAP_BUILD", "BITMAP_BUILD"),
     ("BITMAP_BUILD_AGG", "BITMAP_BUILD_AGG"),
-    ("BITMAP_BUILD_CARDINALITY_AGG", "BITMAP_BUILD_CARDINALITY_AGG"),
+    (
+        "BITMAP_BUILD_CARDINALITY_AGG",
+        "BITMAP_BUILD_CARDINALITY_AGG",
+    ),
     ("BITMAP_CARDINALITY", "BITMAP_CARDINALITY"),
     ("BITMAP_FROM_BYTES", "BITMAP_FROM_BYTES"),
     ("BITMAP_OR", "BITMAP_OR"),
@@ -60,12 +63,24 @@ pub const FLINK_FUNCTIONS: &[(&str, &str)] = &[
     ("IS_JSON", "IS_JSON"),
     ("JSON", "JSON"),
     ("JSON_ARRAY", "JSON_ARRAY"),
-    ("JSON_ARRAYAGG_ABSENT_ON_NULL", "JSON_ARRAYAGG(… ABSENT ON NULL)"),
-    ("JSON_ARRAYAGG_NULL_ON_NULL", "JSON_ARRAYAGG(… NULL ON NULL)"),
+    (
+        "JSON_ARRAYAGG_ABSENT_ON_NULL",
+        "JSON_ARRAYAGG(… ABSENT ON NULL)",
+    ),
+    (
+        "JSON_ARRAYAGG_NULL_ON_NULL",
+        "JSON_ARRAYAGG(… NULL ON NULL)",
+    ),
     ("JSON_EXISTS", "JSON_EXISTS"),
     ("JSON_OBJECT", "JSON_OBJECT"),
-    ("JSON_OBJECTAGG_ABSENT_ON_NULL", "JSON_OBJECTAGG(… ABSENT ON NULL)"),
-    ("JSON_OBJECTAGG_NULL_ON_NULL", "JSON_OBJECTAGG(… NULL ON NULL)"),
+    (
+        "JSON_OBJECTAGG_ABSENT_ON_NULL",
+        "JSON_OBJECTAGG(… ABSENT ON NULL)",
+    ),
+    (
+        "JSON_OBJECTAGG_NULL_ON_NULL",
+        "JSON_OBJECTAGG(… NULL ON NULL)",
+    ),
     ("JSON_QUERY", "JSON_QUERY"),
     ("JSON_QUOTE", "JSON_QUOTE"),
     ("JSON_STRING", "JSON_STRING"),
@@ -306,7 +321,10 @@ mod tests {
     #[test]
     fn datafusion_names_map_to_flink_names() {
         assert_eq!(sql_name_for("to_char").as_deref(), Some("DATE_FORMAT"));
-        assert_eq!(sql_name_for("regexp_replace").as_deref(), Some("REGEXP_REPLACE"));
+        assert_eq!(
+            sql_name_for("regexp_replace").as_deref(),
+            Some("REGEXP_REPLACE")
+        );
         assert_eq!(sql_name_for("array_has_any"), None);
     }
 }

@@ -6,8 +6,8 @@
 //! else is refused: a DataFusion function that is not Flink's would answer a query Flink
 //! rejects, and one that shares a Flink name but not its meaning would answer differently.
 
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::plan_err;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 
@@ -27,7 +27,11 @@ pub fn refuse_non_flink(plan: &LogicalPlan) -> Result<()> {
                 Ok(TreeNodeRecursion::Continue)
             })
         })?;
-        Ok(if bad.is_some() { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+        Ok(if bad.is_some() {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
     })?;
     match bad {
         None => Ok(()),

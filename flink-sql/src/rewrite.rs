@@ -162,7 +162,10 @@ fn cast_text(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let Ok(source) = inner.get_type(schema) else {
         return Ok(Transformed::no(e));
     };
-    if is_text(&source) || source == DataType::Null || matches!(source, DataType::Dictionary(_, ref v) if is_text(v)) {
+    if is_text(&source)
+        || source == DataType::Null
+        || matches!(source, DataType::Dictionary(_, ref v) if is_text(v))
+    {
         return Ok(Transformed::no(e));
     }
     let udf = crate::functions::scalar_udfs()

@@ -25,11 +25,11 @@ use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Column, NullEquality};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::expr_rewriter::coerce_plan_expr_for_schema;
 use datafusion::logical_expr::{
     Distinct, Expr, ExprFunctionExt, Join, JoinType, LogicalPlan, LogicalPlanBuilder, Union,
     WindowFunctionDefinition,
 };
-use datafusion::logical_expr::expr_rewriter::coerce_plan_expr_for_schema;
 use datafusion::optimizer::analyzer::type_coercion::coerce_union_schema;
 
 /// The column each side's copy number goes in.
@@ -68,9 +68,11 @@ fn is_all_set_operation(join: &Join) -> bool {
         && width == join.right.schema().fields().len()
         && join.on.len() == width
         && !matches!(join.left.as_ref(), LogicalPlan::Distinct(Distinct::All(_)))
-        && join.on.iter().enumerate().all(|(i, (l, r))| {
-            column_at(l, &join.left, i) && column_at(r, &join.right, i)
-        })
+        && join
+            .on
+            .iter()
+            .enumerate()
+            .all(|(i, (l, r))| column_at(l, &join.left, i) && column_at(r, &join.right, i))
 }
 
 /// Whether `e` is the `i`-th column of `plan`'s output.
@@ -89,20 +91,34 @@ fn numbered_join(join: Join) -> Result<LogicalPlan> {
     let (lk, rk) = (keys(&left), keys(&right));
     let kept: Vec<Expr> = lk[..width].iter().cloned().map(Expr::Column).collect();
     LogicalPlanBuilder::from(left)
-        .join_detailed(right, join.join_type, (lk, rk), None, NullEquality::NullEqualsNull)?
+        .join_detailed(
+            right,
+            join.join_type,
+            (lk, rk),
+            None,
+            NullEquality::NullEqualsNull,
+        )?
         .project(kept)?
         .build()
 }
 
 /// `plan` with one more column: the copy number of each row among the rows equal to it.
 fn numbered(plan: LogicalPlan) -> Result<LogicalPlan> {
-    let columns: Vec<Expr> = plan.schema().columns().into_iter().map(Expr::Column).collect();
+    let columns: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
     let row_number = crate::functions::window_udfs()
         .iter()
         .find(|f| f.name() == "row_number")
         .cloned()
         .unwrap_or_else(datafusion::functions_window::row_number::row_number_udwf);
-    let copy = Expr::from(WindowFunction::new(WindowFunctionDefinition::WindowUDF(row_number), vec![]))
+    let copy = Expr::from(WindowFunction::new(
+        WindowFunctionDefinition::WindowUDF(row_number),
+        vec![],
+    ))
     .partition_by(columns)
     .build()?
     .alias(COPY);

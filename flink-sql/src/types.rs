@@ -63,8 +63,16 @@ pub fn normalize(flink: &str) -> String {
     let s = flink.replace(" NOT NULL", "");
     let s = regex_replace(&s, r"\b(VAR)?CHAR\(\d+\)", "STRING");
     let s = regex_replace(&s, r"\b(VAR)?BINARY\(\d+\)", "BYTES");
-    let s = regex_replace(&s, r"\bINTERVAL (YEAR|MONTH)[A-Z0-9() ]*?(?:TO MONTH)?\b(\(\d+\))?", "INTERVAL YEAR TO MONTH");
-    let s = regex_replace(&s, r"\bINTERVAL (DAY|HOUR|MINUTE|SECOND)(\(\d+\))?( TO (HOUR|MINUTE|SECOND)(\(\d+\))?)?", "INTERVAL DAY TO SECOND");
+    let s = regex_replace(
+        &s,
+        r"\bINTERVAL (YEAR|MONTH)[A-Z0-9() ]*?(?:TO MONTH)?\b(\(\d+\))?",
+        "INTERVAL YEAR TO MONTH",
+    );
+    let s = regex_replace(
+        &s,
+        r"\bINTERVAL (DAY|HOUR|MINUTE|SECOND)(\(\d+\))?( TO (HOUR|MINUTE|SECOND)(\(\d+\))?)?",
+        "INTERVAL DAY TO SECOND",
+    );
     let re = regex::Regex::new(r"\b(TIMESTAMP_LTZ|TIMESTAMP|TIME)\((\d)\)").unwrap();
     let s = re
         .replace_all(&s, |c: &regex::Captures| {
@@ -83,7 +91,10 @@ pub fn normalize(flink: &str) -> String {
 }
 
 fn regex_replace(s: &str, pattern: &str, with: &str) -> String {
-    regex::Regex::new(pattern).unwrap().replace_all(s, with).to_string()
+    regex::Regex::new(pattern)
+        .unwrap()
+        .replace_all(s, with)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -93,17 +104,29 @@ mod tests {
     #[test]
     fn flink_types_normalize_to_what_arrow_can_hold() {
         assert_eq!(normalize("CHAR(1) NOT NULL"), "STRING");
-        assert_eq!(normalize("MAP<CHAR(1) NOT NULL, INT NOT NULL> NOT NULL"), "MAP<STRING, INT>");
+        assert_eq!(
+            normalize("MAP<CHAR(1) NOT NULL, INT NOT NULL> NOT NULL"),
+            "MAP<STRING, INT>"
+        );
         assert_eq!(normalize("TIMESTAMP(1)"), "TIMESTAMP(3)");
         assert_eq!(normalize("TIMESTAMP_LTZ(3)"), "TIMESTAMP_LTZ(3)");
-        assert_eq!(normalize("INTERVAL SECOND(3) NOT NULL"), "INTERVAL DAY TO SECOND");
-        assert_eq!(normalize("INTERVAL MONTH NOT NULL"), "INTERVAL YEAR TO MONTH");
+        assert_eq!(
+            normalize("INTERVAL SECOND(3) NOT NULL"),
+            "INTERVAL DAY TO SECOND"
+        );
+        assert_eq!(
+            normalize("INTERVAL MONTH NOT NULL"),
+            "INTERVAL YEAR TO MONTH"
+        );
         assert_eq!(normalize("DECIMAL(21, 2)"), "DECIMAL(21, 2)");
     }
 
     #[test]
     fn arrow_types_have_flink_names() {
-        assert_eq!(flink_name(&DataType::Timestamp(TimeUnit::Millisecond, None)), "TIMESTAMP(3)");
+        assert_eq!(
+            flink_name(&DataType::Timestamp(TimeUnit::Millisecond, None)),
+            "TIMESTAMP(3)"
+        );
         assert_eq!(flink_name(&DataType::Decimal128(10, 2)), "DECIMAL(10, 2)");
     }
 }

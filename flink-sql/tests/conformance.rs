@@ -59,7 +59,12 @@ async fn run_weft(case: &Case) -> Result<Answer, String> {
         .get("table.local-time-zone")
         .cloned()
         .unwrap_or_else(|| "UTC".into());
-    ctx.state_ref().write().config_mut().options_mut().execution.time_zone = Some(tz.clone());
+    ctx.state_ref()
+        .write()
+        .config_mut()
+        .options_mut()
+        .execution
+        .time_zone = Some(tz.clone());
     let zone = Zone::parse(&tz).map_err(|e| e.to_string())?;
     let plan = weft_flink_sql::plan_sql(&ctx.state(), &case.sql)
         .await
@@ -88,7 +93,9 @@ async fn run_weft(case: &Case) -> Result<Answer, String> {
         for r in 0..b.num_rows() {
             let mut row = Vec::new();
             for c in b.columns() {
-                row.push(value_text(c, r, Style::Print, &zone).map_err(|e| format!("rendering: {e}"))?);
+                row.push(
+                    value_text(c, r, Style::Print, &zone).map_err(|e| format!("rendering: {e}"))?,
+                );
             }
             rows.push(row);
         }
@@ -124,25 +131,35 @@ fn compare(case: &Case, weft: Result<Answer, String>) -> Outcome {
     let want_names: Vec<&str> = case.columns.iter().map(|(n, _)| n.as_str()).collect();
     let got_names: Vec<&str> = answer.columns.iter().map(|(n, _)| n.as_str()).collect();
     if want_names != got_names {
-        return Outcome::Differs(format!("column names: Flink {want_names:?}, Weft {got_names:?}"));
+        return Outcome::Differs(format!(
+            "column names: Flink {want_names:?}, Weft {got_names:?}"
+        ));
     }
     let want_types: Vec<String> = case.columns.iter().map(|(_, t)| normalize(t)).collect();
     let got_types: Vec<String> = answer.columns.iter().map(|(_, t)| t.clone()).collect();
     if want_types != got_types {
-        return Outcome::Differs(format!("column types: Flink {want_types:?}, Weft {got_types:?}"));
+        return Outcome::Differs(format!(
+            "column types: Flink {want_types:?}, Weft {got_types:?}"
+        ));
     }
     let mut want = case.rows.clone();
     let mut got = answer.rows;
     want.sort();
     got.sort();
     if want.len() != got.len() {
-        return Outcome::Differs(format!("{} rows from Flink, {} from Weft: Flink {want:?}, Weft {got:?}", want.len(), got.len()));
+        return Outcome::Differs(format!(
+            "{} rows from Flink, {} from Weft: Flink {want:?}, Weft {got:?}",
+            want.len(),
+            got.len()
+        ));
     }
     for (w, g) in want.iter().zip(&got) {
         for (c, (wv, gv)) in w.iter().zip(g).enumerate() {
             let same = match (wv, gv) {
                 (Some(a), Some(b)) => {
-                    a == b || (matches!(want_types[c].as_str(), "DOUBLE" | "FLOAT") && floats_equal(a, b))
+                    a == b
+                        || (matches!(want_types[c].as_str(), "DOUBLE" | "FLOAT")
+                            && floats_equal(a, b))
                 }
                 (None, None) => true,
                 _ => false,
@@ -157,13 +174,17 @@ fn compare(case: &Case, weft: Result<Answer, String>) -> Outcome {
 
 /// The case ids listed in `known-differences/<family>.txt` (`family:line  reason`).
 fn known_differences(family: &str) -> BTreeSet<String> {
-    std::fs::read_to_string(dir().join("known-differences").join(format!("{family}.txt")))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.split('#').next().unwrap().trim().to_string())
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split_whitespace().next().unwrap().to_string())
-        .collect()
+    std::fs::read_to_string(
+        dir()
+            .join("known-differences")
+            .join(format!("{family}.txt")),
+    )
+    .unwrap_or_default()
+    .lines()
+    .map(|l| l.split('#').next().unwrap().trim().to_string())
+    .filter(|l| !l.is_empty())
+    .map(|l| l.split_whitespace().next().unwrap().to_string())
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,7 +207,10 @@ async fn weft_answers_as_flink_does() {
         known.extend(known_differences(&p.file_stem().unwrap().to_string_lossy()));
     }
     families.sort();
-    assert!(!families.is_empty(), "no recorded cases under conformance/expected");
+    assert!(
+        !families.is_empty(),
+        "no recorded cases under conformance/expected"
+    );
 
     let mut failures = Vec::new();
     let mut still_known = BTreeSet::new();
@@ -212,7 +236,9 @@ async fn weft_answers_as_flink_does() {
                 Outcome::Pass => {
                     pass += 1;
                     if known.contains(&id) {
-                        failures.push(format!("{id}: now passes; remove it from known-differences/{family}.txt"));
+                        failures.push(format!(
+                            "{id}: now passes; remove it from known-differences/{family}.txt"
+                        ));
                     }
                 }
                 Outcome::Refused(e) => {
@@ -232,13 +258,19 @@ async fn weft_answers_as_flink_does() {
     }
     for k in &known {
         if !still_known.contains(k) && !failures.iter().any(|f| f.starts_with(k.as_str())) {
-            failures.push(format!("{k}: listed in known-differences/ but no case by that id differs"));
+            failures.push(format!(
+                "{k}: listed in known-differences/ but no case by that id differs"
+            ));
         }
     }
     let catalog = weft_flink_sql::catalog::FLINK_FUNCTIONS;
     let covered: Vec<&str> = catalog
         .iter()
-        .filter(|(show, _)| by_function.get(*show).is_some_and(|(n, p)| n == p && *n > 0))
+        .filter(|(show, _)| {
+            by_function
+                .get(*show)
+                .is_some_and(|(n, p)| n == p && *n > 0)
+        })
         .map(|(show, _)| *show)
         .collect();
     println!(
@@ -252,7 +284,9 @@ async fn weft_answers_as_flink_does() {
     );
     for f in by_function.keys() {
         if !catalog.iter().any(|(s, _)| s == f) {
-            failures.push(format!("`-- function: {f}` is not a name that Flink's SHOW FUNCTIONS lists"));
+            failures.push(format!(
+                "`-- function: {f}` is not a name that Flink's SHOW FUNCTIONS lists"
+            ));
         }
     }
     let floor: usize = std::fs::read_to_string(dir().join("coverage-floor.txt"))
@@ -260,7 +294,15 @@ async fn weft_answers_as_flink_does() {
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
     if only.is_none() && covered.len() < floor {
-        failures.push(format!("coverage {} fell below the floor {floor} (coverage-floor.txt)", covered.len()));
+        failures.push(format!(
+            "coverage {} fell below the floor {floor} (coverage-floor.txt)",
+            covered.len()
+        ));
     }
-    assert!(failures.is_empty(), "{} conformance failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} conformance failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -19,7 +19,10 @@ fn recorded(family: &str, line: u64) -> (String, Vec<String>) {
     for l in text.lines() {
         let v: Value = serde_json::from_str(l).unwrap();
         if v["line"].as_u64() == Some(line) {
-            assert!(v.get("error").is_none(), "{family}:{line} is a failing case in Flink");
+            assert!(
+                v.get("error").is_none(),
+                "{family}:{line} is a failing case in Flink"
+            );
             let rows = v["rows"]
                 .as_array()
                 .unwrap()
@@ -71,7 +74,12 @@ fn columns_of(sql: &str, family: &str, line: u64) -> Vec<String> {
 fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
     // IF / MOD, CONCAT and ||, INTERSECT-free cases whose functions are Weft UDFs, the
     // cast-to-string text of booleans, SHA256 as hex text.
-    let cases = [("issue_examples", 2), ("issue_examples", 5), ("issue_examples", 12), ("issue_examples", 15)];
+    let cases = [
+        ("issue_examples", 2),
+        ("issue_examples", 5),
+        ("issue_examples", 12),
+        ("issue_examples", 15),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let mut script = String::new();
     let mut expected = Vec::new();
@@ -79,7 +87,10 @@ fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
         let (sql, rows) = recorded(family, *line);
         let names = columns_of(&sql, family, *line);
         let out = dir.path().join(format!("out{i}"));
-        let cols = (0..names.len()).map(|c| format!("c{c} STRING")).collect::<Vec<_>>().join(", ");
+        let cols = (0..names.len())
+            .map(|c| format!("c{c} STRING"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let casts = names
             .iter()
             .map(|n| format!("CAST(`{n}` AS STRING)"))
@@ -89,7 +100,9 @@ fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
             "CREATE TABLE out{i} ({cols}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n",
             out.display()
         ));
-        script.push_str(&format!("INSERT INTO out{i} SELECT {casts} FROM ({sql});\n"));
+        script.push_str(&format!(
+            "INSERT INTO out{i} SELECT {casts} FROM ({sql});\n"
+        ));
         expected.push((out, rows, format!("{family}:{line}")));
     }
     let o = run_local(dir.path(), "flink.sql", &script);
@@ -130,12 +143,22 @@ fn show_tables_and_describe_print_rows() {
     let out = text(&o);
     assert!(o.status.success(), "weft run failed:\n{out}");
     for needle in ["table name", "orders"] {
-        assert!(out.contains(needle), "SHOW TABLES should show {needle:?}:\n{out}");
+        assert!(
+            out.contains(needle),
+            "SHOW TABLES should show {needle:?}:\n{out}"
+        );
     }
-    let o = run_local(dir.path(), "describe.sql", &format!("{ddl}DESCRIBE orders;\n"));
+    let o = run_local(
+        dir.path(),
+        "describe.sql",
+        &format!("{ddl}DESCRIBE orders;\n"),
+    );
     let out = text(&o);
     assert!(o.status.success(), "weft run failed:\n{out}");
     for needle in ["PRI(id)", "AS price * 2", "DOUBLE", "extras"] {
-        assert!(out.contains(needle), "DESCRIBE should show {needle:?}:\n{out}");
+        assert!(
+            out.contains(needle),
+            "DESCRIBE should show {needle:?}:\n{out}"
+        );
     }
 }

@@ -283,7 +283,11 @@ async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore
             .map_err(|_| WeftError::io(format!("invalid local path {url}")))?;
         // A directory URL ends in '/'; the path may name a file instead.
         let p = std::path::PathBuf::from(p.to_string_lossy().trim_end_matches('/'));
-        return if p.exists() { Ok(p.is_file()) } else { Err(missing()) };
+        return if p.exists() {
+            Ok(p.is_file())
+        } else {
+            Err(missing())
+        };
     }
     let path = store_path(url)?;
     let probe = async {

@@ -169,17 +169,20 @@ pub async fn plan_script(
                             connector.resolve(&def).await.map_err(|e| at(st, e))?
                         }
                         None => match schema.view_columns(table) {
-                        Some(columns) => TableDef {
-                            columns,
-                            ..TableDef::with_options(table, &[])
+                            Some(columns) => TableDef {
+                                columns,
+                                ..TableDef::with_options(table, &[])
+                            },
+                            None => {
+                                return Err(at_msg(
+                                    st,
+                                    format!(
+                                        "table or view `{table}` is not declared in the script or its catalogs"
+                                    ),
+                                ));
+                            }
                         },
-                        None => {
-                            return Err(at_msg(
-                                st,
-                                format!("table or view `{table}` is not declared in the script or its catalogs"),
-                            ));
-                        }
-                    }},
+                    },
                 };
                 let sql = match &st.statement {
                     Statement::Describe { .. } => show::describe(&def),

@@ -21,7 +21,10 @@ enum Entry {
     /// A table with computed columns: read through a view (planned on first read) over its
     /// physical columns, registered under [`physical_name`]; written as `def` (physical
     /// columns only).
-    Computed { def: TableDef, view_sql: String },
+    Computed {
+        def: TableDef,
+        view_sql: String,
+    },
 }
 
 /// The hidden name under which a table with computed columns keeps its physical columns.
@@ -44,13 +47,18 @@ fn computed_view_sql(def: &TableDef) -> String {
             }
         }
     }
-    format!("SELECT {} FROM `{}`", items.join(", "), physical_name(&def.name))
+    format!(
+        "SELECT {} FROM `{}`",
+        items.join(", "),
+        physical_name(&def.name)
+    )
 }
 
 pub struct ScriptSchema {
     registry: ConnectorRegistry,
     /// The planning session, for the views of tables with computed columns.
-    session: RwLock<Option<std::sync::Weak<parking_lot::RwLock<datafusion::execution::SessionState>>>>,
+    session:
+        RwLock<Option<std::sync::Weak<parking_lot::RwLock<datafusion::execution::SessionState>>>>,
     config: RwLock<Configuration>,
     entries: RwLock<HashMap<String, Entry>>,
     sources: RwLock<HashMap<String, Arc<dyn TableProvider>>>,
@@ -121,7 +129,13 @@ impl ScriptSchema {
     /// A view's columns.
     pub fn view_columns(&self, name: &str) -> Option<Vec<arrow::datatypes::Field>> {
         match self.entries.read().get(name) {
-            Some(Entry::View(v)) => Some(v.schema().fields().iter().map(|f| f.as_ref().clone()).collect()),
+            Some(Entry::View(v)) => Some(
+                v.schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.as_ref().clone())
+                    .collect(),
+            ),
             _ => None,
         }
     }
@@ -159,7 +173,9 @@ impl SchemaProvider for ScriptSchema {
                     .read()
                     .as_ref()
                     .and_then(|w| w.upgrade())
-                    .ok_or_else(|| DataFusionError::Internal("no planning session for computed columns".into()))?;
+                    .ok_or_else(|| {
+                        DataFusionError::Internal("no planning session for computed columns".into())
+                    })?;
                 let state = state.read().clone();
                 let plan = weft_flink_sql::plan_sql(&state, &view_sql).await.map_err(|e| {
                     DataFusionError::Plan(format!(

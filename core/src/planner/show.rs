@@ -73,14 +73,24 @@ pub fn describe(def: &TableDef) -> String {
             rows.push(vec![
                 Some(f.name().clone()),
                 Some(type_name(f)),
-                Some(if f.is_nullable() && !in_key { "TRUE" } else { "FALSE" }.into()),
+                Some(
+                    if f.is_nullable() && !in_key {
+                        "TRUE"
+                    } else {
+                        "FALSE"
+                    }
+                    .into(),
+                ),
                 if in_key { key.clone() } else { None },
                 None,
                 None,
             ]);
         }
     }
-    values(&["name", "type", "null", "key", "extras", "watermark"], &rows)
+    values(
+        &["name", "type", "null", "key", "extras", "watermark"],
+        &rows,
+    )
 }
 
 /// `SHOW CREATE TABLE t`: the DDL Weft holds for the table (after LIKE merging).
@@ -99,14 +109,22 @@ pub fn create_table_text(def: &TableDef) -> String {
     if !def.primary_key.is_empty() {
         items.push(format!(
             "  PRIMARY KEY ({}) NOT ENFORCED",
-            def.primary_key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            def.primary_key
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let mut s = format!("CREATE TABLE `{}` (\n{}\n)", def.name, items.join(",\n"));
     if !def.partition_keys.is_empty() {
         s.push_str(&format!(
             " PARTITIONED BY ({})",
-            def.partition_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            def.partition_keys
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     s.push_str(" WITH (\n");
@@ -141,14 +159,27 @@ mod tests {
             "CREATE TABLE o (id INT NOT NULL, price DOUBLE, qty INT, total AS price * qty, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'datagen');",
         )
         .unwrap();
-        let Statement::CreateTable(def) = &st[0].statement else { panic!() };
+        let Statement::CreateTable(def) = &st[0].statement else {
+            panic!()
+        };
         let d = describe(def);
-        assert!(d.contains("('id', 'INT', 'FALSE', 'PRI(id)', CAST(NULL AS STRING)"), "{d}");
-        assert!(d.contains("('total', CAST(NULL AS STRING), 'TRUE', CAST(NULL AS STRING), 'AS price * qty'"), "{d}");
+        assert!(
+            d.contains("('id', 'INT', 'FALSE', 'PRI(id)', CAST(NULL AS STRING)"),
+            "{d}"
+        );
+        assert!(
+            d.contains(
+                "('total', CAST(NULL AS STRING), 'TRUE', CAST(NULL AS STRING), 'AS price * qty'"
+            ),
+            "{d}"
+        );
         let c = create_table_text(def);
         assert!(c.contains("`total` AS price * qty"), "{c}");
         assert!(c.contains("'connector' = 'datagen'"), "{c}");
-        assert_eq!(show_tables(vec![]), "SELECT CAST(NULL AS STRING) AS `table name` WHERE FALSE");
+        assert_eq!(
+            show_tables(vec![]),
+            "SELECT CAST(NULL AS STRING) AS `table name` WHERE FALSE"
+        );
         assert!(show_tables(vec!["b".into(), "a".into()]).contains("VALUES ('a'), ('b')"));
     }
 }

@@ -19,7 +19,10 @@ pub struct LikeClause {
 }
 
 /// Parse after `CREATE [TEMPORARY] TABLE`.
-pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<(TableDef, Option<LikeClause>)> {
+pub(super) fn parse_create_table(
+    c: &mut Cursor,
+    line: usize,
+) -> Result<(TableDef, Option<LikeClause>)> {
     if c.eat_keyword("IF") {
         c.expect_keyword("NOT")?;
         c.expect_keyword("EXISTS")?;
@@ -47,13 +50,17 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<(TableDe
                 skip_to_item_end(c);
             } else {
                 let col = c.identifier()?;
-                if columns.iter().any(|f| f.name() == &col) || computed.iter().any(|k| k.name == col) {
+                if columns.iter().any(|f| f.name() == &col)
+                    || computed.iter().any(|k| k.name == col)
+                {
                     return Err(c.error(format!("column '{col}' is declared twice")));
                 }
                 if c.eat_keyword("AS") {
                     let expr = expression_text(c);
                     if expr.is_empty() {
-                        return Err(c.error(format!("computed column '{col}' has no expression after AS")));
+                        return Err(c.error(format!(
+                            "computed column '{col}' has no expression after AS"
+                        )));
                     }
                     if c.eat_keyword("COMMENT") {
                         c.string_literal()?;
@@ -117,8 +124,16 @@ pub(super) fn parse_create_table(c: &mut Cursor, line: usize) -> Result<(TableDe
             }
         }
     }
-    let options = if c.is_keyword("LIKE") { BTreeMap::new() } else { parse_with_clause(c)? };
-    let like = if c.eat_keyword("LIKE") { Some(parse_like(c)?) } else { None };
+    let options = if c.is_keyword("LIKE") {
+        BTreeMap::new()
+    } else {
+        parse_with_clause(c)?
+    };
+    let like = if c.eat_keyword("LIKE") {
+        Some(parse_like(c)?)
+    } else {
+        None
+    };
     if !c.at_end() {
         return Err(c.error("unexpected text after the WITH (...) clause"));
     }
@@ -148,8 +163,16 @@ fn parse_like(c: &mut Cursor) -> Result<LikeClause> {
                 )));
             }
             let feature = c.identifier()?.to_ascii_uppercase();
-            if !["ALL", "CONSTRAINTS", "GENERATED", "METADATA", "OPTIONS", "PARTITIONS", "WATERMARKS"]
-                .contains(&feature.as_str())
+            if ![
+                "ALL",
+                "CONSTRAINTS",
+                "GENERATED",
+                "METADATA",
+                "OPTIONS",
+                "PARTITIONS",
+                "WATERMARKS",
+            ]
+            .contains(&feature.as_str())
             {
                 return Err(c.error(format!(
                     "unknown LIKE option '{feature}'; use ALL, CONSTRAINTS, GENERATED, METADATA, OPTIONS, PARTITIONS or WATERMARKS"
@@ -177,7 +200,13 @@ fn expression_text(c: &mut Cursor) -> String {
             Token::RParen if depth == 0 => break,
             Token::RParen => depth -= 1,
             Token::Comma if depth == 0 => break,
-            Token::Word(w) if depth == 0 && w.quote_style.is_none() && w.value.eq_ignore_ascii_case("COMMENT") => break,
+            Token::Word(w)
+                if depth == 0
+                    && w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("COMMENT") =>
+            {
+                break;
+            }
             _ => {}
         }
         parts.push(t.to_string());

@@ -146,7 +146,10 @@ mod tests {
 
     #[test]
     fn default_includes_all_and_overwrites_options() {
-        let t = table(&format!("{BASE}CREATE TABLE d (note STRING) WITH ('path' = '/b') LIKE base;"), 1);
+        let t = table(
+            &format!("{BASE}CREATE TABLE d (note STRING) WITH ('path' = '/b') LIKE base;"),
+            1,
+        );
         let names: Vec<&str> = t.columns.iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["id", "amount", "note"]);
         assert_eq!(t.computed.len(), 1);
@@ -160,7 +163,9 @@ mod tests {
     #[test]
     fn excluding_and_clashes() {
         let t = table(
-            &format!("{BASE}CREATE TABLE d WITH ('connector' = 'blackhole') LIKE base (EXCLUDING ALL);"),
+            &format!(
+                "{BASE}CREATE TABLE d WITH ('connector' = 'blackhole') LIKE base (EXCLUDING ALL);"
+            ),
             1,
         );
         assert!(t.computed.is_empty() && t.primary_key.is_empty() && t.partition_keys.is_empty());
@@ -171,11 +176,15 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("option 'path'"), "{e}");
-        let e = parse_script(&format!("{BASE}CREATE TABLE d (id INT) WITH ('a' = 'b') LIKE base;"))
+        let e = parse_script(&format!(
+            "{BASE}CREATE TABLE d (id INT) WITH ('a' = 'b') LIKE base;"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("column 'id'"), "{e}");
+        let e = parse_script("CREATE TABLE d WITH ('a' = 'b') LIKE nowhere;")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("column 'id'"), "{e}");
-        let e = parse_script("CREATE TABLE d WITH ('a' = 'b') LIKE nowhere;").unwrap_err().to_string();
         assert!(e.contains("nowhere"), "{e}");
     }
 }

@@ -10,7 +10,7 @@ mod statement;
 mod tokens;
 mod types;
 
+pub use ddl::LikeClause;
 pub use split::{RawStatement, split_statements};
 pub use statement::{InsertStatement, ParsedStatement, Statement, parse_script};
-pub use ddl::LikeClause;
 pub use types::flink_type_to_arrow;

@@ -149,10 +149,13 @@ pub fn parse_script(script: &str) -> Result<Vec<ParsedStatement>> {
                 let def = match like {
                     None => def,
                     Some(like) => {
-                        let base = out.iter().rev().find_map(|p: &ParsedStatement| match &p.statement {
-                            Statement::CreateTable(t) if t.name == like.base => Some(t),
-                            _ => None,
-                        });
+                        let base =
+                            out.iter()
+                                .rev()
+                                .find_map(|p: &ParsedStatement| match &p.statement {
+                                    Statement::CreateTable(t) if t.name == like.base => Some(t),
+                                    _ => None,
+                                });
                         let base = base.ok_or_else(|| {
                             c.error(format!(
                                 "LIKE base `{}` is not a table declared earlier in the script",
@@ -234,11 +237,21 @@ SELECT * FROM v";
             "CREATE TABLE t (tags ARRAY<STRING>, m MAP<STRING, ARRAY<INT NOT NULL>>, r ROW<a INT, b ROW(c STRING)>) WITH ('connector' = 'datagen');",
         )
         .unwrap();
-        let Statement::CreateTable(def) = &st[0].statement else { panic!() };
+        let Statement::CreateTable(def) = &st[0].statement else {
+            panic!()
+        };
         let t = |i: usize| def.columns[i].data_type().to_string();
         assert_eq!(t(0), "List(Utf8)");
-        assert!(t(1).starts_with("Map(") && t(1).contains("non-null Int32"), "{}", t(1));
-        assert!(t(2).contains("Struct(") && t(2).contains("\"c\": Utf8"), "{}", t(2));
+        assert!(
+            t(1).starts_with("Map(") && t(1).contains("non-null Int32"),
+            "{}",
+            t(1)
+        );
+        assert!(
+            t(2).contains("Struct(") && t(2).contains("\"c\": Utf8"),
+            "{}",
+            t(2)
+        );
         let e = parse_script("CREATE TABLE t (a MULTISET<INT>) WITH ('connector' = 'datagen');")
             .unwrap_err()
             .to_string();

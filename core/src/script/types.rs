@@ -50,7 +50,9 @@ pub(super) fn parse_type(c: &mut Cursor) -> Result<DataType> {
             c.next();
             let (element, nullable) = parse_nested_type(c)?;
             expect_closing(c, "ARRAY<…>")?;
-            return Ok(DataType::List(Arc::new(Field::new("item", element, nullable))));
+            return Ok(DataType::List(Arc::new(Field::new(
+                "item", element, nullable,
+            ))));
         }
         "MULTISET" => {
             return Err(c.error(

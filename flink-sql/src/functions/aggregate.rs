@@ -31,11 +31,26 @@ pub fn functions() -> Vec<ScalarUDF> {
 }
 
 pub fn aggregates() -> Vec<AggregateUDF> {
-    let mut first = retyped("first_value", df::first_last::first_value_udaf(), same_one, cast_finish);
+    let mut first = retyped(
+        "first_value",
+        df::first_last::first_value_udaf(),
+        same_one,
+        cast_finish,
+    );
     first.ignore_nulls = true;
-    let mut last = retyped("last_value", df::first_last::last_value_udaf(), same_one, cast_finish);
+    let mut last = retyped(
+        "last_value",
+        df::first_last::last_value_udaf(),
+        same_one,
+        cast_finish,
+    );
     last.ignore_nulls = true;
-    let mut array_agg = retyped("array_agg", df::array_agg::array_agg_udaf(), array_of, cast_finish);
+    let mut array_agg = retyped(
+        "array_agg",
+        df::array_agg::array_agg_udaf(),
+        array_of,
+        cast_finish,
+    );
     array_agg.not_null = true;
     vec![
         retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build(),
@@ -45,12 +60,42 @@ pub fn aggregates() -> Vec<AggregateUDF> {
         last.build(),
         array_agg.build(),
         listagg::listagg(),
-        retyped("stddev_pop", df::stddev::stddev_pop_udaf(), floating, cast_finish).build(),
-        retyped("stddev_samp", df::stddev::stddev_udaf(), floating, cast_finish).build(),
+        retyped(
+            "stddev_pop",
+            df::stddev::stddev_pop_udaf(),
+            floating,
+            cast_finish,
+        )
+        .build(),
+        retyped(
+            "stddev_samp",
+            df::stddev::stddev_udaf(),
+            floating,
+            cast_finish,
+        )
+        .build(),
         retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
-        retyped("var_pop", df::variance::var_pop_udaf(), floating, cast_finish).build(),
-        retyped("var_samp", df::variance::var_samp_udaf(), floating, cast_finish).build(),
-        retyped("variance", df::variance::var_samp_udaf(), floating, cast_finish).build(),
+        retyped(
+            "var_pop",
+            df::variance::var_pop_udaf(),
+            floating,
+            cast_finish,
+        )
+        .build(),
+        retyped(
+            "var_samp",
+            df::variance::var_samp_udaf(),
+            floating,
+            cast_finish,
+        )
+        .build(),
+        retyped(
+            "variance",
+            df::variance::var_samp_udaf(),
+            floating,
+            cast_finish,
+        )
+        .build(),
     ]
 }
 
@@ -82,10 +127,16 @@ fn count_type(t: &[DataType]) -> Result<DataType> {
 /// sums DECIMAL(p, s) as DECIMAL(38, s).
 fn sum_type(t: &[DataType]) -> Result<DataType> {
     Ok(match one(t, "SUM")? {
-        t @ (DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::Float64) => t,
+        t @ (DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::Float64) => t,
         DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
         DataType::Float32 => {
-            return plan_err!("SUM of FLOAT adds in FLOAT precision in Flink; Weft refuses it rather than answer differently");
+            return plan_err!(
+                "SUM of FLOAT adds in FLOAT precision in Flink; Weft refuses it rather than answer differently"
+            );
         }
         other => return plan_err!("Flink's SUM does not take {other}"),
     })
@@ -103,7 +154,8 @@ fn sum_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
         (DataType::Int64, DataType::Int32) => wrap::<Int32Type>(&a, |v| v as i32),
         (DataType::Decimal128(_, _), DataType::Decimal128(p, s)) => {
             let d = a.as_primitive::<arrow::datatypes::Decimal128Type>().clone();
-            let d: PrimitiveArray<arrow::datatypes::Decimal128Type> = d.with_precision_and_scale(*p, *s)?;
+            let d: PrimitiveArray<arrow::datatypes::Decimal128Type> =
+                d.with_precision_and_scale(*p, *s)?;
             Arc::new(d)
         }
         _ => cast_finish(a, t)?,
@@ -157,12 +209,15 @@ mod tests {
         let plan = crate::plan_sql(&ctx.state(), sql).await.unwrap();
         let df = ctx.execute_logical_plan(plan).await.unwrap();
         let batches = df.collect().await.unwrap();
-        arrow::util::pretty::pretty_format_batches(&batches).unwrap().to_string()
+        arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
     }
 
     #[tokio::test]
     async fn narrow_sums_wrap_and_integer_averages_truncate() {
-        let s = one_value("SELECT SUM(CAST(a AS TINYINT)) AS s FROM (VALUES (100), (100)) AS t(a)").await;
+        let s = one_value("SELECT SUM(CAST(a AS TINYINT)) AS s FROM (VALUES (100), (100)) AS t(a)")
+            .await;
         assert!(s.contains("-56"), "{s}");
         let s = one_value("SELECT AVG(a) AS m FROM (VALUES (-1), (-2)) AS t(a)").await;
         assert!(s.contains("-1"), "{s}");

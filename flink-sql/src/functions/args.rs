@@ -22,7 +22,9 @@ pub fn all_scalar(args: &[ColumnarValue]) -> bool {
 /// Wrap an evaluated array: a one-row scalar when all arguments were scalars.
 pub fn result(args: &[ColumnarValue], array: ArrayRef) -> Result<ColumnarValue> {
     if all_scalar(args) && array.len() == 1 {
-        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?))
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &array, 0,
+        )?))
     } else {
         Ok(ColumnarValue::Array(array))
     }

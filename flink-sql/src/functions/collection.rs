@@ -53,7 +53,10 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
 /// `||` only concatenates strings, so these are refused here.
 pub fn rewrite_expr(e: Expr, _schema: &DFSchema) -> Result<Transformed<Expr>> {
     if let Expr::ScalarFunction(f) = &e
-        && matches!(f.func.name(), "array_concat" | "array_append" | "array_prepend")
+        && matches!(
+            f.func.name(),
+            "array_concat" | "array_append" | "array_prepend"
+        )
         && super::scalar_udf(f.func.name()).is_some_and(|mine| *mine != *f.func)
     {
         return plan_err!(
@@ -72,11 +75,21 @@ pub(crate) fn list_of(elem: DataType) -> DataType {
 
 /// The map type Weft gives a MAP of `key` to `value` (Arrow's map keys are never NULL).
 pub(crate) fn map_of(key: DataType, value: DataType) -> DataType {
-    DataType::Map(Arc::new(Field::new("entries", DataType::Struct(entry_fields(key, value)), false)), false)
+    DataType::Map(
+        Arc::new(Field::new(
+            "entries",
+            DataType::Struct(entry_fields(key, value)),
+            false,
+        )),
+        false,
+    )
 }
 
 fn entry_fields(key: DataType, value: DataType) -> Fields {
-    Fields::from(vec![Field::new("key", key, false), Field::new("value", value, true)])
+    Fields::from(vec![
+        Field::new("key", key, false),
+        Field::new("value", value, true),
+    ])
 }
 
 /// The element type of an array type (`None` if it is not one).
@@ -216,7 +229,10 @@ pub(crate) fn array_arg(name: &str, types: &[DataType], i: usize) -> Result<Data
         None => plan_err!(
             "Invalid input arguments for {name}: argument {} must be an ARRAY, got {}",
             i + 1,
-            types.get(i).map(type_name).unwrap_or_else(|| "nothing".into())
+            types
+                .get(i)
+                .map(type_name)
+                .unwrap_or_else(|| "nothing".into())
         ),
     }
 }
@@ -227,14 +243,21 @@ pub(crate) fn map_arg(name: &str, types: &[DataType], i: usize) -> Result<(DataT
         None => plan_err!(
             "Invalid input arguments for {name}: argument {} must be a MAP, got {}",
             i + 1,
-            types.get(i).map(type_name).unwrap_or_else(|| "nothing".into())
+            types
+                .get(i)
+                .map(type_name)
+                .unwrap_or_else(|| "nothing".into())
         ),
     }
 }
 
 pub(crate) fn arity(name: &str, types: &[DataType], min: usize, max: usize) -> Result<()> {
     if types.len() < min || types.len() > max {
-        let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+        let want = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
         return plan_err!("{name} takes {want} arguments, got {}", types.len());
     }
     Ok(())
@@ -261,7 +284,10 @@ pub(crate) fn as_map(a: &ArrayRef) -> Result<&MapArray> {
 pub(crate) fn comparable(columns: &[&ArrayRef]) -> Result<Vec<Rows>> {
     let t = columns[0].data_type().clone();
     let conv = RowConverter::new(vec![SortField::new(t)])?;
-    columns.iter().map(|c| Ok(conv.convert_columns(&[(*c).clone()])?)).collect()
+    columns
+        .iter()
+        .map(|c| Ok(conv.convert_columns(&[(*c).clone()])?))
+        .collect()
 }
 
 /// One array pool of several value arrays (of one type), and where each starts in it.
@@ -278,7 +304,11 @@ pub(crate) fn pool(parts: &[&ArrayRef]) -> Result<(ArrayRef, Vec<usize>)> {
 
 /// A list array of type `list_of(elem)` whose row `i` holds `pool[j]` for the indexes
 /// `sel[i]` (`None`: a NULL array).
-pub(crate) fn build_list(elem: &DataType, pool: &ArrayRef, sel: &[Option<Vec<usize>>]) -> Result<ArrayRef> {
+pub(crate) fn build_list(
+    elem: &DataType,
+    pool: &ArrayRef,
+    sel: &[Option<Vec<usize>>],
+) -> Result<ArrayRef> {
     let mut idx: Vec<u64> = Vec::new();
     let mut lens = Vec::with_capacity(sel.len());
     for s in sel {
@@ -291,9 +321,17 @@ pub(crate) fn build_list(elem: &DataType, pool: &ArrayRef, sel: &[Option<Vec<usi
         }
     }
     let values = arrow::compute::take(pool.as_ref(), &UInt64Array::from(idx), None)?;
-    let values = if values.data_type() == elem { values } else { arrow::compute::cast(&values, elem)? };
+    let values = if values.data_type() == elem {
+        values
+    } else {
+        arrow::compute::cast(&values, elem)?
+    };
     let nulls = NullBuffer::from(sel.iter().map(|s| s.is_some()).collect::<Vec<_>>());
-    let nulls = if nulls.null_count() > 0 { Some(nulls) } else { None };
+    let nulls = if nulls.null_count() > 0 {
+        Some(nulls)
+    } else {
+        None
+    };
     Ok(Arc::new(ListArray::try_new(
         Arc::new(Field::new_list_field(elem.clone(), true)),
         OffsetBuffer::from_lengths(lens),

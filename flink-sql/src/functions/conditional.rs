@@ -3,13 +3,13 @@
 use arrow::array::{Array, BooleanArray};
 use arrow::compute::kernels::zip::zip;
 use arrow::datatypes::DataType;
-use datafusion::common::plan_err;
 use datafusion::common::DFSchema;
+use datafusion::common::plan_err;
 use datafusion::common::tree_node::Transformed;
 use datafusion::error::Result;
-use datafusion::sql::sqlparser::ast;
 use datafusion::logical_expr::type_coercion::binary::comparison_coercion;
 use datafusion::logical_expr::{ColumnarValue, Expr, ScalarUDF, Signature, Volatility};
+use datafusion::sql::sqlparser::ast;
 
 use super::args::{arrays, eval_rows, result};
 use super::scalar;
@@ -30,7 +30,10 @@ pub fn functions() -> Vec<ScalarUDF> {
 
 fn coerce_if(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 3 {
-        return plan_err!("IF takes 3 arguments (condition, true value, false value), got {}", t.len());
+        return plan_err!(
+            "IF takes 3 arguments (condition, true value, false value), got {}",
+            t.len()
+        );
     }
     let text = |t: &DataType| super::args::is_string(t);
     if t[1] != DataType::Null && t[2] != DataType::Null && text(&t[1]) != text(&t[2]) {
@@ -55,7 +58,10 @@ fn coerce_if(t: &[DataType]) -> Result<Vec<DataType>> {
 fn eval_if(args: &[ColumnarValue], rows: usize, _ret: &DataType) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
-    let cond = a[0].as_any().downcast_ref::<BooleanArray>().expect("coerced to boolean");
+    let cond = a[0]
+        .as_any()
+        .downcast_ref::<BooleanArray>()
+        .expect("coerced to boolean");
     // NULL conditions take the false branch: zip treats nulls in the mask as false.
     let mask = if cond.null_count() > 0 {
         arrow::compute::prep_null_mask_filter(cond)

@@ -48,18 +48,60 @@ fn last_type(t: &[DataType]) -> Result<DataType> {
 pub fn functions() -> Vec<ScalarUDF> {
     let any = |n| Signature::any(n, Volatility::Immutable);
     vec![
-        scalar(PARSE_INT, any(2), last_type, |a, n, r| eval_parse_integer(a, n, r, false)).build(),
-        scalar(TRY_PARSE_INT, any(2), last_type, |a, n, r| eval_parse_integer(a, n, r, true)).build(),
-        scalar(TRIM_SPACES, any(1), |_| Ok(DataType::Utf8), eval_trim_spaces).build(),
+        scalar(PARSE_INT, any(2), last_type, |a, n, r| {
+            eval_parse_integer(a, n, r, false)
+        })
+        .build(),
+        scalar(TRY_PARSE_INT, any(2), last_type, |a, n, r| {
+            eval_parse_integer(a, n, r, true)
+        })
+        .build(),
+        scalar(
+            TRIM_SPACES,
+            any(1),
+            |_| Ok(DataType::Utf8),
+            eval_trim_spaces,
+        )
+        .build(),
         scalar(NARROW_INT, any(2), last_type, eval_narrow_int).build(),
         scalar(FLOAT_TO_INT, any(2), last_type, eval_float_to_int).build(),
         scalar(PARSE_DECIMAL, any(2), last_type, eval_parse_decimal).build(),
-        scalar(PARSE_DATE, any(1), |_| Ok(DataType::Date32), |a, n, _| eval_parse_datetime(a, n, false, false)).build(),
-        scalar(TRY_PARSE_DATE, any(1), |_| Ok(DataType::Date32), |a, n, _| eval_parse_datetime(a, n, false, true)).build(),
-        scalar(PARSE_TIMESTAMP, any(2), last_type, |a, n, _| eval_parse_datetime(a, n, true, false)).build(),
-        scalar(TRY_PARSE_TIMESTAMP, any(2), last_type, |a, n, _| eval_parse_datetime(a, n, true, true)).build(),
-        scalar(CHAR_N, any(2), |_| Ok(DataType::Utf8), |a, n, _| eval_char(a, n, true)).build(),
-        scalar(VARCHAR_N, any(2), |_| Ok(DataType::Utf8), |a, n, _| eval_char(a, n, false)).build(),
+        scalar(
+            PARSE_DATE,
+            any(1),
+            |_| Ok(DataType::Date32),
+            |a, n, _| eval_parse_datetime(a, n, false, false),
+        )
+        .build(),
+        scalar(
+            TRY_PARSE_DATE,
+            any(1),
+            |_| Ok(DataType::Date32),
+            |a, n, _| eval_parse_datetime(a, n, false, true),
+        )
+        .build(),
+        scalar(PARSE_TIMESTAMP, any(2), last_type, |a, n, _| {
+            eval_parse_datetime(a, n, true, false)
+        })
+        .build(),
+        scalar(TRY_PARSE_TIMESTAMP, any(2), last_type, |a, n, _| {
+            eval_parse_datetime(a, n, true, true)
+        })
+        .build(),
+        scalar(
+            CHAR_N,
+            any(2),
+            |_| Ok(DataType::Utf8),
+            |a, n, _| eval_char(a, n, true),
+        )
+        .build(),
+        scalar(
+            VARCHAR_N,
+            any(2),
+            |_| Ok(DataType::Utf8),
+            |a, n, _| eval_char(a, n, false),
+        )
+        .build(),
     ]
 }
 
@@ -84,7 +126,10 @@ pub fn parse_integer(s: &str, min: i64, max: i64) -> std::result::Result<i64, St
         Some((i, f)) => (i, Some(f)),
         None => (digits, None),
     };
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.is_some_and(|f| !f.bytes().all(|b| b.is_ascii_digit())) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || frac.is_some_and(|f| !f.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(format!("For input string: '{s}'. Invalid character found."));
     }
     let mut v: i128 = 0;
@@ -110,7 +155,12 @@ fn int_range(t: &DataType) -> (i64, i64) {
     }
 }
 
-fn eval_parse_integer(args: &[ColumnarValue], rows: usize, ret: &DataType, try_: bool) -> Result<ColumnarValue> {
+fn eval_parse_integer(
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+    try_: bool,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(&args[..1], n)?;
     let s = utf8(&a[0])?;
@@ -146,7 +196,9 @@ pub fn parse_decimal(s: &str, scale: i8) -> Option<i128> {
         _ => (false, mant),
     };
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
-    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let digits = format!("{int}{frac}");
@@ -156,7 +208,9 @@ pub fn parse_decimal(s: &str, scale: i8) -> Option<i128> {
     }
     let mut v = i256::ZERO;
     for b in digits.bytes() {
-        v = v.checked_mul(i256::from_i128(10))?.checked_add(i256::from_i128((b - b'0') as i128))?;
+        v = v
+            .checked_mul(i256::from_i128(10))?
+            .checked_add(i256::from_i128((b - b'0') as i128))?;
     }
     // v * 10^(exp - frac.len()) at scale `scale`
     let from = frac.len() as i32 - exp;
@@ -165,7 +219,11 @@ pub fn parse_decimal(s: &str, scale: i8) -> Option<i128> {
     v.to_i128()
 }
 
-fn eval_parse_decimal(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+fn eval_parse_decimal(
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let DataType::Decimal128(p, sc) = ret else {
         return exec_err!("CAST to DECIMAL: bad target {ret}");
     };
@@ -181,8 +239,20 @@ fn eval_parse_decimal(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Re
         }
         match parse_decimal(s.value(i), *sc) {
             Some(v) if v.abs() < limit => out.append_value(v),
-            Some(_) => return exec_err!("CAST to {}: For input string: '{}'. Overflow.", type_name(ret), s.value(i)),
-            None => return exec_err!("CAST to {}: For input string: '{}'. Invalid character found.", type_name(ret), s.value(i)),
+            Some(_) => {
+                return exec_err!(
+                    "CAST to {}: For input string: '{}'. Overflow.",
+                    type_name(ret),
+                    s.value(i)
+                );
+            }
+            None => {
+                return exec_err!(
+                    "CAST to {}: For input string: '{}'. Invalid character found.",
+                    type_name(ret),
+                    s.value(i)
+                );
+            }
         }
     }
     let arr: ArrayRef = Arc::new(out.finish().with_precision_and_scale(*p, *sc)?);
@@ -202,13 +272,16 @@ pub fn parse_datetime(s: &str, timestamp: bool) -> Option<chrono::NaiveDateTime>
     let mut parts = date.splitn(3, '-');
     let num = |x: Option<&str>, max_len: usize| -> Option<u32> {
         let x = x?;
-        (!x.is_empty() && x.len() <= max_len && x.bytes().all(|b| b.is_ascii_digit())).then(|| x.parse().ok())?
+        (!x.is_empty() && x.len() <= max_len && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse().ok())?
     };
     let y = num(parts.next(), 4)? as i32;
     let m = num(parts.next(), 2)?;
     let d = num(parts.next(), 2)?;
     let day = if timestamp {
-        let last = (28..=31).rev().find(|d| NaiveDate::from_ymd_opt(y, m, *d).is_some())?;
+        let last = (28..=31)
+            .rev()
+            .find(|d| NaiveDate::from_ymd_opt(y, m, *d).is_some())?;
         d.min(last).max(1)
     } else {
         d
@@ -228,14 +301,23 @@ pub fn parse_datetime(s: &str, timestamp: bool) -> Option<chrono::NaiveDateTime>
             if f.next().is_some() || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
+            let nanos = if frac.is_empty() {
+                0
+            } else {
+                format!("{frac:0<9}").parse().ok()?
+            };
             NaiveTime::from_hms_nano_opt(h, mi, sec, nanos)?
         }
     };
     Some(date.and_time(time))
 }
 
-fn eval_parse_datetime(args: &[ColumnarValue], rows: usize, timestamp: bool, try_: bool) -> Result<ColumnarValue> {
+fn eval_parse_datetime(
+    args: &[ColumnarValue],
+    rows: usize,
+    timestamp: bool,
+    try_: bool,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(&args[..1], n)?;
     let s = utf8(&a[0])?;
@@ -251,7 +333,9 @@ fn eval_parse_datetime(args: &[ColumnarValue], rows: usize, timestamp: bool, try
                 None if try_ => out.append_null(),
                 None => return exec_err!("CAST to TIMESTAMP: '{}' is out of range", s.value(i)),
             },
-            Some(dt) => out.append_value((dt.date() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()),
+            Some(dt) => out.append_value(
+                (dt.date() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days(),
+            ),
             None if try_ => out.append_null(),
             None => {
                 let t = if timestamp { "TIMESTAMP" } else { "DATE" };
@@ -261,7 +345,10 @@ fn eval_parse_datetime(args: &[ColumnarValue], rows: usize, timestamp: bool, try
     }
     let arr: ArrayRef = Arc::new(out.finish());
     let out = if timestamp {
-        let ns = cast(&arr, &DataType::Timestamp(arrow::datatypes::TimeUnit::Nanosecond, None))?;
+        let ns = cast(
+            &arr,
+            &DataType::Timestamp(arrow::datatypes::TimeUnit::Nanosecond, None),
+        )?;
         match args.get(1).map(|a| a.data_type()) {
             Some(t @ DataType::Timestamp(_, None)) => cast(&ns, &t)?,
             _ => ns,
@@ -362,15 +449,28 @@ fn char_length(l: &Option<ast::CharacterLength>) -> Option<u64> {
 /// CAST to CHAR(n) / VARCHAR(n) pads / truncates; TIMESTAMP without a precision is
 /// TIMESTAMP(6), as in Flink.
 pub fn rewrite_sql(e: &mut ast::Expr) {
-    let ast::Expr::Cast { kind, expr, data_type, .. } = e else { return };
+    let ast::Expr::Cast {
+        kind,
+        expr,
+        data_type,
+        ..
+    } = e
+    else {
+        return;
+    };
     match data_type {
         ast::DataType::Timestamp(None, tz) => {
             *data_type = ast::DataType::Timestamp(Some(6), *tz);
         }
-        ast::DataType::Char(l) | ast::DataType::Character(l) | ast::DataType::Varchar(l)
+        ast::DataType::Char(l)
+        | ast::DataType::Character(l)
+        | ast::DataType::Varchar(l)
         | ast::DataType::CharacterVarying(l) => {
             let Some(n) = char_length(l) else { return };
-            let pad = matches!(data_type, ast::DataType::Char(_) | ast::DataType::Character(_));
+            let pad = matches!(
+                data_type,
+                ast::DataType::Char(_) | ast::DataType::Character(_)
+            );
             let name = if pad { CHAR_N } else { VARCHAR_N };
             let inner = ast::Expr::Cast {
                 kind: kind.clone(),
@@ -379,7 +479,13 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                 array: false,
                 format: None,
             };
-            *e = call(name, vec![inner, ast::Expr::value(ast::Value::Number(n.to_string(), false))]);
+            *e = call(
+                name,
+                vec![
+                    inner,
+                    ast::Expr::value(ast::Value::Number(n.to_string(), false)),
+                ],
+            );
         }
         _ => {}
     }
@@ -443,22 +549,33 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         return match target {
             t if t.is_integer() => {
                 let name = if is_try { TRY_PARSE_INT } else { PARSE_INT };
-                Ok(Transformed::yes(udf(name, vec![inner.clone(), typed_null(t)?])))
+                Ok(Transformed::yes(udf(
+                    name,
+                    vec![inner.clone(), typed_null(t)?],
+                )))
             }
             DataType::Float32 | DataType::Float64 => {
                 let trimmed = udf(TRIM_SPACES, vec![inner.clone()]);
                 Ok(Transformed::yes(rebuild(trimmed, target, is_try)))
             }
-            DataType::Decimal128(_, _) if !is_try => {
-                Ok(Transformed::yes(udf(PARSE_DECIMAL, vec![inner.clone(), typed_null(target)?])))
-            }
+            DataType::Decimal128(_, _) if !is_try => Ok(Transformed::yes(udf(
+                PARSE_DECIMAL,
+                vec![inner.clone(), typed_null(target)?],
+            ))),
             DataType::Date32 => {
                 let name = if is_try { TRY_PARSE_DATE } else { PARSE_DATE };
                 Ok(Transformed::yes(udf(name, vec![inner.clone()])))
             }
             DataType::Timestamp(_, None) => {
-                let name = if is_try { TRY_PARSE_TIMESTAMP } else { PARSE_TIMESTAMP };
-                Ok(Transformed::yes(udf(name, vec![inner.clone(), typed_null(target)?])))
+                let name = if is_try {
+                    TRY_PARSE_TIMESTAMP
+                } else {
+                    PARSE_TIMESTAMP
+                };
+                Ok(Transformed::yes(udf(
+                    name,
+                    vec![inner.clone(), typed_null(target)?],
+                )))
             }
             // Flink's BOOLEAN text differs from Arrow's (no trimming, other words)
             DataType::Boolean => refuse(),
@@ -469,10 +586,16 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     }
     let width = |t: &DataType| int_range(t).1;
     if target.is_integer() && source.is_integer() && width(target) < width(&source) {
-        return Ok(Transformed::yes(udf(NARROW_INT, vec![inner.clone(), typed_null(target)?])));
+        return Ok(Transformed::yes(udf(
+            NARROW_INT,
+            vec![inner.clone(), typed_null(target)?],
+        )));
     }
     if target.is_integer() && source.is_floating() {
-        return Ok(Transformed::yes(udf(FLOAT_TO_INT, vec![inner.clone(), typed_null(target)?])));
+        return Ok(Transformed::yes(udf(
+            FLOAT_TO_INT,
+            vec![inner.clone(), typed_null(target)?],
+        )));
     }
     if matches!(target, DataType::Time64(_) | DataType::Time32(_)) {
         // Flink's TIME is TIME(0); Weft has no TIME(p) from SQL yet

@@ -3,12 +3,12 @@
 
 use arrow::array::{Array, ArrayRef, Int32Array, StringBuilder};
 use arrow::datatypes::DataType;
-use datafusion::common::exec_err;
 use datafusion::common::DFSchema;
+use datafusion::common::exec_err;
 use datafusion::common::tree_node::Transformed;
 use datafusion::error::Result;
-use datafusion::sql::sqlparser::ast;
 use datafusion::logical_expr::{ColumnarValue, Expr, ScalarUDF, Signature, Volatility};
+use datafusion::sql::sqlparser::ast;
 use md5::Digest;
 
 use super::args::{arrays, eval_rows, result, strings_to_utf8};
@@ -27,17 +27,34 @@ pub fn functions() -> Vec<ScalarUDF> {
             .collect())
     }
     let one = |name: &'static str, eval: super::udf::EvalFn| {
-        scalar(name, Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Utf8), eval)
-            .coerced(utf8_or_binary)
-            .build()
+        scalar(
+            name,
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Utf8),
+            eval,
+        )
+        .coerced(utf8_or_binary)
+        .build()
     };
     vec![
-        one("md5", |a, n, _| digest(a, n, |b| hex::encode(md5::Md5::digest(b)))),
-        one("sha1", |a, n, _| digest(a, n, |b| hex::encode(sha1::Sha1::digest(b)))),
-        one("sha224", |a, n, _| digest(a, n, |b| hex::encode(sha2::Sha224::digest(b)))),
-        one("sha256", |a, n, _| digest(a, n, |b| hex::encode(sha2::Sha256::digest(b)))),
-        one("sha384", |a, n, _| digest(a, n, |b| hex::encode(sha2::Sha384::digest(b)))),
-        one("sha512", |a, n, _| digest(a, n, |b| hex::encode(sha2::Sha512::digest(b)))),
+        one("md5", |a, n, _| {
+            digest(a, n, |b| hex::encode(md5::Md5::digest(b)))
+        }),
+        one("sha1", |a, n, _| {
+            digest(a, n, |b| hex::encode(sha1::Sha1::digest(b)))
+        }),
+        one("sha224", |a, n, _| {
+            digest(a, n, |b| hex::encode(sha2::Sha224::digest(b)))
+        }),
+        one("sha256", |a, n, _| {
+            digest(a, n, |b| hex::encode(sha2::Sha256::digest(b)))
+        }),
+        one("sha384", |a, n, _| {
+            digest(a, n, |b| hex::encode(sha2::Sha384::digest(b)))
+        }),
+        one("sha512", |a, n, _| {
+            digest(a, n, |b| hex::encode(sha2::Sha512::digest(b)))
+        }),
         one("sha2", eval_sha2),
     ]
 }
@@ -45,12 +62,25 @@ pub fn functions() -> Vec<ScalarUDF> {
 /// The bytes of row `i` of a Utf8 or Binary array.
 fn bytes_at(a: &ArrayRef, i: usize) -> &[u8] {
     match a.data_type() {
-        DataType::Binary => a.as_any().downcast_ref::<arrow::array::BinaryArray>().unwrap().value(i),
-        _ => a.as_any().downcast_ref::<arrow::array::StringArray>().unwrap().value(i).as_bytes(),
+        DataType::Binary => a
+            .as_any()
+            .downcast_ref::<arrow::array::BinaryArray>()
+            .unwrap()
+            .value(i),
+        _ => a
+            .as_any()
+            .downcast_ref::<arrow::array::StringArray>()
+            .unwrap()
+            .value(i)
+            .as_bytes(),
     }
 }
 
-fn digest(args: &[ColumnarValue], rows: usize, f: impl Fn(&[u8]) -> String) -> Result<ColumnarValue> {
+fn digest(
+    args: &[ColumnarValue],
+    rows: usize,
+    f: impl Fn(&[u8]) -> String,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let mut out = StringBuilder::with_capacity(n, n * 64);

@@ -38,9 +38,14 @@ use value::Json;
 
 pub fn functions() -> Vec<ScalarUDF> {
     let text_fn = |name: &'static str, eval: super::udf::EvalFn| {
-        scalar(name, Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Utf8), eval)
-            .coerced(one_string)
-            .build()
+        scalar(
+            name,
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Utf8),
+            eval,
+        )
+        .coerced(one_string)
+        .build()
     };
     vec![
         text_fn("json_quote", |a, n, _| map_text(a, n, |s| Ok(Some(quote(s))))),
@@ -167,7 +172,9 @@ fn unquote(s: &str) -> Result<Option<String>> {
                     i += 4;
                     continue;
                 }
-                other => return exec_err!("JSON_UNQUOTE: Illegal escape sequence: \\{other} in {s}"),
+                other => {
+                    return exec_err!("JSON_UNQUOTE: Illegal escape sequence: \\{other} in {s}");
+                }
             };
             out.push(ch as u16);
         } else {
@@ -180,7 +187,10 @@ fn unquote(s: &str) -> Result<Option<String>> {
 
 fn ret_json_string(t: &[DataType]) -> Result<DataType> {
     if !build::supported(&t[0]) {
-        return plan_err!("JSON_STRING does not support values of type {}", crate::types::flink_name(&t[0]));
+        return plan_err!(
+            "JSON_STRING does not support values of type {}",
+            crate::types::flink_name(&t[0])
+        );
     }
     Ok(DataType::Utf8)
 }
@@ -206,7 +216,10 @@ fn ret_construct(t: &[DataType]) -> Result<DataType> {
     for (i, t) in t.iter().enumerate().skip(1) {
         // Flink: `Type is not supported: ANY` for an untyped NULL.
         if *t == DataType::Null || !build::supported(t) {
-            return plan_err!("JSON_OBJECT / JSON_ARRAY: argument {i} has type {}, which Flink does not convert to JSON", crate::types::flink_name(t));
+            return plan_err!(
+                "JSON_OBJECT / JSON_ARRAY: argument {i} has type {}, which Flink does not convert to JSON",
+                crate::types::flink_name(t)
+            );
         }
     }
     Ok(DataType::Utf8)
@@ -234,7 +247,11 @@ fn member(a: &ArrayRef, i: usize, flag: u8, absent: bool) -> Result<Option<Json>
             }
             match value::parse(t) {
                 Ok(v) => Json::Raw(v.to_text()),
-                Err(e) => return exec_err!("Invalid JSON string in JSON(value) function: \"{s}\". Error: {e}"),
+                Err(e) => {
+                    return exec_err!(
+                        "Invalid JSON string in JSON(value) function: \"{s}\". Error: {e}"
+                    );
+                }
             }
         }
         _ => build::node(a, i),
@@ -302,7 +319,10 @@ struct PathFn {
 
 impl PathFn {
     fn new(kind: PathKind) -> Self {
-        PathFn { kind, signature: Signature::user_defined(Volatility::Immutable) }
+        PathFn {
+            kind,
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
     }
     fn sql_name(&self) -> &'static str {
         match self.kind {
@@ -339,7 +359,12 @@ impl ScalarUDFImpl for PathFn {
         }
         let mut out = strings_to_utf8(&t[..2]);
         if out.iter().any(|t| *t != DataType::Utf8) {
-            return plan_err!("{} takes string arguments, got {} and {}", self.sql_name(), t[0], t[1]);
+            return plan_err!(
+                "{} takes string arguments, got {} and {}",
+                self.sql_name(),
+                t[0],
+                t[1]
+            );
         }
         if t.len() == 3 {
             out.push(t[2].clone());
@@ -361,7 +386,9 @@ impl ScalarUDFImpl for PathFn {
             }
             // Flink: `Unsupported call: JSON_EXISTS(…, STRING)` for a path that is not a literal.
             _ if self.kind == PathKind::Exists => {
-                return plan_err!("JSON_EXISTS: the JSON path must be a literal (Flink: Unsupported call)");
+                return plan_err!(
+                    "JSON_EXISTS: the JSON path must be a literal (Flink: Unsupported call)"
+                );
             }
             _ => {}
         }
@@ -370,7 +397,10 @@ impl ScalarUDFImpl for PathFn {
             (_, None) => DataType::Utf8,
             (PathKind::Value, Some(f)) => {
                 if !value_returning(f.data_type()) {
-                    return plan_err!("JSON_VALUE: RETURNING {} is not supported", crate::types::flink_name(f.data_type()));
+                    return plan_err!(
+                        "JSON_VALUE: RETURNING {} is not supported",
+                        crate::types::flink_name(f.data_type())
+                    );
                 }
                 DataType::Utf8
             }
@@ -379,7 +409,12 @@ impl ScalarUDFImpl for PathFn {
                 DataType::List(e) if super::args::is_string(e.data_type()) => {
                     DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
                 }
-                other => return plan_err!("JSON_QUERY: RETURNING {} is not supported", crate::types::flink_name(other)),
+                other => {
+                    return plan_err!(
+                        "JSON_QUERY: RETURNING {} is not supported",
+                        crate::types::flink_name(other)
+                    );
+                }
             },
         };
         Ok(Arc::new(Field::new(self.name(), t, true)))
@@ -443,7 +478,9 @@ impl ScalarUDFImpl for PathFn {
                                     for it in items {
                                         match it {
                                             Json::Null => b.values().append_null(),
-                                            it if it.is_scalar() => b.values().append_value(it.java_string()),
+                                            it if it.is_scalar() => {
+                                                b.values().append_value(it.java_string())
+                                            }
                                             it => b.values().append_value(it.to_text()),
                                         }
                                     }
@@ -481,7 +518,13 @@ fn scalar_text(s: &ScalarValue) -> Option<String> {
 fn evaluate(doc: &str, path: &JsonPath) -> Result<Option<Json>, ()> {
     let parsed = value::parse(doc);
     let read = match parsed {
-        Err(_) => return if path.mode == Mode::Lax { Ok(None) } else { Err(()) },
+        Err(_) => {
+            return if path.mode == Mode::Lax {
+                Ok(None)
+            } else {
+                Err(())
+            };
+        }
         Ok(d) => path.read(&d),
     };
     match (read, path.mode) {
@@ -517,7 +560,10 @@ fn json_query(doc: &str, path: &JsonPath) -> Option<Json> {
 
 /// JSON_VALUE's scalars as strings (`String.valueOf` of the Java object Jackson read).
 fn value_texts(vals: &[Option<Json>]) -> ArrayRef {
-    let texts: StringArray = vals.iter().map(|v| v.as_ref().map(|v| v.java_string())).collect();
+    let texts: StringArray = vals
+        .iter()
+        .map(|v| v.as_ref().map(|v| v.java_string()))
+        .collect();
     Arc::new(texts)
 }
 
@@ -562,10 +608,13 @@ fn value_arg(e: ast::Expr) -> (u8, ast::Expr) {
 pub fn rewrite_sql(e: &mut ast::Expr) {
     let ast::Expr::Function(f) = e else { return };
     let Some(name) = call_name(f) else { return };
-    let ast::FunctionArguments::List(list) = &mut f.args else { return };
+    let ast::FunctionArguments::List(list) = &mut f.args else {
+        return;
+    };
     match name.as_str() {
         "JSON_VALUE" | "JSON_QUERY" => {
-            let [ast::FunctionArgumentClause::JsonReturningClause(r)] = list.clauses.as_slice() else {
+            let [ast::FunctionArgumentClause::JsonReturningClause(r)] = list.clauses.as_slice()
+            else {
                 return;
             };
             let ty = r.data_type.clone();
@@ -586,8 +635,12 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             let mut absent = !object; // JSON_OBJECT: NULL ON NULL; JSON_ARRAY: ABSENT ON NULL
             for c in &list.clauses {
                 match c {
-                    ast::FunctionArgumentClause::JsonNullClause(ast::JsonNullClause::AbsentOnNull) => absent = true,
-                    ast::FunctionArgumentClause::JsonNullClause(ast::JsonNullClause::NullOnNull) => absent = false,
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::AbsentOnNull,
+                    ) => absent = true,
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::NullOnNull,
+                    ) => absent = false,
                     _ => return,
                 }
             }
@@ -600,7 +653,11 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                 match (object, a) {
                     (
                         true,
-                        ast::FunctionArg::Named { name, arg: ast::FunctionArgExpr::Expr(v), operator: ast::FunctionArgOperator::Value },
+                        ast::FunctionArg::Named {
+                            name,
+                            arg: ast::FunctionArgExpr::Expr(v),
+                            operator: ast::FunctionArgOperator::Value,
+                        },
                     ) => {
                         let key = match name.quote_style {
                             Some('\'') => lit(&name.value),
@@ -627,7 +684,8 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             list.clauses.clear();
             args.insert(0, unnamed(lit(&flags)));
             list.args = args;
-            f.name = ast::ObjectName::from(vec![ast::Ident::new(if object { OBJECT } else { ARRAY })]);
+            f.name =
+                ast::ObjectName::from(vec![ast::Ident::new(if object { OBJECT } else { ARRAY })]);
         }
         _ => {}
     }
@@ -648,5 +706,4 @@ mod tests {
         assert_eq!(unquote("\"a\\\"b\"").unwrap().unwrap(), "a\"b");
         assert_eq!(unquote("abc").unwrap().unwrap(), "abc");
     }
-
 }

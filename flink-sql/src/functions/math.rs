@@ -29,14 +29,22 @@ use super::scalar;
 /// Every numeric argument as DOUBLE (Flink's implicit widening for its DOUBLE functions).
 fn to_doubles(name: &str, t: &[DataType], n: usize) -> Result<Vec<DataType>> {
     if t.len() != n {
-        return plan_err!("{} takes {n} numeric argument(s), got {}", name.to_uppercase(), t.len());
+        return plan_err!(
+            "{} takes {n} numeric argument(s), got {}",
+            name.to_uppercase(),
+            t.len()
+        );
     }
     t.iter()
         .map(|t| {
             if t.is_numeric() || *t == DataType::Null {
                 Ok(DataType::Float64)
             } else {
-                plan_err!("Cannot apply '{}' to an argument of type {}", name.to_uppercase(), crate::types::flink_name(t))
+                plan_err!(
+                    "Cannot apply '{}' to an argument of type {}",
+                    name.to_uppercase(),
+                    crate::types::flink_name(t)
+                )
             }
         })
         .collect()
@@ -46,7 +54,13 @@ fn doubles(args: &[ColumnarValue], rows: usize) -> Result<(usize, Vec<ArrayRef>)
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?
         .into_iter()
-        .map(|a| if *a.data_type() == DataType::Float64 { Ok(a) } else { Ok(cast(&a, &DataType::Float64)?) })
+        .map(|a| {
+            if *a.data_type() == DataType::Float64 {
+                Ok(a)
+            } else {
+                Ok(cast(&a, &DataType::Float64)?)
+            }
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((n, a))
 }
@@ -72,9 +86,14 @@ macro_rules! double1 {
         fn eval(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
             map1(args, rows, $f)
         }
-        scalar($name, Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Float64), eval)
-            .coerced(|t| to_doubles($name, t, 1))
-            .build()
+        scalar(
+            $name,
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            eval,
+        )
+        .coerced(|t| to_doubles($name, t, 1))
+        .build()
     }};
 }
 
@@ -83,15 +102,22 @@ macro_rules! double2 {
         fn eval(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
             map2(args, rows, $f)
         }
-        scalar($name, Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Float64), eval)
-            .coerced(|t| to_doubles($name, t, 2))
-            .build()
+        scalar(
+            $name,
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            eval,
+        )
+        .coerced(|t| to_doubles($name, t, 2))
+        .build()
     }};
 }
 
 fn constant(v: f64, args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
     let _ = (args, rows);
-    Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::Float64(Some(v))))
+    Ok(ColumnarValue::Scalar(
+        datafusion::common::ScalarValue::Float64(Some(v)),
+    ))
 }
 
 /// LOG(x) is LN(x); LOG(b, x) is LN(x) / LN(b).
@@ -122,35 +148,64 @@ pub fn functions() -> Vec<ScalarUDF> {
         double1!("tanh", f64::tanh),
         double1!("degrees", f64::to_degrees),
         double1!("radians", f64::to_radians),
-        scalar("atan2", Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Float64), |a, n, _| map2(a, n, f64::atan2))
-            .coerced(|t| {
-                if t.iter().any(|t| matches!(t, DataType::Decimal128(_, _))) {
-                    return plan_err!("Unsupported call: ATAN2 on DECIMAL arguments (Flink has no ATAN2 for DECIMAL)");
-                }
-                to_doubles("atan2", t, 2)
-            })
-            .build(),
-        scalar("flink_int_divide", Signature::any(2, Volatility::Immutable), |t| Ok(t[0].clone()), eval_int_divide).build(),
-        double2!("power", f64::powf),
-        scalar("log", Signature::user_defined(Volatility::Immutable), |_| Ok(DataType::Float64), eval_log)
-            .coerced(|t| match t.len() {
-                1 => to_doubles("log", t, 1),
-                _ => to_doubles("log", t, 2),
-            })
-            .build(),
-        scalar("pi", Signature::exact(vec![], Volatility::Immutable), |_| Ok(DataType::Float64), |a, n, _| {
-            constant(std::f64::consts::PI, a, n)
+        scalar(
+            "atan2",
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            |a, n, _| map2(a, n, f64::atan2),
+        )
+        .coerced(|t| {
+            if t.iter().any(|t| matches!(t, DataType::Decimal128(_, _))) {
+                return plan_err!(
+                    "Unsupported call: ATAN2 on DECIMAL arguments (Flink has no ATAN2 for DECIMAL)"
+                );
+            }
+            to_doubles("atan2", t, 2)
         })
         .build(),
-        scalar("e", Signature::exact(vec![], Volatility::Immutable), |_| Ok(DataType::Float64), |a, n, _| {
-            constant(std::f64::consts::E, a, n)
+        scalar(
+            "flink_int_divide",
+            Signature::any(2, Volatility::Immutable),
+            |t| Ok(t[0].clone()),
+            eval_int_divide,
+        )
+        .build(),
+        double2!("power", f64::powf),
+        scalar(
+            "log",
+            Signature::user_defined(Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            eval_log,
+        )
+        .coerced(|t| match t.len() {
+            1 => to_doubles("log", t, 1),
+            _ => to_doubles("log", t, 2),
         })
+        .build(),
+        scalar(
+            "pi",
+            Signature::exact(vec![], Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            |a, n, _| constant(std::f64::consts::PI, a, n),
+        )
+        .build(),
+        scalar(
+            "e",
+            Signature::exact(vec![], Volatility::Immutable),
+            |_| Ok(DataType::Float64),
+            |a, n, _| constant(std::f64::consts::E, a, n),
+        )
         .build(),
     ];
     all.push(
-        scalar("mod", Signature::user_defined(Volatility::Immutable), mod_type, eval_mod)
-            .coerced(coerce_mod)
-            .build(),
+        scalar(
+            "mod",
+            Signature::user_defined(Volatility::Immutable),
+            mod_type,
+            eval_mod,
+        )
+        .coerced(coerce_mod)
+        .build(),
     );
     all.extend(float_comparisons());
     all.extend(decimal::functions());
@@ -164,7 +219,10 @@ fn eval_int_divide(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Resul
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
     let y = cast(&a[1], &DataType::Int64)?;
-    let (x, y) = (x.as_primitive::<arrow::datatypes::Int64Type>(), y.as_primitive::<arrow::datatypes::Int64Type>());
+    let (x, y) = (
+        x.as_primitive::<arrow::datatypes::Int64Type>(),
+        y.as_primitive::<arrow::datatypes::Int64Type>(),
+    );
     let mut out = arrow::array::Int64Builder::with_capacity(n);
     for i in 0..n {
         if x.is_null(i) || y.is_null(i) {
@@ -194,7 +252,10 @@ fn exact_numeric(t: &DataType) -> bool {
 fn coerce_mod(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 2 || !t.iter().all(exact_numeric) {
         let names: Vec<String> = t.iter().map(crate::types::flink_name).collect();
-        return plan_err!("Cannot apply 'MOD' to arguments of type 'MOD({})': MOD takes two exact numerics", names.join(", "));
+        return plan_err!(
+            "Cannot apply 'MOD' to arguments of type 'MOD({})': MOD takes two exact numerics",
+            names.join(", ")
+        );
     }
     if t.iter().any(|t| matches!(t, DataType::Decimal128(_, _))) {
         return Ok(t
@@ -205,16 +266,32 @@ fn coerce_mod(t: &[DataType]) -> Result<Vec<DataType>> {
             })
             .collect());
     }
-    let rhs = if t[1] == DataType::Null { t[0].clone() } else { t[1].clone() };
-    let rhs = if rhs == DataType::Null { DataType::Int32 } else { rhs };
-    let lhs = if t[0] == DataType::Null { rhs.clone() } else { t[0].clone() };
+    let rhs = if t[1] == DataType::Null {
+        t[0].clone()
+    } else {
+        t[1].clone()
+    };
+    let rhs = if rhs == DataType::Null {
+        DataType::Int32
+    } else {
+        rhs
+    };
+    let lhs = if t[0] == DataType::Null {
+        rhs.clone()
+    } else {
+        t[0].clone()
+    };
     Ok(vec![lhs, rhs])
 }
 
 fn mod_type(t: &[DataType]) -> Result<DataType> {
     match (decimal::dec(&t[0]), decimal::dec(&t[1])) {
-        (Some(a), Some(b)) if matches!(t[0], DataType::Decimal128(_, _)) || matches!(t[1], DataType::Decimal128(_, _)) => {
-            let (p, s) = decimal::result_type(datafusion::logical_expr::Operator::Modulo, a, b).expect("modulo");
+        (Some(a), Some(b))
+            if matches!(t[0], DataType::Decimal128(_, _))
+                || matches!(t[1], DataType::Decimal128(_, _)) =>
+        {
+            let (p, s) = decimal::result_type(datafusion::logical_expr::Operator::Modulo, a, b)
+                .expect("modulo");
             Ok(DataType::Decimal128(p, s))
         }
         _ => Ok(t[1].clone()),
@@ -229,7 +306,10 @@ fn eval_mod(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Colum
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
     let y = cast(&a[1], &DataType::Int64)?;
-    let (x, y) = (x.as_primitive::<arrow::datatypes::Int64Type>(), y.as_primitive::<arrow::datatypes::Int64Type>());
+    let (x, y) = (
+        x.as_primitive::<arrow::datatypes::Int64Type>(),
+        y.as_primitive::<arrow::datatypes::Int64Type>(),
+    );
     let mut out = arrow::array::Int64Builder::with_capacity(n);
     for i in 0..n {
         if x.is_null(i) || y.is_null(i) {
@@ -251,14 +331,23 @@ fn float_comparisons() -> Vec<ScalarUDF> {
         ($name:literal, $f:expr) => {{
             fn eval(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
                 let (n, a) = doubles(args, rows)?;
-                let (x, y) = (a[0].as_primitive::<Float64Type>(), a[1].as_primitive::<Float64Type>());
+                let (x, y) = (
+                    a[0].as_primitive::<Float64Type>(),
+                    a[1].as_primitive::<Float64Type>(),
+                );
                 let f: fn(f64, f64) -> bool = $f;
                 let out: arrow::array::BooleanArray = (0..n)
                     .map(|i| (x.is_valid(i) && y.is_valid(i)).then(|| f(x.value(i), y.value(i))))
                     .collect();
                 result(args, Arc::new(out))
             }
-            scalar($name, Signature::any(2, Volatility::Immutable), |_| Ok(DataType::Boolean), eval).build()
+            scalar(
+                $name,
+                Signature::any(2, Volatility::Immutable),
+                |_| Ok(DataType::Boolean),
+                eval,
+            )
+            .build()
         }};
     }
     fn eq(a: f64, b: f64) -> bool {
@@ -294,8 +383,16 @@ pub const DATAFUSION_AS_FLINK: &[&str] = &[];
 pub fn rewrite_sql(e: &mut ast::Expr) {
     // literals::type_children(e); -- off with type_query, see rewrite.rs
     // `a % b` is MOD(a, b)
-    if let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::Modulo, right } = e {
-        let (l, r) = (std::mem::replace(left.as_mut(), ast::Expr::value(ast::Value::Null)), std::mem::replace(right.as_mut(), ast::Expr::value(ast::Value::Null)));
+    if let ast::Expr::BinaryOp {
+        left,
+        op: ast::BinaryOperator::Modulo,
+        right,
+    } = e
+    {
+        let (l, r) = (
+            std::mem::replace(left.as_mut(), ast::Expr::value(ast::Value::Null)),
+            std::mem::replace(right.as_mut(), ast::Expr::value(ast::Value::Null)),
+        );
         *e = literals::call("mod", vec![l, r]);
     }
 }
@@ -309,21 +406,23 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         && t.is_floating()
     {
         let udf = super::scalar_udf(name).expect("float comparisons are registered");
-        return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(
-            udf,
-            vec![(**left).clone(), (**right).clone()],
-        ))));
+        return Ok(Transformed::yes(Expr::ScalarFunction(
+            ScalarFunction::new_udf(udf, vec![(**left).clone(), (**right).clone()]),
+        )));
     }
-    if let Expr::BinaryExpr(BinaryExpr { left, op: Operator::Divide, right }) = &e
+    if let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = &e
         && let (Ok(lt), Ok(rt)) = (left.get_type(schema), right.get_type(schema))
         && lt.is_integer()
         && rt.is_integer()
     {
         let udf = super::scalar_udf("flink_int_divide").expect("integer division is registered");
-        return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(
-            udf,
-            vec![(**left).clone(), (**right).clone()],
-        ))));
+        return Ok(Transformed::yes(Expr::ScalarFunction(
+            ScalarFunction::new_udf(udf, vec![(**left).clone(), (**right).clone()]),
+        )));
     }
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e
         && let Some(name) = decimal::udf_name(*op)
@@ -335,10 +434,9 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         let exact = |t: &DataType| is_dec(t) || t.is_integer() || *t == DataType::Null;
         if (is_dec(&lt) || is_dec(&rt)) && exact(&lt) && exact(&rt) {
             let udf = super::scalar_udf(name).expect("decimal arithmetic is registered");
-            return Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(
-                udf,
-                vec![(**left).clone(), (**right).clone()],
-            ))));
+            return Ok(Transformed::yes(Expr::ScalarFunction(
+                ScalarFunction::new_udf(udf, vec![(**left).clone(), (**right).clone()]),
+            )));
         }
     }
     Ok(Transformed::no(e))

@@ -137,5 +137,9 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         changed |= t.transformed;
         e = t.data;
     }
-    Ok(if changed { Transformed::yes(e) } else { Transformed::no(e) })
+    Ok(if changed {
+        Transformed::yes(e)
+    } else {
+        Transformed::no(e)
+    })
 }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, BooleanBuilder, Int32Builder,
-    Int64Array, ListBuilder, MapBuilder, MapFieldNames, StringArray, StringBuilder,
+    Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, BooleanBuilder, Int32Builder, Int64Array,
+    ListBuilder, MapBuilder, MapFieldNames, StringArray, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::tree_node::Transformed;
@@ -39,7 +39,15 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
         if let Some(pos) = letters.iter().position(|&c| c == '*') {
             let fixed = pos - 1;
             (t.len() >= fixed).then(|| {
-                (0..t.len()).map(|k| if k < fixed { letters[k] } else { letters[pos - 1] }).collect::<Vec<_>>()
+                (0..t.len())
+                    .map(|k| {
+                        if k < fixed {
+                            letters[k]
+                        } else {
+                            letters[pos - 1]
+                        }
+                    })
+                    .collect::<Vec<_>>()
             })
         } else {
             (letters.len() == t.len()).then_some(letters)
@@ -48,11 +56,23 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
     let Some(shape) = shape else {
         return plan_err!("{name}: wrong number of arguments ({})", t.len());
     };
-    let is_bin = |t: &DataType| matches!(t, DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_));
+    let is_bin = |t: &DataType| {
+        matches!(
+            t,
+            DataType::Binary
+                | DataType::LargeBinary
+                | DataType::BinaryView
+                | DataType::FixedSizeBinary(_)
+        )
+    };
     let mut out = Vec::with_capacity(t.len());
     for (k, (ty, l)) in t.iter().zip(shape).enumerate() {
         let bad = || {
-            plan_err!("Invalid input arguments for {name}: argument {} has type {}", k + 1, crate::types::flink_name(ty))
+            plan_err!(
+                "Invalid input arguments for {name}: argument {} has type {}",
+                k + 1,
+                crate::types::flink_name(ty)
+            )
         };
         out.push(match l {
             's' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
@@ -80,7 +100,10 @@ struct Cols {
 impl Cols {
     fn new(args: &[ColumnarValue], rows: usize) -> Result<Cols> {
         let n = eval_rows(args, rows);
-        Ok(Cols { n, arrays: arrays(args, n)? })
+        Ok(Cols {
+            n,
+            arrays: arrays(args, n)?,
+        })
     }
     fn strs(&self, k: usize) -> &StringArray {
         self.arrays[k].as_string::<i32>()
@@ -122,7 +145,11 @@ fn out_str(
     result(args, Arc::new(out.finish()))
 }
 
-fn out_int(args: &[ColumnarValue], c: &Cols, mut f: impl FnMut(usize) -> Result<Option<i32>>) -> Result<ColumnarValue> {
+fn out_int(
+    args: &[ColumnarValue],
+    c: &Cols,
+    mut f: impl FnMut(usize) -> Result<Option<i32>>,
+) -> Result<ColumnarValue> {
     let mut out = Int32Builder::with_capacity(c.n);
     for i in 0..c.n {
         out.append_option(f(i)?);
@@ -130,7 +157,11 @@ fn out_int(args: &[ColumnarValue], c: &Cols, mut f: impl FnMut(usize) -> Result<
     result(args, Arc::new(out.finish()))
 }
 
-fn out_bool(args: &[ColumnarValue], c: &Cols, mut f: impl FnMut(usize) -> Result<Option<bool>>) -> Result<ColumnarValue> {
+fn out_bool(
+    args: &[ColumnarValue],
+    c: &Cols,
+    mut f: impl FnMut(usize) -> Result<Option<bool>>,
+) -> Result<ColumnarValue> {
     let mut out = BooleanBuilder::with_capacity(c.n);
     for i in 0..c.n {
         out.append_option(f(i)?);
@@ -138,7 +169,11 @@ fn out_bool(args: &[ColumnarValue], c: &Cols, mut f: impl FnMut(usize) -> Result
     result(args, Arc::new(out.finish()))
 }
 
-fn out_bytes(args: &[ColumnarValue], c: &Cols, mut f: impl FnMut(usize) -> Result<Option<Vec<u8>>>) -> Result<ColumnarValue> {
+fn out_bytes(
+    args: &[ColumnarValue],
+    c: &Cols,
+    mut f: impl FnMut(usize) -> Result<Option<Vec<u8>>>,
+) -> Result<ColumnarValue> {
     let mut out = BinaryBuilder::with_capacity(c.n, c.n * 8);
     for i in 0..c.n {
         match f(i)? {
@@ -199,7 +234,9 @@ impl Patterns {
         match self.cache.get(p).unwrap() {
             Ok(r) => Ok(Some(r)),
             Err(RegexError::Invalid(_)) => Ok(None),
-            Err(e @ RegexError::Unsupported(_)) => Err(DataFusionError::Execution(e.message(function, p))),
+            Err(e @ RegexError::Unsupported(_)) => {
+                Err(DataFusionError::Execution(e.message(function, p)))
+            }
         }
     }
 }
@@ -208,8 +245,20 @@ impl Patterns {
 // The functions
 // ---------------------------------------------------------------------------------------
 
-fn udf(name: &'static str, ret: super::udf::ReturnFn, eval: EvalFn, c: super::udf::CoerceFn) -> ScalarUDF {
-    scalar(name, Signature::user_defined(Volatility::Immutable), ret, eval).coerced(c).build()
+fn udf(
+    name: &'static str,
+    ret: super::udf::ReturnFn,
+    eval: EvalFn,
+    c: super::udf::CoerceFn,
+) -> ScalarUDF {
+    scalar(
+        name,
+        Signature::user_defined(Volatility::Immutable),
+        ret,
+        eval,
+    )
+    .coerced(c)
+    .build()
 }
 
 fn utf8(_: &[DataType]) -> Result<DataType> {
@@ -231,63 +280,230 @@ fn list(_: &[DataType]) -> Result<DataType> {
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         // CONCAT(s1, s2, …): NULL if any argument is NULL (DataFusion's skips NULLs).
-        udf("concat", utf8, eval_concat, |t| coerce("CONCAT", t, &["ss*"])),
-        udf("concat_ws", utf8, eval_concat_ws, |t| coerce("CONCAT_WS", t, &["ss*"])),
-        udf("char_length", int, eval_char_length, |t| coerce("CHAR_LENGTH", t, &["s"]))
-            .with_aliases(["character_length"]),
-        udf("upper", utf8, |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_uppercase())), |t| coerce("UPPER", t, &["s"])),
-        udf("lower", utf8, |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_lowercase())), |t| coerce("LOWER", t, &["s"])),
-        udf("reverse", utf8, |a, n, _| map1(a, n, |s, o| o.extend(s.chars().rev())), |t| coerce("REVERSE", t, &["s"])),
-        udf("initcap", utf8, |a, n, _| map1(a, n, text::initcap), |t| coerce("INITCAP", t, &["s"])),
-        udf("to_base64", utf8, eval_to_base64, |t| coerce("TO_BASE64", t, &["x"])),
-        udf("from_base64", utf8, eval_from_base64, |t| coerce("FROM_BASE64", t, &["s"])),
-        udf("url_encode", utf8, |a, n, _| map1(a, n, text::url_encode), |t| coerce("URL_ENCODE", t, &["s"])),
-        udf("url_decode", utf8, eval_url_decode, |t| coerce("URL_DECODE", t, &["s"])),
+        udf("concat", utf8, eval_concat, |t| {
+            coerce("CONCAT", t, &["ss*"])
+        }),
+        udf("concat_ws", utf8, eval_concat_ws, |t| {
+            coerce("CONCAT_WS", t, &["ss*"])
+        }),
+        udf("char_length", int, eval_char_length, |t| {
+            coerce("CHAR_LENGTH", t, &["s"])
+        })
+        .with_aliases(["character_length"]),
+        udf(
+            "upper",
+            utf8,
+            |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_uppercase())),
+            |t| coerce("UPPER", t, &["s"]),
+        ),
+        udf(
+            "lower",
+            utf8,
+            |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_lowercase())),
+            |t| coerce("LOWER", t, &["s"]),
+        ),
+        udf(
+            "reverse",
+            utf8,
+            |a, n, _| map1(a, n, |s, o| o.extend(s.chars().rev())),
+            |t| coerce("REVERSE", t, &["s"]),
+        ),
+        udf(
+            "initcap",
+            utf8,
+            |a, n, _| map1(a, n, text::initcap),
+            |t| coerce("INITCAP", t, &["s"]),
+        ),
+        udf("to_base64", utf8, eval_to_base64, |t| {
+            coerce("TO_BASE64", t, &["x"])
+        }),
+        udf("from_base64", utf8, eval_from_base64, |t| {
+            coerce("FROM_BASE64", t, &["s"])
+        }),
+        udf(
+            "url_encode",
+            utf8,
+            |a, n, _| map1(a, n, text::url_encode),
+            |t| coerce("URL_ENCODE", t, &["s"]),
+        ),
+        udf("url_decode", utf8, eval_url_decode, |t| {
+            coerce("URL_DECODE", t, &["s"])
+        }),
         udf("ascii", int, eval_ascii, |t| coerce("ASCII", t, &["s"])),
         udf("chr", utf8, eval_chr, |t| coerce("CHR", t, &["i"])),
-        udf("position", int, |a, n, _| eval_locate(a, n, 0, 1, None), |t| coerce("POSITION", t, &["ss"])),
-        udf("instr", int, |a, n, _| eval_locate(a, n, 1, 0, None), |t| coerce("INSTR", t, &["ss"])),
-        udf("locate", int, |a, n, _| eval_locate(a, n, 0, 1, Some(2)), |t| coerce("LOCATE", t, &["ss", "ssi"])),
-        udf("trim", utf8, |a, n, _| eval_trim(a, n, true, true), |t| coerce("TRIM", t, &["s", "ss"])),
-        udf("btrim", utf8, |a, n, _| eval_trim(a, n, true, true), |t| coerce("BTRIM", t, &["s", "ss"])),
-        udf("ltrim", utf8, |a, n, _| eval_trim(a, n, true, false), |t| coerce("LTRIM", t, &["s", "ss"])),
-        udf("rtrim", utf8, |a, n, _| eval_trim(a, n, false, true), |t| coerce("RTRIM", t, &["s", "ss"])),
-        udf("repeat", utf8, eval_repeat, |t| coerce("REPEAT", t, &["si"])),
-        udf("replace", utf8, eval_replace, |t| coerce("REPLACE", t, &["sss"])),
-        udf("overlay", utf8, eval_overlay, |t| coerce("OVERLAY", t, &["ssi", "ssii"])),
-        udf("substring", utf8, eval_substring, |t| coerce("SUBSTRING", t, &["si", "sii"])),
-        udf("substr", utf8, eval_substring, |t| coerce("SUBSTR", t, &["si", "sii"])),
-        udf("left", utf8, |a, n, _| eval_left_right(a, n, true), |t| coerce("LEFT", t, &["si"])),
-        udf("right", utf8, |a, n, _| eval_left_right(a, n, false), |t| coerce("RIGHT", t, &["si"])),
-        udf("lpad", utf8, |a, n, _| eval_pad(a, n, true), |t| coerce("LPAD", t, &["sis"])),
-        udf("rpad", utf8, |a, n, _| eval_pad(a, n, false), |t| coerce("RPAD", t, &["sis"])),
-        udf("translate", utf8, eval_translate, |t| coerce("TRANSLATE", t, &["sss"])),
-        udf("split_index", utf8, eval_split_index, |t| coerce("SPLIT_INDEX", t, &["ssi"])),
+        udf(
+            "position",
+            int,
+            |a, n, _| eval_locate(a, n, 0, 1, None),
+            |t| coerce("POSITION", t, &["ss"]),
+        ),
+        udf(
+            "instr",
+            int,
+            |a, n, _| eval_locate(a, n, 1, 0, None),
+            |t| coerce("INSTR", t, &["ss"]),
+        ),
+        udf(
+            "locate",
+            int,
+            |a, n, _| eval_locate(a, n, 0, 1, Some(2)),
+            |t| coerce("LOCATE", t, &["ss", "ssi"]),
+        ),
+        udf(
+            "trim",
+            utf8,
+            |a, n, _| eval_trim(a, n, true, true),
+            |t| coerce("TRIM", t, &["s", "ss"]),
+        ),
+        udf(
+            "btrim",
+            utf8,
+            |a, n, _| eval_trim(a, n, true, true),
+            |t| coerce("BTRIM", t, &["s", "ss"]),
+        ),
+        udf(
+            "ltrim",
+            utf8,
+            |a, n, _| eval_trim(a, n, true, false),
+            |t| coerce("LTRIM", t, &["s", "ss"]),
+        ),
+        udf(
+            "rtrim",
+            utf8,
+            |a, n, _| eval_trim(a, n, false, true),
+            |t| coerce("RTRIM", t, &["s", "ss"]),
+        ),
+        udf("repeat", utf8, eval_repeat, |t| {
+            coerce("REPEAT", t, &["si"])
+        }),
+        udf("replace", utf8, eval_replace, |t| {
+            coerce("REPLACE", t, &["sss"])
+        }),
+        udf("overlay", utf8, eval_overlay, |t| {
+            coerce("OVERLAY", t, &["ssi", "ssii"])
+        }),
+        udf("substring", utf8, eval_substring, |t| {
+            coerce("SUBSTRING", t, &["si", "sii"])
+        }),
+        udf("substr", utf8, eval_substring, |t| {
+            coerce("SUBSTR", t, &["si", "sii"])
+        }),
+        udf(
+            "left",
+            utf8,
+            |a, n, _| eval_left_right(a, n, true),
+            |t| coerce("LEFT", t, &["si"]),
+        ),
+        udf(
+            "right",
+            utf8,
+            |a, n, _| eval_left_right(a, n, false),
+            |t| coerce("RIGHT", t, &["si"]),
+        ),
+        udf(
+            "lpad",
+            utf8,
+            |a, n, _| eval_pad(a, n, true),
+            |t| coerce("LPAD", t, &["sis"]),
+        ),
+        udf(
+            "rpad",
+            utf8,
+            |a, n, _| eval_pad(a, n, false),
+            |t| coerce("RPAD", t, &["sis"]),
+        ),
+        udf("translate", utf8, eval_translate, |t| {
+            coerce("TRANSLATE", t, &["sss"])
+        }),
+        udf("split_index", utf8, eval_split_index, |t| {
+            coerce("SPLIT_INDEX", t, &["ssi"])
+        }),
         udf("split", list, eval_split, |t| coerce("SPLIT", t, &["ss"])),
-        udf("str_to_map", |_| Ok(map_type()), eval_str_to_map, |t| coerce("STR_TO_MAP", t, &["s", "sss"])),
+        udf(
+            "str_to_map",
+            |_| Ok(map_type()),
+            eval_str_to_map,
+            |t| coerce("STR_TO_MAP", t, &["s", "sss"]),
+        ),
         udf("elt", utf8, eval_elt, |t| coerce("ELT", t, &["is*"])),
-        udf("startswith", boolean, |a, n, _| eval_starts_ends(a, n, true), coerce_same_kind),
-        udf("endswith", boolean, |a, n, _| eval_starts_ends(a, n, false), coerce_same_kind),
+        udf(
+            "startswith",
+            boolean,
+            |a, n, _| eval_starts_ends(a, n, true),
+            coerce_same_kind,
+        ),
+        udf(
+            "endswith",
+            boolean,
+            |a, n, _| eval_starts_ends(a, n, false),
+            coerce_same_kind,
+        ),
         udf("hex", utf8, eval_hex, |t| coerce("HEX", t, &["n"])),
         udf("unhex", bytes, eval_unhex, |t| coerce("UNHEX", t, &["s"])),
         udf("bin", utf8, eval_bin, |t| coerce("BIN", t, &["i"])),
-        udf("encode", bytes, eval_encode, |t| coerce("ENCODE", t, &["ss"])),
-        udf("decode", utf8, eval_decode, |t| coerce("DECODE", t, &["bs"])),
-        udf("parse_url", utf8, eval_parse_url, |t| coerce("PARSE_URL", t, &["ss", "sss"])),
-        udf("printf", utf8, text::eval_printf, |t| coerce("PRINTF", t, &["sa*"])),
-        scalar("uuid", Signature::nullary(Volatility::Volatile), utf8, eval_uuid).build(),
+        udf("encode", bytes, eval_encode, |t| {
+            coerce("ENCODE", t, &["ss"])
+        }),
+        udf("decode", utf8, eval_decode, |t| {
+            coerce("DECODE", t, &["bs"])
+        }),
+        udf("parse_url", utf8, eval_parse_url, |t| {
+            coerce("PARSE_URL", t, &["ss", "sss"])
+        }),
+        udf("printf", utf8, text::eval_printf, |t| {
+            coerce("PRINTF", t, &["sa*"])
+        }),
+        scalar(
+            "uuid",
+            Signature::nullary(Volatility::Volatile),
+            utf8,
+            eval_uuid,
+        )
+        .build(),
         // Regular expressions (Java's).
-        udf("regexp_replace", utf8, eval_regexp_replace, |t| coerce("REGEXP_REPLACE", t, &["sss"])),
-        udf("regexp_extract", utf8, eval_regexp_extract, |t| coerce("REGEXP_EXTRACT", t, &["ss", "ssi"])),
-        udf("regexp_extract_all", list, eval_regexp_extract_all, |t| coerce("REGEXP_EXTRACT_ALL", t, &["ss", "ssi"])),
-        udf("regexp_count", int, |a, n, _| eval_regexp_int(a, n, "REGEXP_COUNT", true), |t| coerce("REGEXP_COUNT", t, &["ss"])),
-        udf("regexp_instr", int, |a, n, _| eval_regexp_int(a, n, "REGEXP_INSTR", false), |t| coerce("REGEXP_INSTR", t, &["ss"])),
-        udf("regexp_substr", utf8, eval_regexp_substr, |t| coerce("REGEXP_SUBSTR", t, &["ss"])),
-        udf("regexp", boolean, eval_regexp, |t| coerce("REGEXP", t, &["ss"])),
+        udf("regexp_replace", utf8, eval_regexp_replace, |t| {
+            coerce("REGEXP_REPLACE", t, &["sss"])
+        }),
+        udf("regexp_extract", utf8, eval_regexp_extract, |t| {
+            coerce("REGEXP_EXTRACT", t, &["ss", "ssi"])
+        }),
+        udf("regexp_extract_all", list, eval_regexp_extract_all, |t| {
+            coerce("REGEXP_EXTRACT_ALL", t, &["ss", "ssi"])
+        }),
+        udf(
+            "regexp_count",
+            int,
+            |a, n, _| eval_regexp_int(a, n, "REGEXP_COUNT", true),
+            |t| coerce("REGEXP_COUNT", t, &["ss"]),
+        ),
+        udf(
+            "regexp_instr",
+            int,
+            |a, n, _| eval_regexp_int(a, n, "REGEXP_INSTR", false),
+            |t| coerce("REGEXP_INSTR", t, &["ss"]),
+        ),
+        udf("regexp_substr", utf8, eval_regexp_substr, |t| {
+            coerce("REGEXP_SUBSTR", t, &["ss"])
+        }),
+        udf("regexp", boolean, eval_regexp, |t| {
+            coerce("REGEXP", t, &["ss"])
+        }),
         // `s [NOT] LIKE p [ESCAPE e]` and `s [NOT] SIMILAR TO p [ESCAPE e]` (see rewrite_sql).
-        udf(FLINK_LIKE, boolean, |a, n, _| eval_like(a, n, false), |t| coerce("LIKE", t, &["ss", "sss"])),
-        ScalarUDF::new_from_impl(Refused { signature: Signature::any(1, Volatility::Immutable) }),
-        udf(FLINK_SIMILAR, boolean, |a, n, _| eval_like(a, n, true), |t| coerce("SIMILAR TO", t, &["ss", "sss"])),
+        udf(
+            FLINK_LIKE,
+            boolean,
+            |a, n, _| eval_like(a, n, false),
+            |t| coerce("LIKE", t, &["ss", "sss"]),
+        ),
+        ScalarUDF::new_from_impl(Refused {
+            signature: Signature::any(1, Volatility::Immutable),
+        }),
+        udf(
+            FLINK_SIMILAR,
+            boolean,
+            |a, n, _| eval_like(a, n, true),
+            |t| coerce("SIMILAR TO", t, &["ss", "sss"]),
+        ),
     ]
 }
 
@@ -299,7 +515,11 @@ fn coerce_same_kind(t: &[DataType]) -> Result<Vec<DataType>> {
     if c[0] != c[1] && t[0] != DataType::Null && t[1] != DataType::Null {
         return plan_err!("Invalid input arguments: both arguments must be strings or both binary");
     }
-    let kind = if c.contains(&DataType::Binary) { DataType::Binary } else { DataType::Utf8 };
+    let kind = if c.contains(&DataType::Binary) {
+        DataType::Binary
+    } else {
+        DataType::Utf8
+    };
     Ok(vec![kind.clone(), kind])
 }
 
@@ -318,7 +538,11 @@ fn map_type() -> DataType {
 }
 
 /// A one-string-argument function: NULL for NULL.
-fn map1(args: &[ColumnarValue], rows: usize, f: impl Fn(&str, &mut String)) -> Result<ColumnarValue> {
+fn map1(
+    args: &[ColumnarValue],
+    rows: usize,
+    f: impl Fn(&str, &mut String),
+) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let s = c.strs(0);
     out_str(args, &c, |i, o| {
@@ -343,7 +567,9 @@ fn eval_concat(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colu
 fn eval_concat_ws(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     out_str(args, &c, |i, o| {
-        let Some(sep) = opt_str(c.strs(0), i) else { return Ok(false) };
+        let Some(sep) = opt_str(c.strs(0), i) else {
+            return Ok(false);
+        };
         let mut first = true;
         for k in 1..c.arrays.len() {
             if let Some(v) = opt_str(c.strs(k), i) {
@@ -361,7 +587,11 @@ fn eval_concat_ws(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
 fn eval_char_length(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let s = c.strs(0);
-    out_int(args, &c, |i| Ok(opt_str(s, i).map(|v| char_count(v) as i32)))
+    out_int(
+        args,
+        &c,
+        |i| Ok(opt_str(s, i).map(|v| char_count(v) as i32)),
+    )
 }
 
 fn eval_to_base64(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
@@ -394,7 +624,9 @@ fn eval_from_base64(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result
     let c = Cols::new(args, rows)?;
     let s = c.strs(0);
     out_str(args, &c, |i, o| {
-        let Some(v) = opt_str(s, i) else { return Ok(false) };
+        let Some(v) = opt_str(s, i) else {
+            return Ok(false);
+        };
         match engine.decode(v) {
             Ok(b) => {
                 o.push_str(&String::from_utf8_lossy(&b));
@@ -408,14 +640,18 @@ fn eval_from_base64(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result
 fn eval_url_decode(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let s = c.strs(0);
-    out_str(args, &c, |i, o| Ok(opt_str(s, i).is_some_and(|v| text::url_decode(v, o))))
+    out_str(args, &c, |i, o| {
+        Ok(opt_str(s, i).is_some_and(|v| text::url_decode(v, o)))
+    })
 }
 
 /// ASCII(s): the first byte of s's UTF-8 (signed, as Java's byte), 0 for ''.
 fn eval_ascii(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let s = c.strs(0);
-    out_int(args, &c, |i| Ok(opt_str(s, i).map(|v| v.as_bytes().first().map(|&b| b as i8 as i32).unwrap_or(0))))
+    out_int(args, &c, |i| {
+        Ok(opt_str(s, i).map(|v| v.as_bytes().first().map(|&b| b as i8 as i32).unwrap_or(0)))
+    })
 }
 
 /// CHR(n): the character n mod 256; '' for a negative n.
@@ -423,7 +659,9 @@ fn eval_chr(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Columna
     let c = Cols::new(args, rows)?;
     let n = c.ints(0);
     out_str(args, &c, |i, o| {
-        let Some(v) = opt_int(n, i) else { return Ok(false) };
+        let Some(v) = opt_int(n, i) else {
+            return Ok(false);
+        };
         if v >= 0 {
             o.push(char::from_u32((v & 0xFF) as u32).unwrap());
         }
@@ -448,7 +686,13 @@ fn locate(hay: &str, needle: &str, from: usize) -> i32 {
 }
 
 /// POSITION(needle IN hay), INSTR(hay, needle), LOCATE(needle, hay[, from]).
-fn eval_locate(args: &[ColumnarValue], rows: usize, needle: usize, hay: usize, from: Option<usize>) -> Result<ColumnarValue> {
+fn eval_locate(
+    args: &[ColumnarValue],
+    rows: usize,
+    needle: usize,
+    hay: usize,
+    from: Option<usize>,
+) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     out_int(args, &c, |i| {
         if c.any_null(i) {
@@ -464,14 +708,23 @@ fn eval_locate(args: &[ColumnarValue], rows: usize, needle: usize, hay: usize, f
 }
 
 /// TRIM / BTRIM / LTRIM / RTRIM (s[, chars]): removes spaces, or any of `chars`.
-fn eval_trim(args: &[ColumnarValue], rows: usize, leading: bool, trailing: bool) -> Result<ColumnarValue> {
+fn eval_trim(
+    args: &[ColumnarValue],
+    rows: usize,
+    leading: bool,
+    trailing: bool,
+) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     out_str(args, &c, |i, o| {
         if c.any_null(i) {
             return Ok(false);
         }
         let s = c.strs(0).value(i);
-        let set: Vec<char> = if c.arrays.len() > 1 { c.strs(1).value(i).chars().collect() } else { vec![' '] };
+        let set: Vec<char> = if c.arrays.len() > 1 {
+            c.strs(1).value(i).chars().collect()
+        } else {
+            vec![' ']
+        };
         let mut t = s;
         if leading {
             t = t.trim_start_matches(|ch| set.contains(&ch));
@@ -493,7 +746,10 @@ fn eval_repeat(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colu
         let (s, n) = (c.strs(0).value(i), c.ints(1).value(i));
         if n > 0 {
             if (s.len() as i128) * (n as i128) > i32::MAX as i128 {
-                return exec_err!("REPEAT: the result of repeating a string of {} bytes {n} times is too large", s.len());
+                return exec_err!(
+                    "REPEAT: the result of repeating a string of {} bytes {n} times is too large",
+                    s.len()
+                );
             }
             for _ in 0..n {
                 o.push_str(s);
@@ -509,7 +765,11 @@ fn eval_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
         if c.any_null(i) {
             return Ok(false);
         }
-        o.push_str(&c.strs(0).value(i).replace(c.strs(1).value(i), c.strs(2).value(i)));
+        o.push_str(
+            &c.strs(0)
+                .value(i)
+                .replace(c.strs(1).value(i), c.strs(2).value(i)),
+        );
         Ok(true)
     })
 }
@@ -524,7 +784,11 @@ fn eval_overlay(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
             return Ok(false);
         }
         let (s, r, start) = (c.strs(0).value(i), c.strs(1).value(i), c.ints(2).value(i));
-        let len = if c.arrays.len() > 3 { c.ints(3).value(i) } else { char_count(r) as i64 };
+        let len = if c.arrays.len() > 3 {
+            c.ints(3).value(i)
+        } else {
+            char_count(r) as i64
+        };
         let n = char_count(s) as i64;
         if start <= 0 || start > n {
             o.push_str(s);
@@ -548,7 +812,11 @@ fn eval_substring(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
             return Ok(false);
         }
         let (s, pos) = (c.strs(0).value(i), c.ints(1).value(i));
-        let len = if c.arrays.len() > 2 { c.ints(2).value(i) } else { i32::MAX as i64 };
+        let len = if c.arrays.len() > 2 {
+            c.ints(2).value(i)
+        } else {
+            i32::MAX as i64
+        };
         if len < 0 {
             return Ok(false);
         }
@@ -625,7 +893,9 @@ fn eval_translate(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
     let c = Cols::new(args, rows)?;
     let (s, f, t) = (c.strs(0), c.strs(1), c.strs(2));
     out_str(args, &c, |i, o| {
-        let Some(v) = opt_str(s, i) else { return Ok(false) };
+        let Some(v) = opt_str(s, i) else {
+            return Ok(false);
+        };
         let Some(from) = opt_str(f, i) else {
             o.push_str(v);
             return Ok(true);
@@ -659,7 +929,8 @@ fn eval_split_index(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result
             return Ok(false);
         }
         let piece = if sep.is_empty() {
-            s.split(|ch: char| text::java_whitespace(ch)).nth(idx as usize)
+            s.split(|ch: char| text::java_whitespace(ch))
+                .nth(idx as usize)
         } else {
             s.split(sep).nth(idx as usize)
         };
@@ -700,7 +971,11 @@ fn eval_str_to_map(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
     let c = Cols::new(args, rows)?;
     let mut patterns = Patterns::default();
     let mut out = MapBuilder::new(
-        Some(MapFieldNames { entry: "entries".into(), key: "keys".into(), value: "values".into() }),
+        Some(MapFieldNames {
+            entry: "entries".into(),
+            key: "keys".into(),
+            value: "values".into(),
+        }),
         StringBuilder::new(),
         StringBuilder::new(),
     );
@@ -710,7 +985,11 @@ fn eval_str_to_map(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
             continue;
         }
         let s = c.strs(0).value(i);
-        let (ld, kvd) = if c.arrays.len() > 1 { (c.strs(1).value(i), c.strs(2).value(i)) } else { (",", "=") };
+        let (ld, kvd) = if c.arrays.len() > 1 {
+            (c.strs(1).value(i), c.strs(2).value(i))
+        } else {
+            (",", "=")
+        };
         let mut entries: Vec<(String, Option<String>)> = Vec::new();
         if !s.is_empty() {
             let Some(lre) = patterns.get("STR_TO_MAP", ld)?.cloned() else {
@@ -723,7 +1002,11 @@ fn eval_str_to_map(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
             for pair in text::java_split(&lre.regex, s, 0) {
                 kre.check_input("STR_TO_MAP", pair)?;
                 let kv = text::java_split(&kre.regex, pair, 2);
-                let (k, v) = if kv.len() < 2 { (pair.to_string(), None) } else { (kv[0].to_string(), Some(kv[1].to_string())) };
+                let (k, v) = if kv.len() < 2 {
+                    (pair.to_string(), None)
+                } else {
+                    (kv[0].to_string(), Some(kv[1].to_string()))
+                };
                 match entries.iter_mut().find(|(ek, _)| *ek == k) {
                     Some(e) => e.1 = v,
                     None => entries.push((k, v)),
@@ -745,7 +1028,9 @@ fn eval_str_to_map(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
 fn eval_elt(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     out_str(args, &c, |i, o| {
-        let Some(k) = opt_int(c.ints(0), i) else { return Ok(false) };
+        let Some(k) = opt_int(c.ints(0), i) else {
+            return Ok(false);
+        };
         if k < 1 || k as usize >= c.arrays.len() {
             return Ok(false);
         }
@@ -772,7 +1057,11 @@ fn eval_starts_ends(args: &[ColumnarValue], rows: usize, starts: bool) -> Result
             return Ok(None);
         }
         let (s, p) = (get(&c, 0, i), get(&c, 1, i));
-        Ok(Some(if starts { s.starts_with(p) } else { s.ends_with(p) }))
+        Ok(Some(if starts {
+            s.starts_with(p)
+        } else {
+            s.ends_with(p)
+        }))
     })
 }
 
@@ -805,7 +1094,9 @@ fn eval_bin(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Columna
     let c = Cols::new(args, rows)?;
     let n = c.ints(0);
     out_str(args, &c, |i, o| {
-        let Some(v) = opt_int(n, i) else { return Ok(false) };
+        let Some(v) = opt_int(n, i) else {
+            return Ok(false);
+        };
         o.push_str(&format!("{:b}", v as u64));
         Ok(true)
     })
@@ -881,7 +1172,9 @@ fn eval_regexp_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Res
             return Ok(false);
         }
         let (s, p, r) = (c.strs(0).value(i), c.strs(1).value(i), c.strs(2).value(i));
-        let Some(re) = pats.get("REGEXP_REPLACE", p)? else { return Ok(false) };
+        let Some(re) = pats.get("REGEXP_REPLACE", p)? else {
+            return Ok(false);
+        };
         re.check_input("REGEXP_REPLACE", s)?;
         java_regex::java_replace_all(&re.regex, s, r, o);
         Ok(true)
@@ -899,8 +1192,14 @@ fn eval_regexp_extract(args: &[ColumnarValue], rows: usize, _: &DataType) -> Res
             return Ok(false);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let g = if c.arrays.len() > 2 { c.ints(2).value(i) } else { 0 };
-        let Some(re) = pats.get("REGEXP_EXTRACT", p)? else { return Ok(false) };
+        let g = if c.arrays.len() > 2 {
+            c.ints(2).value(i)
+        } else {
+            0
+        };
+        let Some(re) = pats.get("REGEXP_EXTRACT", p)? else {
+            return Ok(false);
+        };
         re.check_input("REGEXP_EXTRACT", s)?;
         if g < 0 {
             return Ok(false);
@@ -917,7 +1216,11 @@ fn eval_regexp_extract(args: &[ColumnarValue], rows: usize, _: &DataType) -> Res
 
 /// REGEXP_EXTRACT_ALL(s, regex[, group]): the group (default 1) of every match, NULL
 /// items for a group that did not take part; NULL if the group does not exist.
-fn eval_regexp_extract_all(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_regexp_extract_all(
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let mut pats = Patterns::default();
     out_list(args, &c, |i, items| {
@@ -925,8 +1228,14 @@ fn eval_regexp_extract_all(args: &[ColumnarValue], rows: usize, _: &DataType) ->
             return Ok(false);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let g = if c.arrays.len() > 2 { c.ints(2).value(i) } else { REGEXP_EXTRACT_ALL_DEFAULT_GROUP };
-        let Some(re) = pats.get("REGEXP_EXTRACT_ALL", p)? else { return Ok(false) };
+        let g = if c.arrays.len() > 2 {
+            c.ints(2).value(i)
+        } else {
+            REGEXP_EXTRACT_ALL_DEFAULT_GROUP
+        };
+        let Some(re) = pats.get("REGEXP_EXTRACT_ALL", p)? else {
+            return Ok(false);
+        };
         re.check_input("REGEXP_EXTRACT_ALL", s)?;
         if g < 0 || g as usize >= re.regex.captures_len() {
             return Ok(false);
@@ -942,7 +1251,12 @@ const REGEXP_EXTRACT_ALL_DEFAULT_GROUP: i64 = 1;
 
 /// REGEXP_COUNT (number of matches) / REGEXP_INSTR (1-based character position of the
 /// first match, 0 if none); NULL for an invalid regex.
-fn eval_regexp_int(args: &[ColumnarValue], rows: usize, name: &'static str, count: bool) -> Result<ColumnarValue> {
+fn eval_regexp_int(
+    args: &[ColumnarValue],
+    rows: usize,
+    name: &'static str,
+    count: bool,
+) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let mut pats = Patterns::default();
     out_int(args, &c, |i| {
@@ -950,12 +1264,17 @@ fn eval_regexp_int(args: &[ColumnarValue], rows: usize, name: &'static str, coun
             return Ok(None);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let Some(re) = pats.get(name, p)? else { return Ok(None) };
+        let Some(re) = pats.get(name, p)? else {
+            return Ok(None);
+        };
         re.check_input(name, s)?;
         Ok(Some(if count {
             java_regex::java_find_iter(&re.regex, s).len() as i32
         } else {
-            re.regex.find(s).map(|m| char_count(&s[..m.start()]) as i32 + 1).unwrap_or(0)
+            re.regex
+                .find(s)
+                .map(|m| char_count(&s[..m.start()]) as i32 + 1)
+                .unwrap_or(0)
         }))
     })
 }
@@ -968,7 +1287,9 @@ fn eval_regexp_substr(args: &[ColumnarValue], rows: usize, _: &DataType) -> Resu
             return Ok(false);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let Some(re) = pats.get("REGEXP_SUBSTR", p)? else { return Ok(false) };
+        let Some(re) = pats.get("REGEXP_SUBSTR", p)? else {
+            return Ok(false);
+        };
         re.check_input("REGEXP_SUBSTR", s)?;
         match re.regex.find(s) {
             Some(m) => {
@@ -993,7 +1314,9 @@ fn eval_regexp(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colu
         if p.is_empty() {
             return Ok(Some(false));
         }
-        let Some(re) = pats.get("REGEXP", p)? else { return Ok(Some(false)) };
+        let Some(re) = pats.get("REGEXP", p)? else {
+            return Ok(Some(false));
+        };
         re.check_input("REGEXP", s)?;
         Ok(Some(re.regex.is_match(s)))
     })
@@ -1017,13 +1340,23 @@ fn eval_like(args: &[ColumnarValue], rows: usize, similar: bool) -> Result<Colum
                 Some(e) if e.chars().count() == 1 => e.chars().next(),
                 Some(e) => return exec_err!("{name}: invalid escape character '{e}'"),
             };
-            let java = if similar { text::similar_to_java(p, esc_char) } else { text::like_to_java(p, esc_char) }
-                .map_err(|m| DataFusionError::Execution(format!("{name}: {m} in pattern '{p}'")))?;
+            let java = if similar {
+                text::similar_to_java(p, esc_char)
+            } else {
+                text::like_to_java(p, esc_char)
+            }
+            .map_err(|m| DataFusionError::Execution(format!("{name}: {m} in pattern '{p}'")))?;
             let re = JavaRegex::new(&format!("(?:{java})"))
                 .map_err(|e| DataFusionError::Execution(e.message(name, p)))?;
             let anchored = Regex::new(&format!(r"\A(?:{})\z", re.regex.as_str()))
                 .map_err(|e| DataFusionError::Execution(format!("{name}: pattern '{p}': {e}")))?;
-            cache.insert(key.clone(), JavaRegex { regex: anchored, ..re });
+            cache.insert(
+                key.clone(),
+                JavaRegex {
+                    regex: anchored,
+                    ..re
+                },
+            );
         }
         Ok(Some(cache[&key].regex.is_match(s)))
     })
@@ -1074,7 +1407,13 @@ fn escape_arg(v: &Option<ast::ValueWithSpan>) -> Option<ast::Expr> {
 pub fn rewrite_sql(e: &mut ast::Expr) {
     let new = match e {
         ast::Expr::Position { expr, r#in } => call("position", vec![take(expr), take(r#in)]),
-        ast::Expr::Substring { expr, substring_from, substring_for, shorthand, .. } => {
+        ast::Expr::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            shorthand,
+            ..
+        } => {
             let from = match substring_from {
                 Some(f) => take(f),
                 None => ast::Expr::value(ast::Value::Number("1".into(), false)),
@@ -1085,26 +1424,45 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             }
             call(if *shorthand { "substr" } else { "substring" }, a)
         }
-        ast::Expr::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
+        ast::Expr::Overlay {
+            expr,
+            overlay_what,
+            overlay_from,
+            overlay_for,
+        } => {
             let mut a = vec![take(expr), take(overlay_what), take(overlay_from)];
             if let Some(f) = overlay_for {
                 a.push(take(f));
             }
             call("overlay", a)
         }
-        ast::Expr::Like { negated, any: false, expr, pattern, escape_char } => {
+        ast::Expr::Like {
+            negated,
+            any: false,
+            expr,
+            pattern,
+            escape_char,
+        } => {
             let mut a = vec![take(expr), take(pattern)];
             a.extend(escape_arg(escape_char));
             not_if(*negated, call(FLINK_LIKE, a))
         }
-        ast::Expr::SimilarTo { negated, expr, pattern, escape_char } => {
+        ast::Expr::SimilarTo {
+            negated,
+            expr,
+            pattern,
+            escape_char,
+        } => {
             let mut a = vec![take(expr), take(pattern)];
             a.extend(escape_arg(escape_char));
             not_if(*negated, call(FLINK_SIMILAR, a))
         }
         ast::Expr::Function(f) => {
             if let Some(why) = refusal(f) {
-                *e = call(REFUSED, vec![ast::Expr::value(ast::Value::SingleQuotedString(why))]);
+                *e = call(
+                    REFUSED,
+                    vec![ast::Expr::value(ast::Value::SingleQuotedString(why))],
+                );
                 return;
             }
             if f.name.0.len() == 1
@@ -1123,7 +1481,10 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
 
 fn not_if(negated: bool, e: ast::Expr) -> ast::Expr {
     if negated {
-        ast::Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(e) }
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Not,
+            expr: Box::new(e),
+        }
     } else {
         e
     }
@@ -1137,8 +1498,8 @@ pub fn rewrite_expr(e: Expr, _schema: &DFSchema) -> Result<Transformed<Expr>> {
 /// The constant Java pattern arguments of a regex function call, by argument position.
 fn pattern_args(function: &str) -> &'static [usize] {
     match function {
-        "regexp_replace" | "regexp_extract" | "regexp_extract_all" | "regexp_count" | "regexp_instr"
-        | "regexp_substr" | "regexp" => &[1],
+        "regexp_replace" | "regexp_extract" | "regexp_extract_all" | "regexp_count"
+        | "regexp_instr" | "regexp_substr" | "regexp" => &[1],
         "str_to_map" => &[1, 2],
         _ => &[],
     }
@@ -1147,11 +1508,16 @@ fn pattern_args(function: &str) -> &'static [usize] {
 /// Why Weft refuses a call with constant arguments it cannot answer as Flink does (a
 /// Java pattern it cannot translate), if it does.
 fn refusal(f: &ast::Function) -> Option<String> {
-    let [ast::ObjectNamePart::Identifier(id)] = f.name.0.as_slice() else { return None };
+    let [ast::ObjectNamePart::Identifier(id)] = f.name.0.as_slice() else {
+        return None;
+    };
     let name = id.value.to_lowercase();
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
     for &k in pattern_args(&name) {
-        if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))) = list.args.get(k)
+        if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))) =
+            list.args.get(k)
             && let ast::Value::SingleQuotedString(p) = &v.value
             && let Err(e @ RegexError::Unsupported(_)) = JavaRegex::new(p)
         {
@@ -1179,13 +1545,19 @@ impl datafusion::logical_expr::ScalarUDFImpl for Refused {
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         plan_err!("Weft refuses this call")
     }
-    fn return_field_from_args(&self, args: datafusion::logical_expr::ReturnFieldArgs) -> Result<arrow::datatypes::FieldRef> {
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<arrow::datatypes::FieldRef> {
         match args.scalar_arguments.first() {
             Some(Some(datafusion::common::ScalarValue::Utf8(Some(why)))) => plan_err!("{why}"),
             _ => plan_err!("Weft refuses this call"),
         }
     }
-    fn invoke_with_args(&self, _: datafusion::logical_expr::ScalarFunctionArgs) -> Result<ColumnarValue> {
+    fn invoke_with_args(
+        &self,
+        _: datafusion::logical_expr::ScalarFunctionArgs,
+    ) -> Result<ColumnarValue> {
         exec_err!("Weft refuses this call")
     }
 }
@@ -1209,6 +1581,9 @@ mod tests {
         let mut o = String::new();
         java_regex::java_replace_all(&r.regex, "baa", "X", &mut o);
         assert_eq!(o, "XbXX");
-        assert_eq!(java_regex::java_find_iter(&JavaRegex::new("").unwrap().regex, "é").len(), 2);
+        assert_eq!(
+            java_regex::java_find_iter(&JavaRegex::new("").unwrap().regex, "é").len(),
+            2
+        );
     }
 }

@@ -23,8 +23,8 @@ use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility,
+    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 use datafusion::sql::sqlparser::ast;
 
@@ -82,7 +82,11 @@ impl ScalarUDFImpl for Temporal {
         (self.ret)(t, &vec![None; t.len()])
     }
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let types: Vec<DataType> = args.arg_fields.iter().map(|f| f.data_type().clone()).collect();
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
         let t = (self.ret)(&types, args.scalar_arguments)?;
         Ok(Arc::new(Field::new(self.name, t, true)))
     }
@@ -91,8 +95,15 @@ impl ScalarUDFImpl for Temporal {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let tz = args.config_options.execution.time_zone.clone();
-        let ctx = Ctx { zone: Zone::parse(tz.as_deref().unwrap_or("UTC"))? };
-        (self.eval)(&ctx, &args.args, args.number_rows, args.return_field.data_type())
+        let ctx = Ctx {
+            zone: Zone::parse(tz.as_deref().unwrap_or("UTC"))?,
+        };
+        (self.eval)(
+            &ctx,
+            &args.args,
+            args.number_rows,
+            args.return_field.data_type(),
+        )
     }
 }
 
@@ -119,36 +130,116 @@ fn volatile_udf(name: &'static str, ret: RetFn, eval: EvalFn) -> ScalarUDF {
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         udf("extract", ret_extract, coerce_unit_first, eval_extract),
-        udf("flink_floor", ret_floor, coerce_unit_first, |c, a, n, t| eval_floor_ceil(c, a, n, t, true)),
-        udf("flink_ceil", ret_floor, coerce_unit_first, |c, a, n, t| eval_floor_ceil(c, a, n, t, false)),
-        udf("date_format", |_, _| Ok(DataType::Utf8), coerce_date_format, eval_date_format),
-        udf("timestampadd", ret_timestampadd, coerce_timestampadd, eval_timestampadd),
-        udf("timestampdiff", |_, _| Ok(DataType::Int32), coerce_timestampdiff, eval_timestampdiff),
-        udf("to_date", |_, _| Ok(DataType::Date32), coerce_strings("TO_DATE", 1, 2), eval_to_date),
+        udf("flink_floor", ret_floor, coerce_unit_first, |c, a, n, t| {
+            eval_floor_ceil(c, a, n, t, true)
+        }),
+        udf("flink_ceil", ret_floor, coerce_unit_first, |c, a, n, t| {
+            eval_floor_ceil(c, a, n, t, false)
+        }),
+        udf(
+            "date_format",
+            |_, _| Ok(DataType::Utf8),
+            coerce_date_format,
+            eval_date_format,
+        ),
+        udf(
+            "timestampadd",
+            ret_timestampadd,
+            coerce_timestampadd,
+            eval_timestampadd,
+        ),
+        udf(
+            "timestampdiff",
+            |_, _| Ok(DataType::Int32),
+            coerce_timestampdiff,
+            eval_timestampdiff,
+        ),
+        udf(
+            "to_date",
+            |_, _| Ok(DataType::Date32),
+            coerce_strings("TO_DATE", 1, 2),
+            eval_to_date,
+        ),
         udf(
             "to_timestamp",
             |_, _| Ok(DataType::Timestamp(TimeUnit::Millisecond, None)),
             coerce_strings("TO_TIMESTAMP", 1, 2),
             eval_to_timestamp,
         ),
-        udf("to_timestamp_ltz", ret_ltz3, coerce_to_timestamp_ltz, eval_to_timestamp_ltz),
-        udf("unix_timestamp", |_, _| Ok(DataType::Int64), coerce_strings("UNIX_TIMESTAMP", 1, 2), eval_unix_timestamp),
-        udf("from_unixtime", |_, _| Ok(DataType::Utf8), coerce_from_unixtime, eval_from_unixtime),
-        udf("convert_tz", |_, _| Ok(DataType::Utf8), coerce_strings("CONVERT_TZ", 3, 3), eval_convert_tz),
-        udf("flink_time_literal", ret_time_literal, coerce_strings("TIME", 1, 1), eval_time_literal),
-        udf("flink_interval_months", |_, _| Ok(DataType::Interval(IntervalUnit::YearMonth)), |_| Ok(vec![DataType::Int32]), eval_interval_months),
-        volatile_udf("current_date", |_, _| Ok(DataType::Date32), |c, a, n, _| now_value(c, a, n, Now::Date)),
-        volatile_udf("current_time", |_, _| Ok(DataType::Time32(TimeUnit::Second)), |c, a, n, _| now_value(c, a, n, Now::Time)),
-        volatile_udf("localtime", |_, _| Ok(DataType::Time32(TimeUnit::Second)), |c, a, n, _| now_value(c, a, n, Now::Time)),
-        volatile_udf("localtimestamp", |_, _| Ok(DataType::Timestamp(TimeUnit::Millisecond, None)), |c, a, n, _| now_value(c, a, n, Now::Local)),
-        volatile_udf("current_timestamp", ret_ltz3, |c, a, n, _| now_value(c, a, n, Now::Instant)),
-        volatile_udf("now", ret_ltz3, |c, a, n, _| now_value(c, a, n, Now::Instant)),
-        volatile_udf("current_row_timestamp", ret_ltz3, |c, a, n, _| now_value(c, a, n, Now::Instant)),
-        volatile_udf("unix_timestamp_now", |_, _| Ok(DataType::Int64), |_, a, n, _| {
-            let v = Utc::now().timestamp();
-            let n = eval_rows(a, n).max(1);
-            result(a, Arc::new(Int64Array::from(vec![v; n])))
+        udf(
+            "to_timestamp_ltz",
+            ret_ltz3,
+            coerce_to_timestamp_ltz,
+            eval_to_timestamp_ltz,
+        ),
+        udf(
+            "unix_timestamp",
+            |_, _| Ok(DataType::Int64),
+            coerce_strings("UNIX_TIMESTAMP", 1, 2),
+            eval_unix_timestamp,
+        ),
+        udf(
+            "from_unixtime",
+            |_, _| Ok(DataType::Utf8),
+            coerce_from_unixtime,
+            eval_from_unixtime,
+        ),
+        udf(
+            "convert_tz",
+            |_, _| Ok(DataType::Utf8),
+            coerce_strings("CONVERT_TZ", 3, 3),
+            eval_convert_tz,
+        ),
+        udf(
+            "flink_time_literal",
+            ret_time_literal,
+            coerce_strings("TIME", 1, 1),
+            eval_time_literal,
+        ),
+        udf(
+            "flink_interval_months",
+            |_, _| Ok(DataType::Interval(IntervalUnit::YearMonth)),
+            |_| Ok(vec![DataType::Int32]),
+            eval_interval_months,
+        ),
+        volatile_udf(
+            "current_date",
+            |_, _| Ok(DataType::Date32),
+            |c, a, n, _| now_value(c, a, n, Now::Date),
+        ),
+        volatile_udf(
+            "current_time",
+            |_, _| Ok(DataType::Time32(TimeUnit::Second)),
+            |c, a, n, _| now_value(c, a, n, Now::Time),
+        ),
+        volatile_udf(
+            "localtime",
+            |_, _| Ok(DataType::Time32(TimeUnit::Second)),
+            |c, a, n, _| now_value(c, a, n, Now::Time),
+        ),
+        volatile_udf(
+            "localtimestamp",
+            |_, _| Ok(DataType::Timestamp(TimeUnit::Millisecond, None)),
+            |c, a, n, _| now_value(c, a, n, Now::Local),
+        ),
+        volatile_udf("current_timestamp", ret_ltz3, |c, a, n, _| {
+            now_value(c, a, n, Now::Instant)
         }),
+        volatile_udf("now", ret_ltz3, |c, a, n, _| {
+            now_value(c, a, n, Now::Instant)
+        }),
+        volatile_udf("current_row_timestamp", ret_ltz3, |c, a, n, _| {
+            now_value(c, a, n, Now::Instant)
+        }),
+        volatile_udf(
+            "unix_timestamp_now",
+            |_, _| Ok(DataType::Int64),
+            |_, a, n, _| {
+                let v = Utc::now().timestamp();
+                let n = eval_rows(a, n).max(1);
+                result(a, Arc::new(Int64Array::from(vec![v; n])))
+            },
+        ),
     ]
 }
 
@@ -173,7 +264,9 @@ fn raw_i64(a: &ArrayRef) -> Result<Int64Array> {
         DataType::Time32(_) | DataType::Date32 => cast(a, &DataType::Int32)?,
         _ => a.clone(),
     };
-    Ok(cast(&a, &DataType::Int64)?.as_primitive::<arrow::datatypes::Int64Type>().clone())
+    Ok(cast(&a, &DataType::Int64)?
+        .as_primitive::<arrow::datatypes::Int64Type>()
+        .clone())
 }
 
 /// The offset of the session zone at a UTC instant (seconds).
@@ -219,7 +312,9 @@ fn local_nanos(a: &ArrayRef, zone: &Zone) -> Result<Vec<Option<i64>>> {
     Ok(match a.data_type() {
         DataType::Date32 => {
             let d = a.as_primitive::<arrow::datatypes::Date32Type>();
-            d.iter().map(|v| v.map(|v| v as i64 * NANOS_PER_DAY)).collect()
+            d.iter()
+                .map(|v| v.map(|v| v as i64 * NANOS_PER_DAY))
+                .collect()
         }
         DataType::Timestamp(u, tz) => {
             let per = unit_nanos(u);
@@ -247,9 +342,12 @@ fn local_nanos(a: &ArrayRef, zone: &Zone) -> Result<Vec<Option<i64>>> {
 }
 
 fn datetime(nanos: i64) -> NaiveDateTime {
-    DateTime::<Utc>::from_timestamp(nanos.div_euclid(NANOS_PER_SEC), nanos.rem_euclid(NANOS_PER_SEC) as u32)
-        .unwrap_or_default()
-        .naive_utc()
+    DateTime::<Utc>::from_timestamp(
+        nanos.div_euclid(NANOS_PER_SEC),
+        nanos.rem_euclid(NANOS_PER_SEC) as u32,
+    )
+    .unwrap_or_default()
+    .naive_utc()
 }
 
 fn nanos_of(dt: &NaiveDateTime) -> i64 {
@@ -261,7 +359,10 @@ fn nanos_of(dt: &NaiveDateTime) -> i64 {
 fn from_local_nanos(vals: &[Option<i64>], t: &DataType, zone: &Zone) -> Result<ArrayRef> {
     match t {
         DataType::Date32 => {
-            let v: Int32Array = vals.iter().map(|v| v.map(|v| v.div_euclid(NANOS_PER_DAY) as i32)).collect();
+            let v: Int32Array = vals
+                .iter()
+                .map(|v| v.map(|v| v.div_euclid(NANOS_PER_DAY) as i32))
+                .collect();
             Ok(cast(&(Arc::new(v) as ArrayRef), t)?)
         }
         DataType::Timestamp(u, tz) => {
@@ -270,7 +371,11 @@ fn from_local_nanos(vals: &[Option<i64>], t: &DataType, zone: &Zone) -> Result<A
                 .iter()
                 .map(|v| {
                     v.map(|v| {
-                        let n = if tz.is_some() { local_to_utc(zone, v, true) } else { v };
+                        let n = if tz.is_some() {
+                            local_to_utc(zone, v, true)
+                        } else {
+                            v
+                        };
                         n.div_euclid(per)
                     })
                 })
@@ -279,12 +384,18 @@ fn from_local_nanos(vals: &[Option<i64>], t: &DataType, zone: &Zone) -> Result<A
         }
         DataType::Time32(u) => {
             let per = unit_nanos(u);
-            let v: Int32Array = vals.iter().map(|v| v.map(|v| v.rem_euclid(NANOS_PER_DAY).div_euclid(per) as i32)).collect();
+            let v: Int32Array = vals
+                .iter()
+                .map(|v| v.map(|v| v.rem_euclid(NANOS_PER_DAY).div_euclid(per) as i32))
+                .collect();
             Ok(cast(&(Arc::new(v) as ArrayRef), t)?)
         }
         DataType::Time64(u) => {
             let per = unit_nanos(u);
-            let v: Int64Array = vals.iter().map(|v| v.map(|v| v.rem_euclid(NANOS_PER_DAY).div_euclid(per))).collect();
+            let v: Int64Array = vals
+                .iter()
+                .map(|v| v.map(|v| v.rem_euclid(NANOS_PER_DAY).div_euclid(per)))
+                .collect();
             Ok(cast(&(Arc::new(v) as ArrayRef), t)?)
         }
         other => exec_err!("no temporal values of type {other}"),
@@ -292,7 +403,10 @@ fn from_local_nanos(vals: &[Option<i64>], t: &DataType, zone: &Zone) -> Result<A
 }
 
 fn is_temporal(t: &DataType) -> bool {
-    matches!(t, DataType::Date32 | DataType::Timestamp(_, _) | DataType::Time32(_) | DataType::Time64(_))
+    matches!(
+        t,
+        DataType::Date32 | DataType::Timestamp(_, _) | DataType::Time32(_) | DataType::Time64(_)
+    )
 }
 
 /// A constant unit argument (the rewrites always give a literal).
@@ -305,7 +419,9 @@ fn unit_arg(fname: &str, a: &ColumnarValue) -> Result<String> {
 
 fn scalar_unit(fname: &str, s: Option<&ScalarValue>) -> Result<Option<String>> {
     Ok(match s {
-        Some(ScalarValue::Utf8(Some(u))) | Some(ScalarValue::Utf8View(Some(u))) => Some(u.to_uppercase()),
+        Some(ScalarValue::Utf8(Some(u))) | Some(ScalarValue::Utf8View(Some(u))) => {
+            Some(u.to_uppercase())
+        }
         Some(_) => return plan_err!("{fname}: the time unit must be a constant"),
         None => None,
     })
@@ -331,13 +447,18 @@ fn coerce_strings(name: &'static str, min: usize, max: usize) -> CoerceFn {
 
 fn strings(t: &[DataType], name: &str, min: usize, max: usize) -> Result<Vec<DataType>> {
     if t.len() < min || t.len() > max {
-        return plan_err!("{name} takes {min} to {max} string arguments, got {}", t.len());
+        return plan_err!(
+            "{name} takes {min} to {max} string arguments, got {}",
+            t.len()
+        );
     }
     t.iter()
         .map(|t| match t {
             DataType::Null => Ok(DataType::Utf8),
             t if is_string(t) => Ok(DataType::Utf8),
-            other => plan_err!("Cannot apply '{name}' to arguments of type {other}: it takes strings"),
+            other => {
+                plan_err!("Cannot apply '{name}' to arguments of type {other}: it takes strings")
+            }
         })
         .collect()
 }
@@ -353,15 +474,25 @@ fn ret_extract(t: &[DataType], s: &[Option<&ScalarValue>]) -> Result<DataType> {
             DataType::Date32 | DataType::Timestamp(_, None) => true,
             DataType::Timestamp(_, Some(_)) => false,
             DataType::Time32(_) | DataType::Time64(_) => {
-                matches!(u.as_str(), "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND" | "MICROSECOND")
+                matches!(
+                    u.as_str(),
+                    "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND" | "MICROSECOND"
+                )
             }
-            DataType::Interval(IntervalUnit::YearMonth) => matches!(u.as_str(), "YEAR" | "MONTH" | "QUARTER"),
-            DataType::Interval(_) => matches!(u.as_str(), "DAY" | "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND"),
+            DataType::Interval(IntervalUnit::YearMonth) => {
+                matches!(u.as_str(), "YEAR" | "MONTH" | "QUARTER")
+            }
+            DataType::Interval(_) => matches!(
+                u.as_str(),
+                "DAY" | "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND"
+            ),
             DataType::Null => true,
             _ => false,
         };
         if !ok {
-            return plan_err!("Cannot apply 'EXTRACT' to arguments of type 'EXTRACT(<INTERVAL {u}> FROM <{t}>)'");
+            return plan_err!(
+                "Cannot apply 'EXTRACT' to arguments of type 'EXTRACT(<INTERVAL {u}> FROM <{t}>)'"
+            );
         }
     }
     Ok(DataType::Int64)
@@ -388,13 +519,30 @@ fn extract_date(unit: &str, d: NaiveDate) -> Option<i64> {
         "WEEK" => d.iso_week().week() as i64,
         "ISOYEAR" => d.iso_week().year() as i64,
         "DECADE" => y / 10,
-        "CENTURY" => if y > 0 { (y + 99) / 100 } else { (y - 99) / 100 },
-        "MILLENNIUM" => if y > 0 { (y + 999) / 1000 } else { (y - 999) / 1000 },
+        "CENTURY" => {
+            if y > 0 {
+                (y + 99) / 100
+            } else {
+                (y - 99) / 100
+            }
+        }
+        "MILLENNIUM" => {
+            if y > 0 {
+                (y + 999) / 1000
+            } else {
+                (y - 999) / 1000
+            }
+        }
         _ => return None,
     })
 }
 
-fn eval_extract(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_extract(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let unit = unit_arg("EXTRACT", &args[0])?;
     let n = eval_rows(args, rows);
     let a = args[1].to_array(n)?;
@@ -412,7 +560,9 @@ fn eval_extract(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) ->
         }
         DataType::Interval(IntervalUnit::MonthDayNano) => {
             let v = a.as_primitive::<arrow::datatypes::IntervalMonthDayNanoType>();
-            let ms = |x: arrow::datatypes::IntervalMonthDayNano| x.days as i64 * 86_400_000 + x.nanoseconds / 1_000_000;
+            let ms = |x: arrow::datatypes::IntervalMonthDayNano| {
+                x.days as i64 * 86_400_000 + x.nanoseconds / 1_000_000
+            };
             let f: fn(i64) -> i64 = match unit.as_str() {
                 "DAY" => |m| m / 86_400_000,
                 "HOUR" => |m| (m % 86_400_000) / 3_600_000,
@@ -455,7 +605,8 @@ fn eval_extract(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) ->
                     "NANOSECOND" => jmod(ms, 1000) * 1_000_000 + nano_of_ms,
                     u => {
                         let days = jdiv(ms, 86_400_000);
-                        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(days);
+                        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+                            + chrono::Duration::days(days);
                         match extract_date(u, d) {
                             Some(v) => v,
                             None => return bad(),
@@ -479,18 +630,32 @@ fn ret_floor(t: &[DataType], s: &[Option<&ScalarValue>]) -> Result<DataType> {
     let unit = scalar_unit("FLOOR", s.first().copied().flatten())?;
     let t = t.get(1).cloned().unwrap_or(DataType::Null);
     if !is_temporal(&t) && t != DataType::Null {
-        return plan_err!("Cannot apply 'FLOOR' / 'CEIL' to arguments of type {t} with a time unit");
+        return plan_err!(
+            "Cannot apply 'FLOOR' / 'CEIL' to arguments of type {t} with a time unit"
+        );
     }
     if let Some(u) = unit {
         let ok = match &t {
-            DataType::Time32(_) | DataType::Time64(_) => matches!(u.as_str(), "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND"),
+            DataType::Time32(_) | DataType::Time64(_) => {
+                matches!(u.as_str(), "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND")
+            }
             DataType::Date32 => !matches!(u.as_str(), "HOUR" | "MINUTE" | "SECOND" | "MILLISECOND"),
             _ => true,
         };
         let known = matches!(
             u.as_str(),
-            "MILLENNIUM" | "CENTURY" | "DECADE" | "YEAR" | "QUARTER" | "MONTH" | "WEEK" | "DAY" | "HOUR"
-                | "MINUTE" | "SECOND" | "MILLISECOND"
+            "MILLENNIUM"
+                | "CENTURY"
+                | "DECADE"
+                | "YEAR"
+                | "QUARTER"
+                | "MONTH"
+                | "WEEK"
+                | "DAY"
+                | "HOUR"
+                | "MINUTE"
+                | "SECOND"
+                | "MILLISECOND"
         );
         if !ok || !known {
             return plan_err!("FLOOR / CEIL to {u} is not supported for {t}");
@@ -524,20 +689,32 @@ fn floor_ceil(unit: &str, x: i64, floor: bool) -> i64 {
             let on_day_start = true;
             let target = match unit {
                 "YEAR" => {
-                    if !floor && (m > 1 || dd > 1 || !on_day_start) { ymd(y + 1, 1, 1) } else { ymd(y, 1, 1) }
+                    if !floor && (m > 1 || dd > 1 || !on_day_start) {
+                        ymd(y + 1, 1, 1)
+                    } else {
+                        ymd(y, 1, 1)
+                    }
                 }
                 "QUARTER" => {
                     let q = (m + 2) / 3;
                     let first = ymd(y, q * 3 - 2, 1);
                     if !floor && (first != d || !on_day_start) {
-                        if q == 4 { ymd(y + 1, 1, 1) } else { ymd(y, q * 3 + 1, 1) }
+                        if q == 4 {
+                            ymd(y + 1, 1, 1)
+                        } else {
+                            ymd(y, q * 3 + 1, 1)
+                        }
                     } else {
                         first
                     }
                 }
                 "MONTH" => {
                     if !floor && (dd > 1 || !on_day_start) {
-                        if m == 12 { ymd(y + 1, 1, 1) } else { ymd(y, m + 1, 1) }
+                        if m == 12 {
+                            ymd(y + 1, 1, 1)
+                        } else {
+                            ymd(y, m + 1, 1)
+                        }
                     } else {
                         ymd(y, m, 1)
                     }
@@ -545,17 +722,33 @@ fn floor_ceil(unit: &str, x: i64, floor: bool) -> i64 {
                 "WEEK" => {
                     let dow = d.weekday().num_days_from_sunday() as i64;
                     let start = day - dow;
-                    let start = if !floor && (dow > 0 || !on_day_start) { start + 7 } else { start };
+                    let start = if !floor && (dow > 0 || !on_day_start) {
+                        start + 7
+                    } else {
+                        start
+                    };
                     return start * NANOS_PER_DAY;
                 }
                 "DECADE" => {
-                    if floor { ymd(10 * (y / 10), 1, 1) } else { ymd(10 * (1 + y / 10), 1, 1) }
+                    if floor {
+                        ymd(10 * (y / 10), 1, 1)
+                    } else {
+                        ymd(10 * (1 + y / 10), 1, 1)
+                    }
                 }
                 "CENTURY" => {
-                    if floor { ymd(100 * ((y + 99) / 100) - 99, 1, 1) } else { ymd(100 * ((y + 99) / 100) + 1, 1, 1) }
+                    if floor {
+                        ymd(100 * ((y + 99) / 100) - 99, 1, 1)
+                    } else {
+                        ymd(100 * ((y + 99) / 100) + 1, 1, 1)
+                    }
                 }
                 "MILLENNIUM" => {
-                    if floor { ymd(1000 * ((y + 999) / 1000) - 999, 1, 1) } else { ymd(1000 * ((y + 999) / 1000) + 1, 1, 1) }
+                    if floor {
+                        ymd(1000 * ((y + 999) / 1000) - 999, 1, 1)
+                    } else {
+                        ymd(1000 * ((y + 999) / 1000) + 1, 1, 1)
+                    }
                 }
                 _ => d,
             };
@@ -564,7 +757,13 @@ fn floor_ceil(unit: &str, x: i64, floor: bool) -> i64 {
     }
 }
 
-fn eval_floor_ceil(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataType, floor: bool) -> Result<ColumnarValue> {
+fn eval_floor_ceil(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+    floor: bool,
+) -> Result<ColumnarValue> {
     let unit = unit_arg(if floor { "FLOOR" } else { "CEIL" }, &args[0])?;
     let n = eval_rows(args, rows);
     let a = args[1].to_array(n)?;
@@ -576,7 +775,15 @@ fn eval_floor_ceil(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataTyp
     let date_day_ceil = !floor && unit == "DAY" && a.data_type() == &DataType::Date32;
     let out: Vec<Option<i64>> = v
         .iter()
-        .map(|x| x.map(|x| if date_day_ceil { x + NANOS_PER_DAY } else { floor_ceil(&unit, x, floor) }))
+        .map(|x| {
+            x.map(|x| {
+                if date_day_ceil {
+                    x + NANOS_PER_DAY
+                } else {
+                    floor_ceil(&unit, x, floor)
+                }
+            })
+        })
         .collect();
     result(args, from_local_nanos(&out, ret, &ctx.zone)?)
 }
@@ -587,7 +794,10 @@ fn eval_floor_ceil(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataTyp
 
 fn coerce_date_format(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 2 {
-        return plan_err!("DATE_FORMAT takes 2 arguments (timestamp or string, format), got {}", t.len());
+        return plan_err!(
+            "DATE_FORMAT takes 2 arguments (timestamp or string, format), got {}",
+            t.len()
+        );
     }
     let first = match &t[0] {
         DataType::Timestamp(_, _) => t[0].clone(),
@@ -615,13 +825,39 @@ struct Patterns {
 }
 
 impl Patterns {
-    fn new(fname: &'static str, arg: Option<&ColumnarValue>, n: usize, default: &str, dialect: Dialect) -> Result<Patterns> {
+    fn new(
+        fname: &'static str,
+        arg: Option<&ColumnarValue>,
+        n: usize,
+        default: &str,
+        dialect: Dialect,
+    ) -> Result<Patterns> {
         match arg {
-            None => Ok(Patterns { constant: Some(Pattern::compile(default, dialect)), formats: None, dialect, fname }),
+            None => Ok(Patterns {
+                constant: Some(Pattern::compile(default, dialect)),
+                formats: None,
+                dialect,
+                fname,
+            }),
             Some(a) => match const_str(a) {
-                Some(Some(f)) => Ok(Patterns { constant: Some(Pattern::compile(&f, dialect)), formats: None, dialect, fname }),
-                Some(None) => Ok(Patterns { constant: None, formats: Some(StringArray::new_null(n)), dialect, fname }),
-                None => Ok(Patterns { constant: None, formats: Some(utf8(&a.to_array(n)?)?), dialect, fname }),
+                Some(Some(f)) => Ok(Patterns {
+                    constant: Some(Pattern::compile(&f, dialect)),
+                    formats: None,
+                    dialect,
+                    fname,
+                }),
+                Some(None) => Ok(Patterns {
+                    constant: None,
+                    formats: Some(StringArray::new_null(n)),
+                    dialect,
+                    fname,
+                }),
+                None => Ok(Patterns {
+                    constant: None,
+                    formats: Some(utf8(&a.to_array(n)?)?),
+                    dialect,
+                    fname,
+                }),
             },
         }
     }
@@ -645,11 +881,20 @@ fn simple_default() -> Pattern {
     Pattern::compile("yyyy-MM-dd HH:mm:ss", Dialect::Simple).expect("the default pattern compiles")
 }
 
-fn eval_date_format(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_date_format(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = args[0].to_array(n)?;
     let string = is_string(a.data_type());
-    let dialect = if string { Dialect::Simple } else { Dialect::Time };
+    let dialect = if string {
+        Dialect::Simple
+    } else {
+        Dialect::Time
+    };
     let pats = Patterns::new("DATE_FORMAT", Some(&args[1]), n, "", dialect)?;
     let mut out = StringBuilder::with_capacity(n, n * 20);
     let mut buf = String::new();
@@ -694,7 +939,10 @@ fn eval_date_format(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType
 
 fn coerce_timestampadd(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 3 {
-        return plan_err!("TIMESTAMPADD takes 3 arguments (unit, count, timestamp), got {}", t.len());
+        return plan_err!(
+            "TIMESTAMPADD takes 3 arguments (unit, count, timestamp), got {}",
+            t.len()
+        );
     }
     if !(t[1].is_integer() || t[1] == DataType::Null) {
         return plan_err!("TIMESTAMPADD's count must be an integer, got {}", t[1]);
@@ -744,7 +992,12 @@ fn add_months(d: NaiveDate, m: i64) -> NaiveDate {
     ymd(y, mo, d.day().min(last))
 }
 
-fn eval_timestampadd(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+fn eval_timestampadd(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let unit = unit_arg("TIMESTAMPADD", &args[0])?;
     let (step, months) = unit_step("TIMESTAMPADD", &unit)?;
     let n = eval_rows(args, rows);
@@ -776,14 +1029,20 @@ fn eval_timestampadd(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataT
 
 fn coerce_timestampdiff(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 3 {
-        return plan_err!("TIMESTAMPDIFF takes 3 arguments (unit, start, end), got {}", t.len());
+        return plan_err!(
+            "TIMESTAMPDIFF takes 3 arguments (unit, start, end), got {}",
+            t.len()
+        );
     }
     for x in &t[1..] {
         if !(matches!(x, DataType::Date32 | DataType::Timestamp(_, _)) || *x == DataType::Null) {
             return plan_err!("TIMESTAMPDIFF takes DATE or TIMESTAMP arguments, got {x}");
         }
     }
-    Ok(t.iter().enumerate().map(|(i, x)| if i == 0 { DataType::Utf8 } else { x.clone() }).collect())
+    Ok(t.iter()
+        .enumerate()
+        .map(|(i, x)| if i == 0 { DataType::Utf8 } else { x.clone() })
+        .collect())
 }
 
 /// Whole months between two days, as Flink's `subtractMonths(int, int)` counts them.
@@ -808,15 +1067,24 @@ fn months_between(t0: i64, t1: i64) -> i64 {
     let (d0, m0) = (t0.div_euclid(NANOS_PER_DAY), t0.rem_euclid(NANOS_PER_DAY));
     let (d1, m1) = (t1.div_euclid(NANOS_PER_DAY), t1.rem_euclid(NANOS_PER_DAY));
     let mut x = months_between_days(d0, d1);
-    let d2 = nanos_of(&add_months(datetime(d1 * NANOS_PER_DAY).date(), x).and_hms_opt(0, 0, 0).unwrap())
-        .div_euclid(NANOS_PER_DAY);
+    let d2 = nanos_of(
+        &add_months(datetime(d1 * NANOS_PER_DAY).date(), x)
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    )
+    .div_euclid(NANOS_PER_DAY);
     if d2 == d0 && m0 < m1 {
         x -= 1;
     }
     x
 }
 
-fn eval_timestampdiff(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_timestampdiff(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let unit = unit_arg("TIMESTAMPDIFF", &args[0])?;
     let (step, months) = unit_step("TIMESTAMPDIFF", &unit)?;
     let n = eval_rows(args, rows);
@@ -829,8 +1097,15 @@ fn eval_timestampdiff(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataTy
         .map(|(x, y)| match (x, y) {
             (Some(x), Some(y)) => {
                 // Flink works in milliseconds
-                let (x, y) = (x.div_euclid(1_000_000) * 1_000_000, y.div_euclid(1_000_000) * 1_000_000);
-                Some(if months { months_between(y, x) / step } else { (y - x) / step } as i32)
+                let (x, y) = (
+                    x.div_euclid(1_000_000) * 1_000_000,
+                    y.div_euclid(1_000_000) * 1_000_000,
+                );
+                Some(if months {
+                    months_between(y, x) / step
+                } else {
+                    (y - x) / step
+                } as i32)
             }
             _ => None,
         })
@@ -868,10 +1143,25 @@ fn parse_date_default(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)
 }
 
-fn eval_to_date(_: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_to_date(
+    _: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let s = utf8(&args[0].to_array(n)?)?;
-    let pats = if args.len() > 1 { Some(Patterns::new("TO_DATE", Some(&args[1]), n, "", Dialect::Simple)?) } else { None };
+    let pats = if args.len() > 1 {
+        Some(Patterns::new(
+            "TO_DATE",
+            Some(&args[1]),
+            n,
+            "",
+            Dialect::Simple,
+        )?)
+    } else {
+        None
+    };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
     let mut out: Vec<Option<i32>> = Vec::with_capacity(n);
     for i in 0..n {
@@ -886,7 +1176,12 @@ fn eval_to_date(_: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> R
                 Some(p) => match p.parse(s.value(i)) {
                     Some(dt) => Some(dt.date()),
                     // Flink: a parse failure gives the date of Long.MIN_VALUE millis
-                    None => return exec_err!("TO_DATE: cannot parse '{}' with the given format", s.value(i)),
+                    None => {
+                        return exec_err!(
+                            "TO_DATE: cannot parse '{}' with the given format",
+                            s.value(i)
+                        );
+                    }
                 },
             },
         };
@@ -904,33 +1199,46 @@ fn parse_sql_timestamp(s: &str) -> Option<NaiveDateTime> {
         None => (s, None),
     };
     let parts: Vec<&str> = date.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return None };
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
     if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
         return None;
     }
-    let num = |t: &str| -> Option<i64> { (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok()).flatten() };
+    let num = |t: &str| -> Option<i64> {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
     let (y, m, d) = (num(y)?, num(m)?, num(d)?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     // the deprecated Date constructors are lenient about days past the month's end
     let base = NaiveDate::from_ymd_opt(y as i32, m as u32, 1)? + chrono::Duration::days(d - 1);
-    let Some(time) = time else { return base.and_hms_opt(0, 0, 0) };
+    let Some(time) = time else {
+        return base.and_hms_opt(0, 0, 0);
+    };
     let (hms, frac) = match time.find('.') {
         Some(p) => (&time[..p], Some(&time[p + 1..])),
         None => (time, None),
     };
     let t: Vec<&str> = hms.split(':').collect();
-    let [h, mi, se] = t.as_slice() else { return None };
+    let [h, mi, se] = t.as_slice() else {
+        return None;
+    };
     let (h, mi, se) = (num(h)?, num(mi)?, num(se)?);
     let nanos = match frac {
         None => 0,
-        Some(f) if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) => return None,
+        Some(f) if f.is_empty() || f.len() > 9 || !f.bytes().all(|b| b.is_ascii_digit()) => {
+            return None;
+        }
         Some(f) => format!("{f:0<9}").parse::<i64>().ok()?,
     };
-    base.and_hms_opt(0, 0, 0)?.checked_add_signed(chrono::Duration::nanoseconds(
-        h * 3600 * NANOS_PER_SEC + mi * 60 * NANOS_PER_SEC + se * NANOS_PER_SEC + nanos,
-    ))
+    base.and_hms_opt(0, 0, 0)?
+        .checked_add_signed(chrono::Duration::nanoseconds(
+            h * 3600 * NANOS_PER_SEC + mi * 60 * NANOS_PER_SEC + se * NANOS_PER_SEC + nanos,
+        ))
 }
 
 /// Flink's default TIMESTAMP text: `yyyy-M[M]-d[d][ H[H]:m[m]:s[s][.fffffffff]]`, strict.
@@ -938,7 +1246,11 @@ fn parse_timestamp_default(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
     let mut pos = 0;
     let num = |min: usize, max: usize, pos: &mut usize| -> Option<i64> {
-        let n = b[*pos..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+        let n = b[*pos..]
+            .iter()
+            .take(max)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if n < min {
             return None;
         }
@@ -946,9 +1258,8 @@ fn parse_timestamp_default(s: &str) -> Option<NaiveDateTime> {
         *pos += n;
         Some(v)
     };
-    let lit = |c: u8, pos: &mut usize| -> Option<()> {
-        (b.get(*pos) == Some(&c)).then(|| *pos += 1)
-    };
+    let lit =
+        |c: u8, pos: &mut usize| -> Option<()> { (b.get(*pos) == Some(&c)).then(|| *pos += 1) };
     let y = num(4, 19, &mut pos)?;
     lit(b'-', &mut pos)?;
     let m = num(1, 2, &mut pos)?;
@@ -968,15 +1279,26 @@ fn parse_timestamp_default(s: &str) -> Option<NaiveDateTime> {
             if f.len() > 9 || !f.bytes().all(|c| c.is_ascii_digit()) {
                 return None;
             }
-            nano = if f.is_empty() { 0 } else { format!("{f:0<9}").parse().ok()? };
+            nano = if f.is_empty() {
+                0
+            } else {
+                format!("{f:0<9}").parse().ok()?
+            };
             pos = b.len();
         }
     }
-    if pos != b.len() || !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
+    if pos != b.len()
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || se > 59
+    {
         return None;
     }
     let d = d.min(pattern::last_day(y as i32, m as u32) as i64);
-    NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)?.and_hms_nano_opt(h as u32, mi as u32, se as u32, nano)
+    NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)?
+        .and_hms_nano_opt(h as u32, mi as u32, se as u32, nano)
 }
 
 /// TO_TIMESTAMP's parse of one row: the default text, or a DateTimeFormatter pattern with
@@ -988,10 +1310,25 @@ fn parse_to_timestamp(s: &str, p: Option<&Pattern>) -> Option<NaiveDateTime> {
     }
 }
 
-fn eval_to_timestamp(ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+fn eval_to_timestamp(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let s = utf8(&args[0].to_array(n)?)?;
-    let pats = if args.len() > 1 { Some(Patterns::new("TO_TIMESTAMP", Some(&args[1]), n, "", Dialect::Time)?) } else { None };
+    let pats = if args.len() > 1 {
+        Some(Patterns::new(
+            "TO_TIMESTAMP",
+            Some(&args[1]),
+            n,
+            "",
+            Dialect::Time,
+        )?)
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         if s.is_null(i) {
@@ -1020,24 +1357,41 @@ fn ret_ltz3(_: &[DataType], _: &[Option<&ScalarValue>]) -> Result<DataType> {
 fn coerce_to_timestamp_ltz(t: &[DataType]) -> Result<Vec<DataType>> {
     match t {
         [x] | [x, _] if x.is_numeric() && !is_string(x) => {
-            let mut v = vec![if x.is_integer() { DataType::Int64 } else { x.clone() }];
+            let mut v = vec![if x.is_integer() {
+                DataType::Int64
+            } else {
+                x.clone()
+            }];
             if let [_, p] = t {
                 if !p.is_integer() {
                     return plan_err!("TO_TIMESTAMP_LTZ's precision must be an integer, got {p}");
                 }
                 v.push(DataType::Int32);
             }
-            if matches!(v[0], DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _)) {
-                return plan_err!("TO_TIMESTAMP_LTZ of a {} is not supported by Weft yet", v[0]);
+            if matches!(
+                v[0],
+                DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _)
+            ) {
+                return plan_err!(
+                    "TO_TIMESTAMP_LTZ of a {} is not supported by Weft yet",
+                    v[0]
+                );
             }
             Ok(v)
         }
-        [DataType::Null] | [DataType::Null, _] => plan_err!("TO_TIMESTAMP_LTZ of NULL needs a typed argument"),
+        [DataType::Null] | [DataType::Null, _] => {
+            plan_err!("TO_TIMESTAMP_LTZ of NULL needs a typed argument")
+        }
         _ => strings(t, "TO_TIMESTAMP_LTZ", 1, 2),
     }
 }
 
-fn eval_to_timestamp_ltz(_ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+fn eval_to_timestamp_ltz(
+    _ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = args[0].to_array(n)?;
     let mut out: Vec<Option<i64>> = Vec::with_capacity(n); // epoch millis
@@ -1045,7 +1399,17 @@ fn eval_to_timestamp_ltz(_ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &
     const MAX_MS: i64 = 253_402_300_799_999;
     if is_string(a.data_type()) {
         let s = utf8(&a)?;
-        let pats = if args.len() > 1 { Some(Patterns::new("TO_TIMESTAMP_LTZ", Some(&args[1]), n, "", Dialect::Time)?) } else { None };
+        let pats = if args.len() > 1 {
+            Some(Patterns::new(
+                "TO_TIMESTAMP_LTZ",
+                Some(&args[1]),
+                n,
+                "",
+                Dialect::Time,
+            )?)
+        } else {
+            None
+        };
         for i in 0..n {
             if s.is_null(i) {
                 out.push(None);
@@ -1068,7 +1432,11 @@ fn eval_to_timestamp_ltz(_ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &
         }
     } else {
         let v = raw_i64(&a)?;
-        let prec = if args.len() > 1 { raw_i64(&args[1].to_array(n)?)? } else { Int64Array::from(vec![3; n]) };
+        let prec = if args.len() > 1 {
+            raw_i64(&args[1].to_array(n)?)?
+        } else {
+            Int64Array::from(vec![3; n])
+        };
         for i in 0..n {
             if v.is_null(i) || prec.is_null(i) {
                 out.push(None);
@@ -1091,16 +1459,29 @@ fn eval_to_timestamp_ltz(_ctx: &Ctx, args: &[ColumnarValue], rows: usize, ret: &
     result(args, cast(&(Arc::new(arr) as ArrayRef), ret)?)
 }
 
-fn eval_unix_timestamp(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_unix_timestamp(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let s = utf8(&args[0].to_array(n)?)?;
-    let pats = Patterns::new("UNIX_TIMESTAMP", args.get(1), n, "yyyy-MM-dd HH:mm:ss", Dialect::Simple)?;
+    let pats = Patterns::new(
+        "UNIX_TIMESTAMP",
+        args.get(1),
+        n,
+        "yyyy-MM-dd HH:mm:ss",
+        Dialect::Simple,
+    )?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let p = pats.get(i)?;
         out.push(match (s.is_null(i), p) {
             (false, Some(p)) => Some(match p.parse(s.value(i)) {
-                Some(dt) => local_to_utc(&ctx.zone, nanos_of(&dt), false).div_euclid(1_000_000) / 1000,
+                Some(dt) => {
+                    local_to_utc(&ctx.zone, nanos_of(&dt), false).div_euclid(1_000_000) / 1000
+                }
                 None => i64::MIN,
             }),
             _ => None,
@@ -1118,7 +1499,9 @@ fn coerce_from_unixtime(t: &[DataType]) -> Result<Vec<DataType>> {
             }
             Ok(v)
         }
-        _ => plan_err!("Cannot apply 'FROM_UNIXTIME' to arguments of type {t:?}: it takes an integer and an optional format"),
+        _ => plan_err!(
+            "Cannot apply 'FROM_UNIXTIME' to arguments of type {t:?}: it takes an integer and an optional format"
+        ),
     }
 }
 
@@ -1127,10 +1510,21 @@ fn format_instant(p: &Pattern, zone: &Zone, utc_ms: i64, buf: &mut String) {
     p.format(&datetime(local), buf);
 }
 
-fn eval_from_unixtime(ctx: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_from_unixtime(
+    ctx: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let v = raw_i64(&args[0].to_array(n)?)?;
-    let pats = Patterns::new("FROM_UNIXTIME", args.get(1), n, "yyyy-MM-dd HH:mm:ss", Dialect::Simple)?;
+    let pats = Patterns::new(
+        "FROM_UNIXTIME",
+        args.get(1),
+        n,
+        "yyyy-MM-dd HH:mm:ss",
+        Dialect::Simple,
+    )?;
     let mut out = StringBuilder::with_capacity(n, n * 19);
     let mut buf = String::new();
     for i in 0..n {
@@ -1160,7 +1554,12 @@ fn java_zone(id: &str) -> Zone {
     Zone::Named(chrono_tz::UTC)
 }
 
-fn eval_convert_tz(_: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_convert_tz(
+    _: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let (s, from, to) = (utf8(&a[0])?, utf8(&a[1])?, utf8(&a[2])?);
@@ -1176,7 +1575,12 @@ fn eval_convert_tz(_: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -
             Some(dt) => {
                 let utc = local_to_utc(&java_zone(from.value(i)), nanos_of(&dt), false);
                 buf.clear();
-                format_instant(&p, &java_zone(to.value(i)), utc.div_euclid(1_000_000), &mut buf);
+                format_instant(
+                    &p,
+                    &java_zone(to.value(i)),
+                    utc.div_euclid(1_000_000),
+                    &mut buf,
+                );
                 out.append_value(&buf);
             }
             None => out.append_null(),
@@ -1209,16 +1613,25 @@ fn ret_time_literal(_: &[DataType], s: &[Option<&ScalarValue>]) -> Result<DataTy
     }
 }
 
-fn eval_time_literal(_: &Ctx, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+fn eval_time_literal(
+    _: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = args[0].to_array(n)?;
-    let t = cast(&a, &DataType::Time64(TimeUnit::Nanosecond)).map_err(|e| {
-        datafusion::error::DataFusionError::Execution(format!("TIME literal: {e}"))
-    })?;
+    let t = cast(&a, &DataType::Time64(TimeUnit::Nanosecond))
+        .map_err(|e| datafusion::error::DataFusionError::Execution(format!("TIME literal: {e}")))?;
     result(args, cast(&t, ret)?)
 }
 
-fn eval_interval_months(_: &Ctx, args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
+fn eval_interval_months(
+    _: &Ctx,
+    args: &[ColumnarValue],
+    rows: usize,
+    _: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = args[0].to_array(n)?;
     let v = a.as_primitive::<arrow::datatypes::Int32Type>();
@@ -1243,7 +1656,9 @@ fn now_value(ctx: &Ctx, args: &[ColumnarValue], _rows: usize, which: Now) -> Res
     let local = ms * 1_000_000 + offset_secs(&ctx.zone, ms.div_euclid(1000)) * NANOS_PER_SEC;
     let v = match which {
         Now::Date => ScalarValue::Date32(Some(local.div_euclid(NANOS_PER_DAY) as i32)),
-        Now::Time => ScalarValue::Time32Second(Some((local.rem_euclid(NANOS_PER_DAY) / NANOS_PER_SEC) as i32)),
+        Now::Time => ScalarValue::Time32Second(Some(
+            (local.rem_euclid(NANOS_PER_DAY) / NANOS_PER_SEC) as i32,
+        )),
         Now::Local => ScalarValue::TimestampMillisecond(Some(local.div_euclid(1_000_000)), None),
         Now::Instant => ScalarValue::TimestampMillisecond(Some(ms), Some(LTZ.into())),
     };
@@ -1310,7 +1725,11 @@ fn fn_name(f: &ast::Function) -> Option<String> {
 
 fn fn_args(f: &mut ast::Function) -> Option<&mut Vec<ast::FunctionArg>> {
     match &mut f.args {
-        ast::FunctionArguments::List(l) if l.duplicate_treatment.is_none() && l.clauses.is_empty() => Some(&mut l.args),
+        ast::FunctionArguments::List(l)
+            if l.duplicate_treatment.is_none() && l.clauses.is_empty() =>
+        {
+            Some(&mut l.args)
+        }
         _ => None,
     }
 }
@@ -1330,10 +1749,20 @@ fn interval_range(text: &str, lead: &str, last: &str) -> Option<std::result::Res
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     let sign = if neg { -1 } else { 1 };
-    let int = |s: &str| -> Option<i64> { (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten() };
+    let int = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     let secs_ms = |s: &str| -> Option<i64> {
         let (w, f) = s.split_once('.').unwrap_or((s, ""));
-        let f = if f.is_empty() { 0 } else { format!("{:0<3}", &f[..f.len().min(3)]).parse::<i64>().ok()? };
+        let f = if f.is_empty() {
+            0
+        } else {
+            format!("{:0<3}", &f[..f.len().min(3)])
+                .parse::<i64>()
+                .ok()?
+        };
         Some(int(w)? * 1000 + f)
     };
     if lead == "YEAR" && last == "MONTH" {
@@ -1346,7 +1775,10 @@ fn interval_range(text: &str, lead: &str, last: &str) -> Option<std::result::Res
     }
     let (day, rest) = match lead {
         "DAY" => {
-            let (d, r) = t.split_once(' ').map(|(a, b)| (a, Some(b))).unwrap_or((t, None));
+            let (d, r) = t
+                .split_once(' ')
+                .map(|(a, b)| (a, Some(b)))
+                .unwrap_or((t, None));
             (int(d)?, r)
         }
         _ => (0, Some(t)),
@@ -1361,34 +1793,55 @@ fn interval_range(text: &str, lead: &str, last: &str) -> Option<std::result::Res
         ("MINUTE", "SECOND", [m, s]) => (0, int(m)?, secs_ms(s)?),
         _ => return None,
     };
-    Some(Err(sign * (day * 86_400_000 + h * 3_600_000 + m * 60_000 + s)))
+    Some(Err(
+        sign * (day * 86_400_000 + h * 3_600_000 + m * 60_000 + s)
+    ))
 }
 
 /// Rewrites of this family's SQL syntax before DataFusion plans it (see `crate::rewrite`).
 pub fn rewrite_sql(e: &mut ast::Expr) {
     let new = match e {
-        ast::Expr::Extract { field, expr, .. } => Some(call("extract", vec![string_lit(&field_name(field)), (**expr).clone()])),
-        ast::Expr::Floor { expr, field: ast::CeilFloorKind::DateTimeField(f) } if *f != ast::DateTimeField::NoDateTime => {
-            Some(call("flink_floor", vec![string_lit(&field_name(f)), (**expr).clone()]))
-        }
-        ast::Expr::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(f) } if *f != ast::DateTimeField::NoDateTime => {
-            Some(call("flink_ceil", vec![string_lit(&field_name(f)), (**expr).clone()]))
-        }
+        ast::Expr::Extract { field, expr, .. } => Some(call(
+            "extract",
+            vec![string_lit(&field_name(field)), (**expr).clone()],
+        )),
+        ast::Expr::Floor {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(f),
+        } if *f != ast::DateTimeField::NoDateTime => Some(call(
+            "flink_floor",
+            vec![string_lit(&field_name(f)), (**expr).clone()],
+        )),
+        ast::Expr::Ceil {
+            expr,
+            field: ast::CeilFloorKind::DateTimeField(f),
+        } if *f != ast::DateTimeField::NoDateTime => Some(call(
+            "flink_ceil",
+            vec![string_lit(&field_name(f)), (**expr).clone()],
+        )),
         ast::Expr::TypedString(ts) => match (&ts.data_type, ts.value.clone().into_string()) {
             (ast::DataType::Timestamp(None, ast::TimezoneInfo::None), Some(v)) => {
                 let p = fraction_digits(&v) as u64;
                 Some(ast::Expr::Cast {
                     kind: ast::CastKind::Cast,
                     expr: Box::new(string_lit(&v)),
-                    data_type: ast::DataType::Timestamp(Some(timestamp_precision(Some(p))), ast::TimezoneInfo::None),
+                    data_type: ast::DataType::Timestamp(
+                        Some(timestamp_precision(Some(p))),
+                        ast::TimezoneInfo::None,
+                    ),
                     array: false,
                     format: None,
                 })
             }
-            (ast::DataType::Time(None, ast::TimezoneInfo::None), Some(v)) => Some(call("flink_time_literal", vec![string_lit(&v)])),
+            (ast::DataType::Time(None, ast::TimezoneInfo::None), Some(v)) => {
+                Some(call("flink_time_literal", vec![string_lit(&v)]))
+            }
             _ => None,
         },
-        ast::Expr::Cast { data_type: ast::DataType::Timestamp(p, ast::TimezoneInfo::None), .. } => {
+        ast::Expr::Cast {
+            data_type: ast::DataType::Timestamp(p, ast::TimezoneInfo::None),
+            ..
+        } => {
             let q = timestamp_precision(*p);
             if let ast::Expr::Cast { data_type, .. } = e {
                 *data_type = ast::DataType::Timestamp(Some(q), ast::TimezoneInfo::None);
@@ -1408,11 +1861,21 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             match (lead.as_deref(), last.as_deref(), text) {
                 (Some(l @ ("YEAR" | "MONTH")), None, Some(t)) => {
                     let t = t.trim().to_string();
-                    let (neg, d) = match t.strip_prefix('-') { Some(r) => (true, r.to_string()), None => (false, t.trim_start_matches('+').to_string()) };
+                    let (neg, d) = match t.strip_prefix('-') {
+                        Some(r) => (true, r.to_string()),
+                        None => (false, t.trim_start_matches('+').to_string()),
+                    };
                     match d.parse::<i64>() {
                         Ok(v) => {
-                            let months = v * if l == "YEAR" { 12 } else { 1 } * if neg { -1 } else { 1 };
-                            Some(call("flink_interval_months", vec![ast::Expr::value(ast::Value::Number(months.to_string(), false))]))
+                            let months =
+                                v * if l == "YEAR" { 12 } else { 1 } * if neg { -1 } else { 1 };
+                            Some(call(
+                                "flink_interval_months",
+                                vec![ast::Expr::value(ast::Value::Number(
+                                    months.to_string(),
+                                    false,
+                                ))],
+                            ))
                         }
                         Err(_) => None,
                     }
@@ -1420,10 +1883,17 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                 (Some(l), Some(r), Some(t)) => match interval_range(&t, l, r) {
                     Some(Ok(months)) => Some(call(
                         "flink_interval_months",
-                        vec![ast::Expr::value(ast::Value::Number(months.to_string(), false))],
+                        vec![ast::Expr::value(ast::Value::Number(
+                            months.to_string(),
+                            false,
+                        ))],
                     )),
                     Some(Err(ms)) => Some(ast::Expr::Interval(ast::Interval {
-                        value: Box::new(string_lit(&format!("{} days {} milliseconds", ms / 86_400_000, ms % 86_400_000))),
+                        value: Box::new(string_lit(&format!(
+                            "{} days {} milliseconds",
+                            ms / 86_400_000,
+                            ms % 86_400_000
+                        ))),
                         leading_field: None,
                         leading_precision: None,
                         last_field: None,
@@ -1437,7 +1907,10 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         ast::Expr::Function(f) => {
             let name = fn_name(f);
             match name.as_deref() {
-                Some(n @ ("year" | "quarter" | "month" | "week" | "dayofyear" | "dayofmonth" | "dayofweek" | "hour" | "minute" | "second")) => {
+                Some(
+                    n @ ("year" | "quarter" | "month" | "week" | "dayofyear" | "dayofmonth"
+                    | "dayofweek" | "hour" | "minute" | "second"),
+                ) => {
                     let unit = match n {
                         "dayofyear" => "DOY".to_string(),
                         "dayofmonth" => "DAY".to_string(),
@@ -1445,17 +1918,22 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                         other => other.to_uppercase(),
                     };
                     match fn_args(f).map(|a| a.as_slice()) {
-                        Some([a]) => arg_expr(a).map(|x| call("extract", vec![string_lit(&unit), x.clone()])),
+                        Some([a]) => {
+                            arg_expr(a).map(|x| call("extract", vec![string_lit(&unit), x.clone()]))
+                        }
                         _ => None,
                     }
                 }
                 Some("timestampadd" | "timestampdiff") => {
                     if let Some(args) = fn_args(f)
-                        && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Identifier(id)))) = args.first_mut()
+                        && let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                            ast::Expr::Identifier(id),
+                        ))) = args.first_mut()
                     {
                         let u = id.value.to_uppercase();
                         let u = u.strip_prefix("SQL_TSI_").unwrap_or(&u).to_string();
-                        args[0] = ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(string_lit(&u)));
+                        args[0] =
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(string_lit(&u)));
                     }
                     None
                 }
@@ -1490,20 +1968,38 @@ mod tests {
     fn floor_and_ceil_follow_flink() {
         let x = nanos("2024-05-17 13:14:15");
         assert_eq!(floor_ceil("WEEK", x, true), nanos("2024-05-12 00:00:00"));
-        assert_eq!(floor_ceil("QUARTER", x, false), nanos("2024-07-01 00:00:00"));
-        assert_eq!(floor_ceil("YEAR", nanos("2024-01-01 00:00:00"), false), nanos("2024-01-01 00:00:00"));
+        assert_eq!(
+            floor_ceil("QUARTER", x, false),
+            nanos("2024-07-01 00:00:00")
+        );
+        assert_eq!(
+            floor_ceil("YEAR", nanos("2024-01-01 00:00:00"), false),
+            nanos("2024-01-01 00:00:00")
+        );
     }
 
     #[test]
     fn months_between_counts_whole_months() {
-        assert_eq!(months_between(nanos("2024-02-29 00:00:00"), nanos("2024-01-31 00:00:00")), 1);
-        assert_eq!(months_between(nanos("2025-04-15 09:00:00"), nanos("2024-01-15 10:00:00")), 14);
+        assert_eq!(
+            months_between(nanos("2024-02-29 00:00:00"), nanos("2024-01-31 00:00:00")),
+            1
+        );
+        assert_eq!(
+            months_between(nanos("2025-04-15 09:00:00"), nanos("2024-01-15 10:00:00")),
+            14
+        );
     }
 
     #[test]
     fn interval_ranges_parse() {
         assert_eq!(interval_range("1-2", "YEAR", "MONTH"), Some(Ok(14)));
-        assert_eq!(interval_range("1 02:03:04.5", "DAY", "SECOND"), Some(Err(93_784_500)));
-        assert_eq!(interval_range("-03:04.25", "MINUTE", "SECOND"), Some(Err(-184_250)));
+        assert_eq!(
+            interval_range("1 02:03:04.5", "DAY", "SECOND"),
+            Some(Err(93_784_500))
+        );
+        assert_eq!(
+            interval_range("-03:04.25", "MINUTE", "SECOND"),
+            Some(Err(-184_250))
+        );
     }
 }

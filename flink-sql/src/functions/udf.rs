@@ -1,7 +1,6 @@
 //! One generic ScalarUDF for Flink's functions: a name, a signature, a return type from
 //! the argument types, and a vectorized evaluation.
 
-
 use arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
@@ -46,7 +45,12 @@ impl FlinkScalar {
 }
 
 /// A Flink scalar function named `name` (lower case) with `signature`.
-pub fn scalar(name: &'static str, signature: Signature, ret: ReturnFn, eval: EvalFn) -> FlinkScalar {
+pub fn scalar(
+    name: &'static str,
+    signature: Signature,
+    ret: ReturnFn,
+    eval: EvalFn,
+) -> FlinkScalar {
     FlinkScalar {
         name,
         signature,
@@ -57,7 +61,6 @@ pub fn scalar(name: &'static str, signature: Signature, ret: ReturnFn, eval: Eva
 }
 
 impl ScalarUDFImpl for FlinkScalar {
-
     fn name(&self) -> &str {
         self.name
     }

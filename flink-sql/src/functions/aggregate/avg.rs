@@ -7,14 +7,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, ListArray};
-use arrow::datatypes::{i256, DataType, Decimal128Type, Field, FieldRef, Float64Type, Int64Type};
-use datafusion::common::{plan_err, ScalarValue};
+use arrow::datatypes::{DataType, Decimal128Type, Field, FieldRef, Float64Type, Int64Type, i256};
+use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+};
 
 pub fn avg() -> AggregateUDF {
-    AggregateUDF::new_from_impl(Avg { signature: Signature::user_defined(Volatility::Immutable) })
+    AggregateUDF::new_from_impl(Avg {
+        signature: Signature::user_defined(Volatility::Immutable),
+    })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -52,7 +56,11 @@ impl AggregateUDFImpl for Avg {
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let input = args.input_fields[0].data_type().clone();
         if args.is_distinct {
-            return Ok(vec![Arc::new(Field::new_list("values", Field::new_list_field(input, true), true))]);
+            return Ok(vec![Arc::new(Field::new_list(
+                "values",
+                Field::new_list_field(input, true),
+                true,
+            ))]);
         }
         Ok(vec![
             Arc::new(Field::new("sum", sum_type(&input), true)),
@@ -115,13 +123,18 @@ impl AvgAcc {
             if a.is_null(i) {
                 continue;
             }
-            self.count += counts.map(|c| c.as_primitive::<Int64Type>().value(i)).unwrap_or(1);
+            self.count += counts
+                .map(|c| c.as_primitive::<Int64Type>().value(i))
+                .unwrap_or(1);
             self.sum = match self.sum {
                 Sum::Int(s) => Sum::Int(s.wrapping_add(a.as_primitive::<Int64Type>().value(i))),
                 Sum::Float(s) => Sum::Float(s + a.as_primitive::<Float64Type>().value(i)),
                 Sum::Dec(s) => {
                     let v = a.as_primitive::<Decimal128Type>().value(i);
-                    Sum::Dec(s.and_then(|s| s.checked_add(v)).filter(|s| s.abs() < DEC_LIMIT))
+                    Sum::Dec(
+                        s.and_then(|s| s.checked_add(v))
+                            .filter(|s| s.abs() < DEC_LIMIT),
+                    )
                 }
             };
         }
@@ -165,7 +178,11 @@ pub fn divide_half_up(sum: i128, from: i8, n: i64, to: i8) -> Option<i128> {
     let r = num.wrapping_rem(den);
     let two_r = r.wrapping_mul(i256::from_i128(2));
     let q = if two_r.wrapping_abs() >= den.wrapping_abs() {
-        if (num < i256::ZERO) != (den < i256::ZERO) { q.wrapping_sub(i256::ONE) } else { q.wrapping_add(i256::ONE) }
+        if (num < i256::ZERO) != (den < i256::ZERO) {
+            q.wrapping_sub(i256::ONE)
+        } else {
+            q.wrapping_add(i256::ONE)
+        }
     } else {
         q
     };
@@ -208,7 +225,10 @@ impl Accumulator for AvgAcc {
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         if let Some(seen) = &self.distinct {
             let values: Vec<ScalarValue> = seen.iter().cloned().collect();
-            return Ok(vec![ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.input))]);
+            return Ok(vec![ScalarValue::List(ScalarValue::new_list_nullable(
+                &values,
+                &self.input,
+            ))]);
         }
         let sum = match (self.sum, &self.sum_type) {
             (Sum::Int(s), _) => ScalarValue::Int64(Some(s)),
@@ -238,7 +258,10 @@ impl Accumulator for AvgAcc {
     }
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         if self.distinct.is_some() {
-            let lists = states[0].as_any().downcast_ref::<ListArray>().expect("a list state");
+            let lists = states[0]
+                .as_any()
+                .downcast_ref::<ListArray>()
+                .expect("a list state");
             for i in 0..lists.len() {
                 if !lists.is_null(i) {
                     self.update_batch(&[lists.value(i)])?;
@@ -249,7 +272,10 @@ impl Accumulator for AvgAcc {
         // A decimal sum that overflowed in a partial state is NULL with a non-zero count.
         let (sums, counts) = (&states[0], &states[1]);
         for i in 0..sums.len() {
-            if sums.is_null(i) && !counts.is_null(i) && counts.as_primitive::<Int64Type>().value(i) > 0 {
+            if sums.is_null(i)
+                && !counts.is_null(i)
+                && counts.as_primitive::<Int64Type>().value(i) > 0
+            {
                 self.sum = Sum::Dec(None);
                 self.count += counts.as_primitive::<Int64Type>().value(i);
             }

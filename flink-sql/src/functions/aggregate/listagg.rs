@@ -7,16 +7,20 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, ListArray};
 use arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{plan_err, ScalarValue};
+use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+};
 use datafusion::physical_expr::expressions::Literal;
 
 use crate::functions::args::{is_string, utf8};
 
 pub fn listagg() -> AggregateUDF {
-    AggregateUDF::new_from_impl(ListAgg { signature: Signature::user_defined(Volatility::Immutable) })
+    AggregateUDF::new_from_impl(ListAgg {
+        signature: Signature::user_defined(Volatility::Immutable),
+    })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -46,13 +50,21 @@ impl AggregateUDFImpl for ListAgg {
         Ok(DataType::Utf8)
     }
     fn state_fields(&self, _args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new_list("values", Field::new_list_field(DataType::Utf8, true), true))])
+        Ok(vec![Arc::new(Field::new_list(
+            "values",
+            Field::new_list_field(DataType::Utf8, true),
+            true,
+        ))])
     }
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         let separator = match args.exprs.get(1) {
             None => ",".to_string(),
             Some(e) => match e.downcast_ref::<Literal>().map(|l| l.value()) {
-                Some(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s))) => s.clone(),
+                Some(
+                    ScalarValue::Utf8(Some(s))
+                    | ScalarValue::Utf8View(Some(s))
+                    | ScalarValue::LargeUtf8(Some(s)),
+                ) => s.clone(),
                 _ => return plan_err!("LISTAGG's separator must be a string literal"),
             },
         };
@@ -109,11 +121,21 @@ impl Accumulator for ListAggAcc {
         std::mem::size_of_val(self) + self.values.iter().map(|v| v.len() + 24).sum::<usize>() * 2
     }
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let values: Vec<ScalarValue> = self.values.iter().map(|v| ScalarValue::Utf8(Some(v.clone()))).collect();
-        Ok(vec![ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Utf8))])
+        let values: Vec<ScalarValue> = self
+            .values
+            .iter()
+            .map(|v| ScalarValue::Utf8(Some(v.clone())))
+            .collect();
+        Ok(vec![ScalarValue::List(ScalarValue::new_list_nullable(
+            &values,
+            &DataType::Utf8,
+        ))])
     }
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let lists = states[0].as_any().downcast_ref::<ListArray>().expect("a list state");
+        let lists = states[0]
+            .as_any()
+            .downcast_ref::<ListArray>()
+            .expect("a list state");
         for i in 0..lists.len() {
             if !lists.is_null(i) {
                 self.update_batch(&[lists.value(i)])?;

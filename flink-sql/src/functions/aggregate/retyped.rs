@@ -10,8 +10,8 @@ use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::AggregateOrderSensitivity;
 use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
+use datafusion::logical_expr::utils::AggregateOrderSensitivity;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
@@ -51,7 +51,12 @@ impl Hash for Retyped {
 /// `inner` under `name`, answering `ret`'s type with values converted by `finish`.
 /// Arguments keep their types (`ret` decides which it accepts, failing planning for the
 /// rest) and are cast to what `inner` takes when the accumulator sees them.
-pub fn retyped(name: &'static str, inner: Arc<AggregateUDF>, ret: ReturnFn, finish: FinishFn) -> Retyped {
+pub fn retyped(
+    name: &'static str,
+    inner: Arc<AggregateUDF>,
+    ret: ReturnFn,
+    finish: FinishFn,
+) -> Retyped {
     Retyped {
         name,
         inner,
@@ -88,7 +93,11 @@ impl Retyped {
     }
 
     /// Run `f` with the accumulator arguments as `inner` takes them.
-    fn with_inner_args<T>(&self, args: &AccumulatorArgs, f: impl FnOnce(AccumulatorArgs) -> Result<T>) -> Result<T> {
+    fn with_inner_args<T>(
+        &self,
+        args: &AccumulatorArgs,
+        f: impl FnOnce(AccumulatorArgs) -> Result<T>,
+    ) -> Result<T> {
         let inputs = self.inner_inputs(args.expr_fields)?;
         f(AccumulatorArgs {
             return_field: self.inner.return_field(&inputs)?,
@@ -105,7 +114,9 @@ impl Retyped {
 
     fn casts(&self, args: &AccumulatorArgs) -> Result<Casts> {
         let inputs = self.inner_inputs(args.expr_fields)?;
-        Ok(Casts(inputs.iter().map(|f| f.data_type().clone()).collect()))
+        Ok(Casts(
+            inputs.iter().map(|f| f.data_type().clone()).collect(),
+        ))
     }
 
     fn strict(&self, args: &AccumulatorArgs) -> bool {
@@ -153,7 +164,11 @@ impl AggregateUDFImpl for Retyped {
     fn return_field(&self, arg_fields: &[FieldRef]) -> Result<FieldRef> {
         let types: Vec<DataType> = arg_fields.iter().map(|f| f.data_type().clone()).collect();
         let inner = self.inner_field(arg_fields)?;
-        Ok(Arc::new(Field::new(self.name, (self.ret)(&types)?, inner.is_nullable())))
+        Ok(Arc::new(Field::new(
+            self.name,
+            (self.ret)(&types)?,
+            inner.is_nullable(),
+        )))
     }
     fn is_nullable(&self) -> bool {
         self.inner.is_nullable()
@@ -195,7 +210,10 @@ impl AggregateUDFImpl for Retyped {
                 .with_inner_args(&args, |a| Ok(self.inner.groups_accumulator_supported(a)))
                 .unwrap_or(false)
     }
-    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         let acc = self.with_inner_args(&args, |a| self.inner.create_groups_accumulator(a))?;
         Ok(Box::new(RetypedGroups {
             inner: acc,
@@ -215,7 +233,11 @@ impl AggregateUDFImpl for Retyped {
     }
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
         let inner = self.inner.inner().default_value(data_type)?;
-        if inner.is_null() { ScalarValue::try_from(data_type) } else { Ok(inner) }
+        if inner.is_null() {
+            ScalarValue::try_from(data_type)
+        } else {
+            Ok(inner)
+        }
     }
 }
 
@@ -271,7 +293,12 @@ impl GroupsAccumulator for RetypedGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.inner.update_batch(&self.casts.apply(values)?, group_indices, opt_filter, total_num_groups)
+        self.inner.update_batch(
+            &self.casts.apply(values)?,
+            group_indices,
+            opt_filter,
+            total_num_groups,
+        )
     }
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         (self.finish)(self.inner.evaluate(emit_to)?, &self.ret)
@@ -279,11 +306,22 @@ impl GroupsAccumulator for RetypedGroups {
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         self.inner.state(emit_to)
     }
-    fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
-        self.inner.merge_batch(values, group_indices, total_num_groups)
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.inner
+            .merge_batch(values, group_indices, total_num_groups)
     }
-    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
-        self.inner.convert_to_state(&self.casts.apply(values)?, opt_filter)
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        self.inner
+            .convert_to_state(&self.casts.apply(values)?, opt_filter)
     }
     fn size(&self) -> usize {
         self.inner.size()

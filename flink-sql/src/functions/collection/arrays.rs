@@ -4,14 +4,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray, StringBuilder, UInt64Array};
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray, StringBuilder, UInt64Array,
+};
 use arrow::datatypes::DataType;
 use datafusion::common::plan_err;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
 use super::{
-    array_arg, arity, as_list, build_list, casts_implicitly, common_of, comparable, elem_of,
+    arity, array_arg, as_list, build_list, casts_implicitly, common_of, comparable, elem_of,
     is_orderable, list_of, pool, range, type_name,
 };
 use crate::functions::args::{arrays, eval_rows, result};
@@ -20,26 +22,86 @@ use crate::functions::udf::{CoerceFn, EvalFn, ReturnFn};
 
 pub fn functions() -> Vec<ScalarUDF> {
     let udf = |name: &'static str, ret: ReturnFn, eval: EvalFn, coerce: CoerceFn| {
-        scalar(name, Signature::user_defined(Volatility::Immutable), ret, eval).coerced(coerce).build()
+        scalar(
+            name,
+            Signature::user_defined(Volatility::Immutable),
+            ret,
+            eval,
+        )
+        .coerced(coerce)
+        .build()
     };
     let same: ReturnFn = |t| Ok(t[0].clone());
     let elem: ReturnFn = |t| Ok(elem_of(&t[0]).unwrap_or(DataType::Null));
     vec![
-        udf("array_append", same, |a, n, r| append(a, n, r, false), |t| needle("ARRAY_APPEND", t)),
-        udf("array_prepend", same, |a, n, r| append(a, n, r, true), |t| needle("ARRAY_PREPEND", t)),
-        udf("array_concat", same, eval_concat, |t| arrays_of("ARRAY_CONCAT", t, 1, usize::MAX)),
-        udf("array_contains", |_| Ok(DataType::Boolean), eval_contains, |t| needle("ARRAY_CONTAINS", t)),
-        udf("array_position", |_| Ok(DataType::Int32), eval_position, |t| needle("ARRAY_POSITION", t)),
-        udf("array_remove", same, eval_remove, |t| needle("ARRAY_REMOVE", t)),
-        udf("array_distinct", same, eval_distinct, |t| arrays_of("ARRAY_DISTINCT", t, 1, 1)),
-        udf("array_except", same, |a, n, r| set_op(a, n, r, SetOp::Except), |t| arrays_of("ARRAY_EXCEPT", t, 2, 2)),
-        udf("array_intersect", same, |a, n, r| set_op(a, n, r, SetOp::Intersect), |t| arrays_of("ARRAY_INTERSECT", t, 2, 2)),
-        udf("array_union", same, |a, n, r| set_op(a, n, r, SetOp::Union), |t| arrays_of("ARRAY_UNION", t, 2, 2)),
-        udf("array_reverse", same, eval_reverse, |t| arrays_of("ARRAY_REVERSE", t, 1, 1)),
+        udf(
+            "array_append",
+            same,
+            |a, n, r| append(a, n, r, false),
+            |t| needle("ARRAY_APPEND", t),
+        ),
+        udf(
+            "array_prepend",
+            same,
+            |a, n, r| append(a, n, r, true),
+            |t| needle("ARRAY_PREPEND", t),
+        ),
+        udf("array_concat", same, eval_concat, |t| {
+            arrays_of("ARRAY_CONCAT", t, 1, usize::MAX)
+        }),
+        udf(
+            "array_contains",
+            |_| Ok(DataType::Boolean),
+            eval_contains,
+            |t| needle("ARRAY_CONTAINS", t),
+        ),
+        udf(
+            "array_position",
+            |_| Ok(DataType::Int32),
+            eval_position,
+            |t| needle("ARRAY_POSITION", t),
+        ),
+        udf("array_remove", same, eval_remove, |t| {
+            needle("ARRAY_REMOVE", t)
+        }),
+        udf("array_distinct", same, eval_distinct, |t| {
+            arrays_of("ARRAY_DISTINCT", t, 1, 1)
+        }),
+        udf(
+            "array_except",
+            same,
+            |a, n, r| set_op(a, n, r, SetOp::Except),
+            |t| arrays_of("ARRAY_EXCEPT", t, 2, 2),
+        ),
+        udf(
+            "array_intersect",
+            same,
+            |a, n, r| set_op(a, n, r, SetOp::Intersect),
+            |t| arrays_of("ARRAY_INTERSECT", t, 2, 2),
+        ),
+        udf(
+            "array_union",
+            same,
+            |a, n, r| set_op(a, n, r, SetOp::Union),
+            |t| arrays_of("ARRAY_UNION", t, 2, 2),
+        ),
+        udf("array_reverse", same, eval_reverse, |t| {
+            arrays_of("ARRAY_REVERSE", t, 1, 1)
+        }),
         udf("array_slice", same, eval_slice, coerce_slice),
         udf("array_sort", same, eval_sort, coerce_sort),
-        udf("array_max", elem, |a, n, r| extreme(a, n, r, true), |t| ordered("ARRAY_MAX", t)),
-        udf("array_min", elem, |a, n, r| extreme(a, n, r, false), |t| ordered("ARRAY_MIN", t)),
+        udf(
+            "array_max",
+            elem,
+            |a, n, r| extreme(a, n, r, true),
+            |t| ordered("ARRAY_MAX", t),
+        ),
+        udf(
+            "array_min",
+            elem,
+            |a, n, r| extreme(a, n, r, false),
+            |t| ordered("ARRAY_MIN", t),
+        ),
         udf("array_join", |_| Ok(DataType::Utf8), eval_join, coerce_join),
     ]
 }
@@ -63,7 +125,9 @@ fn needle(name: &str, t: &[DataType]) -> Result<Vec<DataType>> {
 /// Arrays of one common element type.
 fn arrays_of(name: &str, t: &[DataType], min: usize, max: usize) -> Result<Vec<DataType>> {
     arity(name, t, min, max)?;
-    let elems = (0..t.len()).map(|i| array_arg(name, t, i)).collect::<Result<Vec<_>>>()?;
+    let elems = (0..t.len())
+        .map(|i| array_arg(name, t, i))
+        .collect::<Result<Vec<_>>>()?;
     match common_of(elems.iter()) {
         Some(e) => Ok(vec![list_of(e); t.len()]),
         None => plan_err!(
@@ -77,7 +141,10 @@ fn ordered(name: &str, t: &[DataType]) -> Result<Vec<DataType>> {
     arity(name, t, 1, 1)?;
     let e = array_arg(name, t, 0)?;
     if !is_orderable(&e) {
-        return plan_err!("{name}: Type '{}' should support both 'EQUALS' and 'ORDER' comparison with itself.", type_name(&e));
+        return plan_err!(
+            "{name}: Type '{}' should support both 'EQUALS' and 'ORDER' comparison with itself.",
+            type_name(&e)
+        );
     }
     Ok(vec![list_of(e)])
 }
@@ -87,7 +154,10 @@ fn coerce_slice(t: &[DataType]) -> Result<Vec<DataType>> {
     let e = array_arg("ARRAY_SLICE", t, 0)?;
     for (i, x) in t.iter().enumerate().skip(1) {
         if !(x.is_integer() || *x == DataType::Null) {
-            return plan_err!("Invalid input arguments for ARRAY_SLICE: offset {i} must be an INT, got {}", type_name(x));
+            return plan_err!(
+                "Invalid input arguments for ARRAY_SLICE: offset {i} must be an INT, got {}",
+                type_name(x)
+            );
         }
     }
     let mut out = vec![list_of(e)];
@@ -99,11 +169,17 @@ fn coerce_sort(t: &[DataType]) -> Result<Vec<DataType>> {
     arity("ARRAY_SORT", t, 1, 3)?;
     let e = array_arg("ARRAY_SORT", t, 0)?;
     if !is_orderable(&e) {
-        return plan_err!("Invalid input arguments for ARRAY_SORT: elements of type {} cannot be ordered", type_name(&e));
+        return plan_err!(
+            "Invalid input arguments for ARRAY_SORT: elements of type {} cannot be ordered",
+            type_name(&e)
+        );
     }
     for x in &t[1..] {
         if !matches!(x, DataType::Boolean | DataType::Null) {
-            return plan_err!("Invalid input arguments for ARRAY_SORT: the order flags must be BOOLEAN, got {}", type_name(x));
+            return plan_err!(
+                "Invalid input arguments for ARRAY_SORT: the order flags must be BOOLEAN, got {}",
+                type_name(x)
+            );
         }
     }
     let mut out = vec![list_of(e)];
@@ -114,7 +190,12 @@ fn coerce_sort(t: &[DataType]) -> Result<Vec<DataType>> {
 fn coerce_join(t: &[DataType]) -> Result<Vec<DataType>> {
     arity("ARRAY_JOIN", t, 2, 3)?;
     let e = array_arg("ARRAY_JOIN", t, 0)?;
-    let strings = |x: &DataType| matches!(x, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null);
+    let strings = |x: &DataType| {
+        matches!(
+            x,
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
+        )
+    };
     if !strings(&e) || !t[1..].iter().all(strings) {
         return plan_err!(
             "Invalid input arguments for ARRAY_JOIN: needs an ARRAY of strings and string delimiter / null replacement, got {}",
@@ -132,7 +213,12 @@ fn elem_type(ret: &DataType) -> DataType {
     elem_of(ret).unwrap_or(DataType::Null)
 }
 
-fn append(args: &[ColumnarValue], rows: usize, ret: &DataType, front: bool) -> Result<ColumnarValue> {
+fn append(
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+    front: bool,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let l = as_list(&a[0])?;
@@ -141,7 +227,11 @@ fn append(args: &[ColumnarValue], rows: usize, ret: &DataType, front: bool) -> R
         .map(|i| {
             (!l.is_null(i)).then(|| {
                 let mut v: Vec<usize> = range(l, i).collect();
-                if front { v.insert(0, starts[1] + i) } else { v.push(starts[1] + i) }
+                if front {
+                    v.insert(0, starts[1] + i)
+                } else {
+                    v.push(starts[1] + i)
+                }
                 v
             })
         })
@@ -161,7 +251,13 @@ fn eval_concat(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Co
                 return None;
             }
             let starts = &starts;
-            Some(lists.iter().enumerate().flat_map(|(k, l)| range(l, i).map(move |j| starts[k] + j)).collect())
+            Some(
+                lists
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, l)| range(l, i).map(move |j| starts[k] + j))
+                    .collect(),
+            )
         })
         .collect();
     result(args, build_list(&elem_type(ret), &p, &sel)?)
@@ -186,7 +282,9 @@ fn with_needle<T>(
 }
 
 fn eval_contains(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
-    let (out, _) = with_needle(args, rows, |enc, r, at, _| r.into_iter().any(|j| enc.row(j) == enc.row(at)))?;
+    let (out, _) = with_needle(args, rows, |enc, r, at, _| {
+        r.into_iter().any(|j| enc.row(j) == enc.row(at))
+    })?;
     result(args, Arc::new(BooleanArray::from(out)))
 }
 
@@ -196,13 +294,27 @@ fn eval_position(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Co
             return None;
         }
         let start = r.start;
-        Some(r.into_iter().find(|&j| enc.row(j) == enc.row(at)).map(|j| (j - start + 1) as i32).unwrap_or(0))
+        Some(
+            r.into_iter()
+                .find(|&j| enc.row(j) == enc.row(at))
+                .map(|j| (j - start + 1) as i32)
+                .unwrap_or(0),
+        )
     })?;
-    result(args, Arc::new(Int32Array::from(out.into_iter().map(Option::flatten).collect::<Vec<_>>())))
+    result(
+        args,
+        Arc::new(Int32Array::from(
+            out.into_iter().map(Option::flatten).collect::<Vec<_>>(),
+        )),
+    )
 }
 
 fn eval_remove(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
-    let (sel, p) = with_needle(args, rows, |enc, r, at, _| r.into_iter().filter(|&j| enc.row(j) != enc.row(at)).collect())?;
+    let (sel, p) = with_needle(args, rows, |enc, r, at, _| {
+        r.into_iter()
+            .filter(|&j| enc.row(j) != enc.row(at))
+            .collect()
+    })?;
     result(args, build_list(&elem_type(ret), &p, &sel)?)
 }
 
@@ -244,12 +356,18 @@ fn set_op(args: &[ColumnarValue], rows: usize, ret: &DataType, op: SetOp) -> Res
             let second = range(l2, i).map(|j| starts[1] + j);
             let mut emitted = HashSet::new();
             let out = match op {
-                SetOp::Union => range(l1, i).chain(second).filter(|&j| emitted.insert(enc.row(j))).collect(),
+                SetOp::Union => range(l1, i)
+                    .chain(second)
+                    .filter(|&j| emitted.insert(enc.row(j)))
+                    .collect(),
                 SetOp::Except | SetOp::Intersect => {
                     let other: HashSet<_> = second.map(|j| enc.row(j)).collect();
                     let keep_if_in_other = matches!(op, SetOp::Intersect);
                     range(l1, i)
-                        .filter(|&j| other.contains(&enc.row(j)) == keep_if_in_other && emitted.insert(enc.row(j)))
+                        .filter(|&j| {
+                            other.contains(&enc.row(j)) == keep_if_in_other
+                                && emitted.insert(enc.row(j))
+                        })
                         .collect()
                 }
             };
@@ -263,7 +381,9 @@ fn eval_reverse(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<C
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let l = as_list(&a[0])?;
-    let sel: Vec<Option<Vec<usize>>> = (0..n).map(|i| (!l.is_null(i)).then(|| range(l, i).rev().collect())).collect();
+    let sel: Vec<Option<Vec<usize>>> = (0..n)
+        .map(|i| (!l.is_null(i)).then(|| range(l, i).rev().collect()))
+        .collect();
     result(args, build_list(&elem_type(ret), l.values(), &sel)?)
 }
 
@@ -273,8 +393,15 @@ fn eval_slice(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Col
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let l = as_list(&a[0])?;
-    let start = a[1].as_any().downcast_ref::<Int64Array>().expect("coerced to BIGINT");
-    let end = a.get(2).map(|e| e.as_any().downcast_ref::<Int64Array>().expect("coerced to BIGINT"));
+    let start = a[1]
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("coerced to BIGINT");
+    let end = a.get(2).map(|e| {
+        e.as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("coerced to BIGINT")
+    });
     let sel: Vec<Option<Vec<usize>>> = (0..n)
         .map(|i| {
             if l.is_null(i) || start.is_null(i) || end.is_some_and(|e| e.is_null(i)) {
@@ -310,20 +437,40 @@ fn eval_sort(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Colu
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let l = as_list(&a[0])?;
-    let flag = |k: usize| a.get(k).map(|f| f.as_any().downcast_ref::<BooleanArray>().expect("coerced to BOOLEAN"));
+    let flag = |k: usize| {
+        a.get(k).map(|f| {
+            f.as_any()
+                .downcast_ref::<BooleanArray>()
+                .expect("coerced to BOOLEAN")
+        })
+    };
     let (asc, nulls_first) = (flag(1), flag(2));
     let enc = comparable(&[l.values()])?.remove(0);
     let values = l.values();
     let sel: Vec<Option<Vec<usize>>> = (0..n)
         .map(|i| {
-            if l.is_null(i) || asc.is_some_and(|f| f.is_null(i)) || nulls_first.is_some_and(|f| f.is_null(i)) {
+            if l.is_null(i)
+                || asc.is_some_and(|f| f.is_null(i))
+                || nulls_first.is_some_and(|f| f.is_null(i))
+            {
                 return None;
             }
             let ascending = asc.is_none_or(|f| f.value(i));
             let first = nulls_first.map(|f| f.value(i)).unwrap_or(ascending);
-            let (nulls, mut vals): (Vec<usize>, Vec<usize>) = range(l, i).partition(|&j| values.is_null(j));
-            vals.sort_by(|&x, &y| if ascending { enc.row(x).cmp(&enc.row(y)) } else { enc.row(y).cmp(&enc.row(x)) });
-            Some(if first { nulls.into_iter().chain(vals).collect() } else { vals.into_iter().chain(nulls).collect() })
+            let (nulls, mut vals): (Vec<usize>, Vec<usize>) =
+                range(l, i).partition(|&j| values.is_null(j));
+            vals.sort_by(|&x, &y| {
+                if ascending {
+                    enc.row(x).cmp(&enc.row(y))
+                } else {
+                    enc.row(y).cmp(&enc.row(x))
+                }
+            });
+            Some(if first {
+                nulls.into_iter().chain(vals).collect()
+            } else {
+                vals.into_iter().chain(nulls).collect()
+            })
         })
         .collect();
     result(args, build_list(&elem_type(ret), values, &sel)?)
@@ -342,11 +489,18 @@ fn extreme(args: &[ColumnarValue], rows: usize, _: &DataType, max: bool) -> Resu
                 return None;
             }
             let it = range(l, i).filter(|&j| !values.is_null(j));
-            let best = if max { it.max_by(|&x, &y| enc.row(x).cmp(&enc.row(y))) } else { it.min_by(|&x, &y| enc.row(x).cmp(&enc.row(y))) };
+            let best = if max {
+                it.max_by(|&x, &y| enc.row(x).cmp(&enc.row(y)))
+            } else {
+                it.min_by(|&x, &y| enc.row(x).cmp(&enc.row(y)))
+            };
             best.map(|j| j as u64)
         })
         .collect();
-    result(args, arrow::compute::take(values.as_ref(), &UInt64Array::from(pick), None)?)
+    result(
+        args,
+        arrow::compute::take(values.as_ref(), &UInt64Array::from(pick), None)?,
+    )
 }
 
 /// ARRAY_JOIN(array, delimiter[, null_replacement]): NULL elements are left out unless a
@@ -355,9 +509,20 @@ fn eval_join(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Column
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let l = as_list(&a[0])?;
-    let values = l.values().as_any().downcast_ref::<StringArray>().expect("coerced to strings");
-    let delim = a[1].as_any().downcast_ref::<StringArray>().expect("coerced to a string");
-    let repl = a.get(2).map(|r| r.as_any().downcast_ref::<StringArray>().expect("coerced to a string"));
+    let values = l
+        .values()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("coerced to strings");
+    let delim = a[1]
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("coerced to a string");
+    let repl = a.get(2).map(|r| {
+        r.as_any()
+            .downcast_ref::<StringArray>()
+            .expect("coerced to a string")
+    });
     let mut out = StringBuilder::with_capacity(n, n * 16);
     for i in 0..n {
         if l.is_null(i) || delim.is_null(i) || repl.is_some_and(|r| r.is_null(i)) {

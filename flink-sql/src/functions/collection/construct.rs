@@ -18,8 +18,7 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::{
-    as_list, as_map, common_of, comparable, key_value_of, list_of, map_of, pool, range,
-    type_name,
+    as_list, as_map, common_of, comparable, key_value_of, list_of, map_of, pool, range, type_name,
 };
 use crate::functions::args::{arrays, eval_rows, result};
 use crate::functions::scalar;
@@ -31,14 +30,31 @@ pub const ITEM: &str = "flink_item";
 
 pub fn functions() -> Vec<ScalarUDF> {
     let udf = |name: &'static str, ret: ReturnFn, eval: EvalFn, coerce: CoerceFn| {
-        scalar(name, Signature::user_defined(Volatility::Immutable), ret, eval).coerced(coerce).build()
+        scalar(
+            name,
+            Signature::user_defined(Volatility::Immutable),
+            ret,
+            eval,
+        )
+        .coerced(coerce)
+        .build()
     };
     vec![
-        udf(ARRAY, |t| Ok(list_of(t.first().cloned().unwrap_or(DataType::Null))), eval_array, coerce_array),
+        udf(
+            ARRAY,
+            |t| Ok(list_of(t.first().cloned().unwrap_or(DataType::Null))),
+            eval_array,
+            coerce_array,
+        ),
         udf(MAP, ret_map, eval_map, coerce_map),
         udf("row", ret_row, eval_row, coerce_row),
         udf(ITEM, ret_item, eval_item, coerce_item),
-        udf("cardinality", |_| Ok(DataType::Int32), eval_cardinality, coerce_cardinality),
+        udf(
+            "cardinality",
+            |_| Ok(DataType::Int32),
+            eval_cardinality,
+            coerce_cardinality,
+        ),
         udf("element", ret_element, eval_element, coerce_element),
     ]
 }
@@ -65,8 +81,9 @@ fn eval_array(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colum
     let elem = a[0].data_type().clone();
     let refs: Vec<&ArrayRef> = a.iter().collect();
     let (p, starts) = pool(&refs)?;
-    let sel: Vec<Option<Vec<usize>>> =
-        (0..n).map(|i| Some((0..k).map(|j| starts[j] + i).collect())).collect();
+    let sel: Vec<Option<Vec<usize>>> = (0..n)
+        .map(|i| Some((0..k).map(|j| starts[j] + i).collect()))
+        .collect();
     result(args, super::build_list(&elem, &p, &sel)?)
 }
 
@@ -74,12 +91,17 @@ fn eval_array(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colum
 
 fn coerce_map(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.is_empty() || t.len() % 2 != 0 {
-        return plan_err!("MAP[…] requires an even number of arguments (key, value, …), got {}", t.len());
+        return plan_err!(
+            "MAP[…] requires an even number of arguments (key, value, …), got {}",
+            t.len()
+        );
     }
     let k = common_of(t.iter().step_by(2));
     let v = common_of(t.iter().skip(1).step_by(2));
     match (k, v) {
-        (Some(k), Some(v)) => Ok((0..t.len()).map(|i| if i % 2 == 0 { k.clone() } else { v.clone() }).collect()),
+        (Some(k), Some(v)) => Ok((0..t.len())
+            .map(|i| if i % 2 == 0 { k.clone() } else { v.clone() })
+            .collect()),
         _ => plan_err!(
             "MAP[…]'s keys and values must each be of one type (Flink: Parameters must be of the same type), got {}",
             t.iter().map(type_name).collect::<Vec<_>>().join(", ")
@@ -139,13 +161,27 @@ pub(crate) fn make_map(
     let (kt, vt) = key_value_of(ret).expect("a map type");
     let k = arrow::compute::take(keys.as_ref(), &UInt64Array::from(kidx), None)?;
     let v = arrow::compute::take(values.as_ref(), &UInt64Array::from(vidx), None)?;
-    let k = if *k.data_type() == kt { k } else { arrow::compute::cast(&k, &kt)? };
+    let k = if *k.data_type() == kt {
+        k
+    } else {
+        arrow::compute::cast(&k, &kt)?
+    };
     if k.null_count() > 0 {
-        return exec_err!("a MAP key is NULL: Flink allows NULL map keys (MAP_FROM_ARRAYS), Weft's maps cannot hold one");
+        return exec_err!(
+            "a MAP key is NULL: Flink allows NULL map keys (MAP_FROM_ARRAYS), Weft's maps cannot hold one"
+        );
     }
-    let v = if *v.data_type() == vt { v } else { arrow::compute::cast(&v, &vt)? };
-    let DataType::Map(entries_field, sorted) = ret else { unreachable!() };
-    let DataType::Struct(fields) = entries_field.data_type() else { unreachable!() };
+    let v = if *v.data_type() == vt {
+        v
+    } else {
+        arrow::compute::cast(&v, &vt)?
+    };
+    let DataType::Map(entries_field, sorted) = ret else {
+        unreachable!()
+    };
+    let DataType::Struct(fields) = entries_field.data_type() else {
+        unreachable!()
+    };
     let entries = StructArray::try_new(fields.clone(), vec![k, v], None)?;
     let nulls = nulls.filter(|n| n.null_count() > 0);
     Ok(Arc::new(MapArray::try_new(
@@ -163,21 +199,37 @@ fn coerce_row(t: &[DataType]) -> Result<Vec<DataType>> {
     if t.is_empty() {
         return plan_err!("ROW(…) requires at least 1 field");
     }
-    Ok(t.iter().map(|t| if *t == DataType::Null { DataType::Null } else { super::norm(t) }).collect())
+    Ok(t.iter()
+        .map(|t| {
+            if *t == DataType::Null {
+                DataType::Null
+            } else {
+                super::norm(t)
+            }
+        })
+        .collect())
 }
 
 /// Calcite's field names for a row constructor: `EXPR$0`, `EXPR$1`, …
 fn ret_row(t: &[DataType]) -> Result<DataType> {
     Ok(DataType::Struct(
-        t.iter().enumerate().map(|(i, t)| Field::new(format!("EXPR${i}"), t.clone(), true)).collect::<Fields>(),
+        t.iter()
+            .enumerate()
+            .map(|(i, t)| Field::new(format!("EXPR${i}"), t.clone(), true))
+            .collect::<Fields>(),
     ))
 }
 
 fn eval_row(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
-    let DataType::Struct(fields) = ret else { unreachable!() };
-    result(args, Arc::new(StructArray::try_new(fields.clone(), a, None)?))
+    let DataType::Struct(fields) = ret else {
+        unreachable!()
+    };
+    result(
+        args,
+        Arc::new(StructArray::try_new(fields.clone(), a, None)?),
+    )
 }
 
 // ---- x[i] --------------------------------------------------------------------------------
@@ -205,13 +257,18 @@ fn coerce_item(t: &[DataType]) -> Result<Vec<DataType>> {
             ),
         };
     }
-    plan_err!("Cannot apply '[]' (element access) to a value of type {}: it needs an ARRAY or a MAP", type_name(&t[0]))
+    plan_err!(
+        "Cannot apply '[]' (element access) to a value of type {}: it needs an ARRAY or a MAP",
+        type_name(&t[0])
+    )
 }
 
 fn ret_item(t: &[DataType]) -> Result<DataType> {
     match super::elem_of(&t[0]) {
         Some(e) => Ok(e),
-        None => Ok(key_value_of(&t[0]).map(|(_, v)| v).unwrap_or(DataType::Null)),
+        None => Ok(key_value_of(&t[0])
+            .map(|(_, v)| v)
+            .unwrap_or(DataType::Null)),
     }
 }
 
@@ -221,7 +278,10 @@ fn eval_item(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Column
     let mut pick: Vec<Option<u64>> = Vec::with_capacity(n);
     let values = if let DataType::List(_) = a[0].data_type() {
         let l = as_list(&a[0])?;
-        let idx = a[1].as_any().downcast_ref::<Int64Array>().expect("coerced to BIGINT");
+        let idx = a[1]
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("coerced to BIGINT");
         for i in 0..n {
             if l.is_null(i) || idx.is_null(i) {
                 pick.push(None);
@@ -246,12 +306,16 @@ fn eval_item(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Column
                 continue;
             }
             let needle = enc.row(starts[1] + i);
-            let found = (o[i] as usize..o[i + 1] as usize).find(|&j| !m.keys().is_null(j) && enc.row(j) == needle);
+            let found = (o[i] as usize..o[i + 1] as usize)
+                .find(|&j| !m.keys().is_null(j) && enc.row(j) == needle);
             pick.push(found.map(|j| j as u64));
         }
         m.values().clone()
     };
-    result(args, arrow::compute::take(values.as_ref(), &UInt64Array::from(pick), None)?)
+    result(
+        args,
+        arrow::compute::take(values.as_ref(), &UInt64Array::from(pick), None)?,
+    )
 }
 
 // ---- CARDINALITY, ELEMENT ------------------------------------------------------------------
@@ -304,12 +368,18 @@ fn eval_element(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
         if l.is_null(i) || r.is_empty() {
             pick.push(None);
         } else if r.len() > 1 {
-            return exec_err!("ELEMENT: Array has more than one element ({} elements).", r.len());
+            return exec_err!(
+                "ELEMENT: Array has more than one element ({} elements).",
+                r.len()
+            );
         } else {
             pick.push(Some(r.start as u64));
         }
     }
-    result(args, arrow::compute::take(l.values().as_ref(), &UInt64Array::from(pick), None)?)
+    result(
+        args,
+        arrow::compute::take(l.values().as_ref(), &UInt64Array::from(pick), None)?,
+    )
 }
 
 // ---- rewrites ----------------------------------------------------------------------------
@@ -321,7 +391,10 @@ fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            args: args
+                .into_iter()
+                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+                .collect(),
             clauses: vec![],
         }),
         filter: None,
@@ -344,7 +417,12 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             *e = call("row", values);
         }
         ast::Expr::CompoundFieldAccess { root, access_chain } => {
-            if !access_chain.iter().any(|a| matches!(a, AccessExpr::Subscript(_) | AccessExpr::Dot(ast::Expr::Identifier(_)))) {
+            if !access_chain.iter().any(|a| {
+                matches!(
+                    a,
+                    AccessExpr::Subscript(_) | AccessExpr::Dot(ast::Expr::Identifier(_))
+                )
+            }) {
                 return;
             }
             let mut acc = std::mem::replace(root.as_mut(), ast::Expr::value(ast::Value::Null));
@@ -361,7 +439,9 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                         acc = call(ITEM, vec![acc, index]);
                     }
                     AccessExpr::Dot(ast::Expr::Identifier(id)) if rest.is_empty() => match acc {
-                        ast::Expr::Identifier(root_id) => acc = ast::Expr::CompoundIdentifier(vec![root_id, id]),
+                        ast::Expr::Identifier(root_id) => {
+                            acc = ast::Expr::CompoundIdentifier(vec![root_id, id])
+                        }
                         ast::Expr::CompoundIdentifier(mut ids) => {
                             ids.push(id);
                             acc = ast::Expr::CompoundIdentifier(ids);
@@ -371,7 +451,9 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                             acc = ast::Expr::CompoundFieldAccess {
                                 root: Box::new(other),
                                 access_chain: vec![AccessExpr::Subscript(Subscript::Index {
-                                    index: ast::Expr::value(ast::Value::SingleQuotedString(id.value)),
+                                    index: ast::Expr::value(ast::Value::SingleQuotedString(
+                                        id.value,
+                                    )),
                                 })],
                             }
                         }
@@ -389,7 +471,10 @@ fn close(acc: ast::Expr, rest: Vec<AccessExpr>) -> ast::Expr {
     if rest.is_empty() {
         acc
     } else {
-        ast::Expr::CompoundFieldAccess { root: Box::new(acc), access_chain: rest }
+        ast::Expr::CompoundFieldAccess {
+            root: Box::new(acc),
+            access_chain: rest,
+        }
     }
 }
 
@@ -409,14 +494,25 @@ pub fn rewrite_sql_text(sql: &str) -> Cow<'_, str> {
     // (start char, end char, replacement)
     let mut edits: Vec<(usize, usize, &str)> = Vec::new();
     let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(sql.chars().enumerate().filter(|(_, c)| *c == '\n').map(|(i, _)| i + 1))
+        .chain(
+            sql.chars()
+                .enumerate()
+                .filter(|(_, c)| *c == '\n')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     let pos = |l: &datafusion::sql::sqlparser::tokenizer::Location| {
-        line_starts.get(l.line.saturating_sub(1) as usize).copied().unwrap_or(0) + l.column.saturating_sub(1) as usize
+        line_starts
+            .get(l.line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(0)
+            + l.column.saturating_sub(1) as usize
     };
     for (s, &i) in significant.iter().enumerate() {
         let is_map = matches!(&tokens[i].token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("MAP"));
-        let Some(&next) = significant.get(s + 1) else { continue };
+        let Some(&next) = significant.get(s + 1) else {
+            continue;
+        };
         if !is_map || tokens[next].token != Token::LBracket {
             continue;
         }
@@ -430,8 +526,16 @@ pub fn rewrite_sql_text(sql: &str) -> Cow<'_, str> {
             depth == 0
         });
         let Some(close) = close else { continue };
-        edits.push((pos(&tokens[i].span.start), pos(&tokens[next].span.end), "flink_map("));
-        edits.push((pos(&tokens[close].span.start), pos(&tokens[close].span.end), ")"));
+        edits.push((
+            pos(&tokens[i].span.start),
+            pos(&tokens[next].span.end),
+            "flink_map(",
+        ));
+        edits.push((
+            pos(&tokens[close].span.start),
+            pos(&tokens[close].span.end),
+            ")",
+        ));
     }
     if edits.is_empty() {
         return Cow::Borrowed(sql);
@@ -458,11 +562,17 @@ mod tests {
 
     #[test]
     fn map_constructors_become_calls() {
-        assert_eq!(rewrite_sql_text("SELECT MAP['a', 1]['a']"), "SELECT flink_map('a', 1)['a']");
+        assert_eq!(
+            rewrite_sql_text("SELECT MAP['a', 1]['a']"),
+            "SELECT flink_map('a', 1)['a']"
+        );
         assert_eq!(
             rewrite_sql_text("SELECT map [ 'x]', ARRAY[1] ],\n MAP['b', MAP[1, 2]]"),
             "SELECT flink_map( 'x]', ARRAY[1] ),\n flink_map('b', flink_map(1, 2))"
         );
-        assert_eq!(rewrite_sql_text("SELECT 'MAP[1]', `map`[1]"), "SELECT 'MAP[1]', `map`[1]");
+        assert_eq!(
+            rewrite_sql_text("SELECT 'MAP[1]', `map`[1]"),
+            "SELECT 'MAP[1]', `map`[1]"
+        );
     }
 }

@@ -11,7 +11,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
 use super::construct::make_map;
 use super::{
-    array_arg, arity, as_list, as_map, common_of, comparable, key_value_of, list_of, map_arg,
+    arity, array_arg, as_list, as_map, common_of, comparable, key_value_of, list_of, map_arg,
     map_of, pool, range, type_name,
 };
 use crate::functions::args::{arrays, eval_rows, result};
@@ -20,13 +20,45 @@ use crate::functions::udf::{CoerceFn, EvalFn, ReturnFn};
 
 pub fn functions() -> Vec<ScalarUDF> {
     let udf = |name: &'static str, ret: ReturnFn, eval: EvalFn, coerce: CoerceFn| {
-        scalar(name, Signature::user_defined(Volatility::Immutable), ret, eval).coerced(coerce).build()
+        scalar(
+            name,
+            Signature::user_defined(Volatility::Immutable),
+            ret,
+            eval,
+        )
+        .coerced(coerce)
+        .build()
     };
     vec![
-        udf("map_keys", |t| Ok(list_of(key_value_of(&t[0]).unwrap().0)), |a, n, r| part(a, n, r, Part::Keys), |t| one_map("MAP_KEYS", t)),
-        udf("map_values", |t| Ok(list_of(key_value_of(&t[0]).unwrap().1)), |a, n, r| part(a, n, r, Part::Values), |t| one_map("MAP_VALUES", t)),
-        udf("map_entries", ret_entries, |a, n, r| part(a, n, r, Part::Entries), |t| one_map("MAP_ENTRIES", t)),
-        udf("map_from_arrays", |t| Ok(map_of(super::elem_of(&t[0]).unwrap(), super::elem_of(&t[1]).unwrap())), eval_from_arrays, coerce_from_arrays),
+        udf(
+            "map_keys",
+            |t| Ok(list_of(key_value_of(&t[0]).unwrap().0)),
+            |a, n, r| part(a, n, r, Part::Keys),
+            |t| one_map("MAP_KEYS", t),
+        ),
+        udf(
+            "map_values",
+            |t| Ok(list_of(key_value_of(&t[0]).unwrap().1)),
+            |a, n, r| part(a, n, r, Part::Values),
+            |t| one_map("MAP_VALUES", t),
+        ),
+        udf(
+            "map_entries",
+            ret_entries,
+            |a, n, r| part(a, n, r, Part::Entries),
+            |t| one_map("MAP_ENTRIES", t),
+        ),
+        udf(
+            "map_from_arrays",
+            |t| {
+                Ok(map_of(
+                    super::elem_of(&t[0]).unwrap(),
+                    super::elem_of(&t[1]).unwrap(),
+                ))
+            },
+            eval_from_arrays,
+            coerce_from_arrays,
+        ),
         udf("map_union", |t| Ok(t[0].clone()), eval_union, coerce_union),
     ]
 }
@@ -38,7 +70,9 @@ fn one_map(name: &str, t: &[DataType]) -> Result<Vec<DataType>> {
 }
 
 fn ret_entries(t: &[DataType]) -> Result<DataType> {
-    let DataType::Map(f, _) = &t[0] else { unreachable!("coerced to a map") };
+    let DataType::Map(f, _) = &t[0] else {
+        unreachable!("coerced to a map")
+    };
     Ok(list_of(f.data_type().clone()))
 }
 
@@ -58,8 +92,14 @@ fn part(args: &[ColumnarValue], rows: usize, ret: &DataType, part: Part) -> Resu
         Part::Values => m.values().clone(),
         Part::Entries => Arc::new(m.entries().clone()),
     };
-    let DataType::List(field) = ret else { unreachable!() };
-    let values = if values.data_type() == field.data_type() { values } else { arrow::compute::cast(&values, field.data_type())? };
+    let DataType::List(field) = ret else {
+        unreachable!()
+    };
+    let values = if values.data_type() == field.data_type() {
+        values
+    } else {
+        arrow::compute::cast(&values, field.data_type())?
+    };
     result(
         args,
         Arc::new(ListArray::try_new(
@@ -104,7 +144,18 @@ fn eval_from_arrays(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Resu
         kidx.extend(rk.map(|j| j as u64));
         vidx.extend(rv.map(|j| j as u64));
     }
-    result(args, make_map(ret, k.values(), v.values(), kidx, vidx, lens, Some(NullBuffer::from(valid)))?)
+    result(
+        args,
+        make_map(
+            ret,
+            k.values(),
+            v.values(),
+            kidx,
+            vidx,
+            lens,
+            Some(NullBuffer::from(valid)),
+        )?,
+    )
 }
 
 fn coerce_union(t: &[DataType]) -> Result<Vec<DataType>> {
@@ -143,7 +194,9 @@ fn eval_union(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Col
         let starts = &starts;
         let entries = |k: usize| {
             let o = maps[k].value_offsets();
-            (o[i] as usize..o[i + 1] as usize).map(move |j| starts[k] + j).collect::<Vec<_>>()
+            (o[i] as usize..o[i + 1] as usize)
+                .map(move |j| starts[k] + j)
+                .collect::<Vec<_>>()
         };
         let mut acc: Vec<usize> = entries(0);
         for k in 1..maps.len() {
@@ -158,7 +211,10 @@ fn eval_union(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Col
                     if !has_null_key {
                         merged.push(j);
                     }
-                } else if !next.iter().any(|&x| !kp.is_null(x) && enc.row(x) == enc.row(j)) {
+                } else if !next
+                    .iter()
+                    .any(|&x| !kp.is_null(x) && enc.row(x) == enc.row(j))
+                {
                     merged.push(j);
                 }
             }
@@ -168,5 +224,16 @@ fn eval_union(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Col
         valid.push(true);
         idx.extend(acc.iter().map(|&j| j as u64));
     }
-    result(args, make_map(ret, &kp, &vp, idx.clone(), idx, lens, Some(NullBuffer::from(valid)))?)
+    result(
+        args,
+        make_map(
+            ret,
+            &kp,
+            &vp,
+            idx.clone(),
+            idx,
+            lens,
+            Some(NullBuffer::from(valid)),
+        )?,
+    )
 }

@@ -2,7 +2,9 @@
 //! Flink's code generation builds for each type, read from Arrow arrays.
 
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type};
+use arrow::datatypes::{
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+};
 use base64::Engine;
 
 use super::value::{Json, decimal_from_text};
@@ -60,7 +62,9 @@ pub fn node(a: &ArrayRef, i: usize) -> Json {
             decimal_from_text(&java_double(v as f64)).unwrap_or(Json::Null)
         }
         DataType::Decimal128(_, s) => {
-            let v = a.as_primitive::<arrow::datatypes::Decimal128Type>().value(i);
+            let v = a
+                .as_primitive::<arrow::datatypes::Decimal128Type>()
+                .value(i);
             Json::Dec(v.to_string(), *s as i64)
         }
         DataType::Binary => Json::Str(b64(a.as_binary::<i32>().value(i))),

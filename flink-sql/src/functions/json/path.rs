@@ -58,7 +58,9 @@ impl JsonPath {
 
     /// Jayway's definite paths: no wildcard, deep scan or index list.
     pub fn is_definite(&self) -> bool {
-        self.steps.iter().all(|s| matches!(s, Step::Name(_) | Step::Index(_)))
+        self.steps
+            .iter()
+            .all(|s| matches!(s, Step::Name(_) | Step::Index(_)))
     }
 
     /// Read the path in `doc` as Jayway does without options (exceptions for missing parts
@@ -169,7 +171,9 @@ fn scan(v: &Json, name: &str, rest: &[Step], out: &mut Vec<Json>) {
 pub fn calls_function(spec: &str) -> bool {
     let filters = regex::Regex::new(r"\[\?\(.*?\)\]").unwrap();
     let outside = filters.replace_all(spec, "");
-    regex::Regex::new(r"\.\s*[A-Za-z_][A-Za-z0-9_]*\s*\(").unwrap().is_match(&outside)
+    regex::Regex::new(r"\.\s*[A-Za-z_][A-Za-z0-9_]*\s*\(")
+        .unwrap()
+        .is_match(&outside)
 }
 
 /// `^\s*(strict|lax)\s+(.+)$` (case-insensitive) gives the mode; otherwise strict.
@@ -249,7 +253,10 @@ fn parse_steps(body: &str) -> Option<Vec<Step>> {
                     }
                     steps.push(Step::Name(name.to_string()));
                 } else {
-                    let idx: Option<Vec<i64>> = inner.split(',').map(|p| p.trim().parse::<i64>().ok()).collect();
+                    let idx: Option<Vec<i64>> = inner
+                        .split(',')
+                        .map(|p| p.trim().parse::<i64>().ok())
+                        .collect();
                     let idx = idx?;
                     match idx.as_slice() {
                         [one] => steps.push(Step::Index(*one)),
@@ -284,7 +291,9 @@ mod tests {
         assert!(matches!(p.read(&doc), Read::List(l) if l.len() == 3));
         let doc = parse(r#"{"x":{"a":[1]},"a":{"z":0}}"#).unwrap();
         let p = JsonPath::parse("$..a").unwrap();
-        assert!(matches!(p.read(&doc), Read::List(l) if Json::Arr(l.clone()).to_text() == r#"[{"z":0},[1]]"#));
+        assert!(
+            matches!(p.read(&doc), Read::List(l) if Json::Arr(l.clone()).to_text() == r#"[{"z":0},[1]]"#)
+        );
         assert!(calls_function("$.a.length()"));
         assert!(!calls_function("$.a[?(@.b==1)].b"));
         assert!(JsonPath::parse("$.a[?(@.b)]").is_err());

@@ -54,7 +54,11 @@ impl Json {
 
 /// Parse JSON text as Flink's `SqlJsonUtils` does (Jackson, default features).
 pub fn parse(text: &str) -> Result<Json, String> {
-    let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
     p.ws();
     if p.i >= p.b.len() {
         return Err("No content to map due to end-of-input".into());
@@ -98,7 +102,9 @@ impl Parser<'_> {
                 loop {
                     self.ws();
                     if self.b.get(self.i) != Some(&b'"') {
-                        return self.err("Unexpected character, expected a double-quote to start a field name");
+                        return self.err(
+                            "Unexpected character, expected a double-quote to start a field name",
+                        );
                     }
                     let k = self.string()?;
                     self.ws();
@@ -224,7 +230,12 @@ impl Parser<'_> {
                 return self.err("Unexpected character, expected a digit for the exponent");
             }
             let digits = std::str::from_utf8(&self.b[e..self.i]).unwrap();
-            exp = digits.parse::<i64>().map_err(|_| format!("Invalid exponent in number {}", String::from_utf8_lossy(&self.b[start..self.i])))?;
+            exp = digits.parse::<i64>().map_err(|_| {
+                format!(
+                    "Invalid exponent in number {}",
+                    String::from_utf8_lossy(&self.b[start..self.i])
+                )
+            })?;
             if eneg {
                 exp = -exp;
             }
@@ -241,9 +252,17 @@ impl Parser<'_> {
         }
         let mut digits = ascii(int_digits) + &ascii(frac);
         let trimmed = digits.trim_start_matches('0');
-        digits = if trimmed.is_empty() { "0".into() } else { trimmed.to_string() };
+        digits = if trimmed.is_empty() {
+            "0".into()
+        } else {
+            trimmed.to_string()
+        };
         let scale = frac.len() as i64 - exp;
-        let unscaled = if neg && digits != "0" { format!("-{digits}") } else { digits };
+        let unscaled = if neg && digits != "0" {
+            format!("-{digits}")
+        } else {
+            digits
+        };
         Ok(Json::Dec(unscaled, scale))
     }
 
@@ -277,8 +296,12 @@ impl Parser<'_> {
                         b'r' => '\r',
                         b't' => '\t',
                         b'u' => {
-                            let hex = self.b.get(self.i..self.i + 4).and_then(|h| std::str::from_utf8(h).ok());
-                            let Some(code) = hex.and_then(|h| u16::from_str_radix(h, 16).ok()) else {
+                            let hex = self
+                                .b
+                                .get(self.i..self.i + 4)
+                                .and_then(|h| std::str::from_utf8(h).ok());
+                            let Some(code) = hex.and_then(|h| u16::from_str_radix(h, 16).ok())
+                            else {
                                 return self.err("Unexpected character in a \\u escape");
                             };
                             self.i += 4;
@@ -439,12 +462,20 @@ mod tests {
 
     #[test]
     fn parses_as_jackson_does() {
-        assert_eq!(parse(r#"{"b":1,"a":[1.50,"x",null,true]}"#).unwrap().to_text(), r#"{"a":[1.50,"x",null,true],"b":1}"#);
+        assert_eq!(
+            parse(r#"{"b":1,"a":[1.50,"x",null,true]}"#)
+                .unwrap()
+                .to_text(),
+            r#"{"a":[1.50,"x",null,true],"b":1}"#
+        );
         assert_eq!(parse(r#"{"a":1,"a":2}"#).unwrap().to_text(), r#"{"a":2}"#);
         assert!(parse("").is_err());
         assert!(parse("{a:1}").is_err());
         assert!(parse("01").is_err());
         assert_eq!(parse("-0").unwrap(), Json::Int("0".into()));
-        assert_eq!(parse(r#""\u00fc\ud83d\ude00""#).unwrap(), Json::Str("ü😀".into()));
+        assert_eq!(
+            parse(r#""\u00fc\ud83d\ude00""#).unwrap(),
+            Json::Str("ü😀".into())
+        );
     }
 }

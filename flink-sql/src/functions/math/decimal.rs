@@ -68,7 +68,11 @@ pub fn div_half_up(a: i256, b: i256) -> Option<i256> {
     let two_r = r.checked_mul(i256::from_i128(2))?.wrapping_abs();
     if two_r >= b.wrapping_abs() {
         let neg = (a < i256::ZERO) != (b < i256::ZERO);
-        Some(if neg { q.wrapping_sub(i256::ONE) } else { q.wrapping_add(i256::ONE) })
+        Some(if neg {
+            q.wrapping_sub(i256::ONE)
+        } else {
+            q.wrapping_add(i256::ONE)
+        })
     } else {
         Some(q)
     }
@@ -146,9 +150,14 @@ macro_rules! decimal_udf {
         fn eval(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
             eval_decimal(op_of($name), args, rows, ret)
         }
-        scalar($name, Signature::user_defined(Volatility::Immutable), ret, eval)
-            .coerced(coerce)
-            .build()
+        scalar(
+            $name,
+            Signature::user_defined(Volatility::Immutable),
+            ret,
+            eval,
+        )
+        .coerced(coerce)
+        .build()
     }};
 }
 
@@ -162,15 +171,29 @@ pub fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
-pub fn eval_decimal(op: Operator, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+pub fn eval_decimal(
+    op: Operator,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
-    let (DataType::Decimal128(_, s1), DataType::Decimal128(_, s2), DataType::Decimal128(rp, rs)) =
-        (a[0].data_type().clone(), a[1].data_type().clone(), ret.clone())
-    else {
-        return exec_err!("decimal arithmetic on {} and {}", a[0].data_type(), a[1].data_type());
+    let (DataType::Decimal128(_, s1), DataType::Decimal128(_, s2), DataType::Decimal128(rp, rs)) = (
+        a[0].data_type().clone(),
+        a[1].data_type().clone(),
+        ret.clone(),
+    ) else {
+        return exec_err!(
+            "decimal arithmetic on {} and {}",
+            a[0].data_type(),
+            a[1].data_type()
+        );
     };
-    let (x, y) = (a[0].as_primitive::<Decimal128Type>(), a[1].as_primitive::<Decimal128Type>());
+    let (x, y) = (
+        a[0].as_primitive::<Decimal128Type>(),
+        a[1].as_primitive::<Decimal128Type>(),
+    );
     let (s1, s2, rs) = (s1 as i32, s2 as i32, rs as i32);
     let mut out = Decimal128Builder::with_capacity(n);
     for i in 0..n {
@@ -188,7 +211,10 @@ pub fn eval_decimal(op: Operator, args: &[ColumnarValue], rows: usize, ret: &Dat
                     Operator::Minus => u.checked_sub(v).and_then(|r| rescale(r, s, rs)),
                     _ => {
                         if v == i256::ZERO {
-                            return exec_err!("MOD: division by zero ({} % 0)", crate::cast_text::decimal_text(x.value(i), s1 as i8));
+                            return exec_err!(
+                                "MOD: division by zero ({} % 0)",
+                                crate::cast_text::decimal_text(x.value(i), s1 as i8)
+                            );
                         }
                         u.checked_rem(v).and_then(|r| rescale(r, s, rs))
                     }
@@ -197,14 +223,19 @@ pub fn eval_decimal(op: Operator, args: &[ColumnarValue], rows: usize, ret: &Dat
             Operator::Multiply => u.checked_mul(v).and_then(|r| rescale(r, s1 + s2, rs)),
             _ => {
                 if v == i256::ZERO {
-                    return exec_err!("divide: division by zero ({} / 0)", crate::cast_text::decimal_text(x.value(i), s1 as i8));
+                    return exec_err!(
+                        "divide: division by zero ({} / 0)",
+                        crate::cast_text::decimal_text(x.value(i), s1 as i8)
+                    );
                 }
                 // u / 10^s1 / (v / 10^s2) at scale rs = u * 10^(rs - s1 + s2) / v
                 let shift = rs - s1 + s2;
                 if shift >= 0 {
-                    u.checked_mul(pow10(shift as u32)).and_then(|n| div_half_up(n, v))
+                    u.checked_mul(pow10(shift as u32))
+                        .and_then(|n| div_half_up(n, v))
                 } else {
-                    v.checked_mul(pow10((-shift) as u32)).and_then(|d| div_half_up(u, d))
+                    v.checked_mul(pow10((-shift) as u32))
+                        .and_then(|d| div_half_up(u, d))
                 }
             }
         };
@@ -224,14 +255,25 @@ mod tests {
     #[test]
     fn flink_decimal_result_types() {
         assert_eq!(result_type(Operator::Plus, (5, 2), (10, 3)), Some((11, 3)));
-        assert_eq!(result_type(Operator::Multiply, (5, 2), (10, 3)), Some((16, 5)));
-        assert_eq!(result_type(Operator::Multiply, (38, 10), (20, 2)), Some((38, 6)));
+        assert_eq!(
+            result_type(Operator::Multiply, (5, 2), (10, 3)),
+            Some((16, 5))
+        );
+        assert_eq!(
+            result_type(Operator::Multiply, (38, 10), (20, 2)),
+            Some((38, 6))
+        );
         assert_eq!(adjust(40, 10), (38, 8));
     }
 
     #[test]
     fn half_up() {
-        let d = |a: i128, b: i128| div_half_up(i256::from_i128(a), i256::from_i128(b)).unwrap().to_i128().unwrap();
+        let d = |a: i128, b: i128| {
+            div_half_up(i256::from_i128(a), i256::from_i128(b))
+                .unwrap()
+                .to_i128()
+                .unwrap()
+        };
         assert_eq!(d(5, 2), 3);
         assert_eq!(d(-5, 2), -3);
         assert_eq!(d(4, 3), 1);

@@ -22,7 +22,11 @@ fn typed(text: &str, negative: bool) -> Option<Expr> {
         }
         return None;
     }
-    let signed = if negative { format!("-{text}") } else { text.to_string() };
+    let signed = if negative {
+        format!("-{text}")
+    } else {
+        text.to_string()
+    };
     let (data_type, inner) = if let Some(dot) = text.find('.') {
         // Calcite: precision = all digits written (without leading zeros of the integer
         // part), scale = digits after the point.
@@ -38,7 +42,11 @@ fn typed(text: &str, negative: bool) -> Option<Expr> {
             Expr::value(Value::SingleQuotedString(signed)),
         )
     } else if let Ok(v) = signed.parse::<i64>() {
-        let t = if i32::try_from(v).is_ok() { DataType::Int(None) } else { DataType::BigInt(None) };
+        let t = if i32::try_from(v).is_ok() {
+            DataType::Int(None)
+        } else {
+            DataType::BigInt(None)
+        };
         (t, number(&signed))
     } else {
         // an integer literal beyond BIGINT
@@ -64,7 +72,10 @@ pub fn call(name: &str, args: Vec<Expr>) -> Expr {
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(ast::FunctionArgumentList {
             duplicate_treatment: None,
-            args: args.into_iter().map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a))).collect(),
+            args: args
+                .into_iter()
+                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
+                .collect(),
             clauses: vec![],
         }),
         filter: None,
@@ -110,7 +121,10 @@ fn literal_text(e: &Expr) -> Option<(&str, bool)> {
             Value::Number(n, false) => Some((n.as_str(), false)),
             _ => None,
         },
-        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => match expr.as_ref() {
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match expr.as_ref() {
             Expr::Value(v) => match &v.value {
                 Value::Number(n, false) => Some((n.as_str(), true)),
                 _ => None,
@@ -137,7 +151,10 @@ pub fn type_children(e: &mut Expr) {
             type_literal(left);
             type_literal(right);
         }
-        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => {
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr,
+        } => {
             // `-1` as a whole is typed by its parent; `-(x)` types nothing here
             if !matches!(expr.as_ref(), Expr::Value(_)) {
                 type_literal(expr);
@@ -149,7 +166,9 @@ pub fn type_children(e: &mut Expr) {
             type_literal(a);
             type_literal(b);
         }
-        Expr::Between { expr, low, high, .. } => {
+        Expr::Between {
+            expr, low, high, ..
+        } => {
             type_literal(expr);
             type_literal(low);
             type_literal(high);
@@ -158,7 +177,12 @@ pub fn type_children(e: &mut Expr) {
             type_literal(expr);
             list.iter_mut().for_each(type_literal);
         }
-        Expr::Case { operand, conditions, else_result, .. } => {
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
             if let Some(o) = operand {
                 type_literal(o);
             }
@@ -192,7 +216,9 @@ pub fn type_query(body: &mut SetExpr) {
         SetExpr::Select(select) => {
             // GROUP BY expressions are matched against the SELECT list's, so their literals
             // get the same types (positions `GROUP BY 1` stay positions).
-            if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
+            if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(exprs, _) =
+                &mut select.group_by
+            {
                 for g in exprs.iter_mut() {
                     if !matches!(g, Expr::Value(_)) {
                         let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(g, |e| {

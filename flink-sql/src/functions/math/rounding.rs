@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    DataType, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
 };
 use datafusion::common::{exec_err, plan_err};
 use datafusion::error::Result;
@@ -27,11 +27,17 @@ pub struct Ops {
 
 fn coerce(name: &str, t: &[DataType]) -> Result<Vec<DataType>> {
     if t.len() != 1 {
-        return plan_err!("{} takes one numeric argument, got {}", name.to_uppercase(), t.len());
+        return plan_err!(
+            "{} takes one numeric argument, got {}",
+            name.to_uppercase(),
+            t.len()
+        );
     }
     match &t[0] {
         DataType::Null => Ok(vec![DataType::Int32]),
-        t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(_, _)) => Ok(vec![t.clone()]),
+        t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(_, _)) => {
+            Ok(vec![t.clone()])
+        }
         t => plan_err!(
             "Cannot apply '{}' to arguments of type '{}({})'. Supported form(s): '{}(<NUMERIC>)'",
             name.to_uppercase(),
@@ -50,7 +56,12 @@ fn ret_type(t: &[DataType], scale0: bool) -> Result<DataType> {
     })
 }
 
-pub fn eval(ops: &Ops, args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
+pub fn eval(
+    ops: &Ops,
+    args: &[ColumnarValue],
+    rows: usize,
+    ret: &DataType,
+) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(args, n)?;
     let a = &a[0];
@@ -67,8 +78,9 @@ pub fn eval(ops: &Ops, args: &[ColumnarValue], rows: usize, ret: &DataType) -> R
         DataType::Int32 => ints!(Int32Type, i32),
         DataType::Int64 => ints!(Int64Type, i64),
         DataType::Float32 => {
-            let out: arrow::array::Float32Array =
-                a.as_primitive::<Float32Type>().unary(|v| (ops.float)(v as f64) as f32);
+            let out: arrow::array::Float32Array = a
+                .as_primitive::<Float32Type>()
+                .unary(|v| (ops.float)(v as f64) as f32);
             Arc::new(out)
         }
         DataType::Float64 => {
@@ -91,7 +103,11 @@ pub fn eval(ops: &Ops, args: &[ColumnarValue], rows: usize, ret: &DataType) -> R
         DataType::Null => a.clone(),
         other => return exec_err!("numeric argument expected, got {other}"),
     };
-    let out = if out.data_type() != ret { cast(&out, ret)? } else { out };
+    let out = if out.data_type() != ret {
+        cast(&out, ret)?
+    } else {
+        out
+    };
     let _ = out.len();
     result(args, out)
 }
@@ -105,9 +121,14 @@ macro_rules! numeric1 {
         fn rt(t: &[DataType]) -> Result<DataType> {
             ret_type(t, OPS.dec_scale0)
         }
-        scalar($name, Signature::user_defined(Volatility::Immutable), rt, ev)
-            .coerced(|t| coerce($name, t))
-            .build()
+        scalar(
+            $name,
+            Signature::user_defined(Volatility::Immutable),
+            rt,
+            ev,
+        )
+        .coerced(|t| coerce($name, t))
+        .build()
     }};
 }
 
@@ -127,15 +148,59 @@ fn dec_floor(v: i128, s: i8) -> i128 {
 
 /// Java's Math.signum: NaN and ±0.0 are returned as they are.
 fn signum(v: f64) -> f64 {
-    if v == 0.0 || v.is_nan() { v } else { v.signum() }
+    if v == 0.0 || v.is_nan() {
+        v
+    } else {
+        v.signum()
+    }
 }
 
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
-        numeric1!("abs", Ops { int: i64::wrapping_abs, float: f64::abs, dec: |v, _| v.abs(), dec_scale0: false }),
-        numeric1!("sign", Ops { int: i64::signum, float: signum, dec: |v, s| v.signum() * pow10(s), dec_scale0: false }),
-        numeric1!("ceil", Ops { int: |v| v, float: f64::ceil, dec: dec_ceil, dec_scale0: true }),
-        numeric1!("ceiling", Ops { int: |v| v, float: f64::ceil, dec: dec_ceil, dec_scale0: true }),
-        numeric1!("floor", Ops { int: |v| v, float: f64::floor, dec: dec_floor, dec_scale0: true }),
+        numeric1!(
+            "abs",
+            Ops {
+                int: i64::wrapping_abs,
+                float: f64::abs,
+                dec: |v, _| v.abs(),
+                dec_scale0: false
+            }
+        ),
+        numeric1!(
+            "sign",
+            Ops {
+                int: i64::signum,
+                float: signum,
+                dec: |v, s| v.signum() * pow10(s),
+                dec_scale0: false
+            }
+        ),
+        numeric1!(
+            "ceil",
+            Ops {
+                int: |v| v,
+                float: f64::ceil,
+                dec: dec_ceil,
+                dec_scale0: true
+            }
+        ),
+        numeric1!(
+            "ceiling",
+            Ops {
+                int: |v| v,
+                float: f64::ceil,
+                dec: dec_ceil,
+                dec_scale0: true
+            }
+        ),
+        numeric1!(
+            "floor",
+            Ops {
+                int: |v| v,
+                float: f64::floor,
+                dec: dec_floor,
+                dec_scale0: true
+            }
+        ),
     ]
 }

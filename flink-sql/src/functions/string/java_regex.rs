@@ -36,7 +36,9 @@ pub enum RegexError {
 impl RegexError {
     pub fn message(&self, function: &str, pattern: &str) -> String {
         match self {
-            RegexError::Invalid(m) => format!("{function}: invalid regular expression '{pattern}': {m}"),
+            RegexError::Invalid(m) => {
+                format!("{function}: invalid regular expression '{pattern}': {m}")
+            }
             RegexError::Unsupported(m) => format!(
                 "{function}: the Java regular expression '{pattern}' is not supported by Weft ({m})"
             ),
@@ -52,7 +54,11 @@ impl JavaRegex {
     pub fn new(pattern: &str) -> Result<JavaRegex, RegexError> {
         let (translated, end_anchor) = translate(pattern)?;
         match Regex::new(&translated) {
-            Ok(regex) => Ok(JavaRegex { regex, end_anchor, pattern: pattern.to_string() }),
+            Ok(regex) => Ok(JavaRegex {
+                regex,
+                end_anchor,
+                pattern: pattern.to_string(),
+            }),
             Err(e) => {
                 let msg = e.to_string();
                 let java_invalid = [
@@ -68,7 +74,13 @@ impl JavaRegex {
                 ]
                 .iter()
                 .any(|k| msg.contains(k));
-                let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim().to_string();
+                let last = msg
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 if java_invalid {
                     Err(RegexError::Invalid(last))
                 } else {
@@ -103,7 +115,11 @@ pub fn java_find_iter<'h>(re: &Regex, s: &'h str) -> Vec<regex::Match<'h>> {
     while pos <= s.len() {
         let Some(m) = re.find_at(s, pos) else { break };
         out.push(m);
-        pos = if m.is_empty() { next_char_end(s, m.end()) } else { m.end() };
+        pos = if m.is_empty() {
+            next_char_end(s, m.end())
+        } else {
+            m.end()
+        };
     }
     out
 }
@@ -113,9 +129,15 @@ pub fn java_captures_iter<'h>(re: &Regex, s: &'h str) -> Vec<regex::Captures<'h>
     let mut out = Vec::new();
     let mut pos = 0;
     while pos <= s.len() {
-        let Some(c) = re.captures_at(s, pos) else { break };
+        let Some(c) = re.captures_at(s, pos) else {
+            break;
+        };
         let m = c.get(0).unwrap();
-        pos = if m.is_empty() { next_char_end(s, m.end()) } else { m.end() };
+        pos = if m.is_empty() {
+            next_char_end(s, m.end())
+        } else {
+            m.end()
+        };
         out.push(c);
     }
     out
@@ -188,7 +210,11 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                 match e {
                     'd' => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
                     'D' => out.push_str("[^0-9]"),
-                    'w' => out.push_str(if in_class { "a-zA-Z0-9_" } else { "[a-zA-Z0-9_]" }),
+                    'w' => out.push_str(if in_class {
+                        "a-zA-Z0-9_"
+                    } else {
+                        "[a-zA-Z0-9_]"
+                    }),
                     'W' => out.push_str("[^a-zA-Z0-9_]"),
                     's' => {
                         if in_class {
@@ -232,7 +258,9 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                         out.push_str(VSPACE);
                         out.push(']');
                     }
-                    'R' if !in_class => out.push_str(r"(?:\r\n|[\n\x0B\f\r\x{85}\x{2028}\x{2029}])"),
+                    'R' if !in_class => {
+                        out.push_str(r"(?:\r\n|[\n\x0B\f\r\x{85}\x{2028}\x{2029}])")
+                    }
                     't' | 'n' | 'r' | 'f' | 'a' => {
                         out.push('\\');
                         out.push(e);
@@ -277,7 +305,9 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                     'x' => {
                         if chars.get(i) == Some(&'{') {
                             let end = chars[i..].iter().position(|&c| c == '}').map(|k| i + k);
-                            let Some(end) = end else { return invalid("Unclosed hexadecimal escape sequence") };
+                            let Some(end) = end else {
+                                return invalid("Unclosed hexadecimal escape sequence");
+                            };
                             let hex: String = chars[i + 1..end].iter().collect();
                             if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
                                 return invalid("Illegal hexadecimal escape sequence");
@@ -306,7 +336,9 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                         i += 4;
                     }
                     'c' => {
-                        let Some(&x) = chars.get(i) else { return invalid("Illegal control escape sequence") };
+                        let Some(&x) = chars.get(i) else {
+                            return invalid("Illegal control escape sequence");
+                        };
                         i += 1;
                         out.push_str(&format!("\\x{{{:X}}}", (x as u32) ^ 64));
                     }
@@ -331,12 +363,16 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                     'p' | 'P' => {
                         let name: String = if chars.get(i) == Some(&'{') {
                             let end = chars[i..].iter().position(|&c| c == '}').map(|k| i + k);
-                            let Some(end) = end else { return invalid("Unclosed character family") };
+                            let Some(end) = end else {
+                                return invalid("Unclosed character family");
+                            };
                             let n: String = chars[i + 1..end].iter().collect();
                             i = end + 1;
                             n
                         } else {
-                            let Some(&one) = chars.get(i) else { return invalid("Illegal character family") };
+                            let Some(&one) = chars.get(i) else {
+                                return invalid("Illegal character family");
+                            };
                             i += 1;
                             one.to_string()
                         };
@@ -353,7 +389,10 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                                 out.push_str(items);
                                 out.push(']');
                             }
-                        } else if name.starts_with("java") || name.starts_with("In") || name.contains('=') {
+                        } else if name.starts_with("java")
+                            || name.starts_with("In")
+                            || name.contains('=')
+                        {
                             return unsupported(format!("\\p{{{name}}}"));
                         } else {
                             out.push('\\');
@@ -446,7 +485,9 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                                         if f == 's' {
                                             // Only a leading, global (?s) is tracked.
                                             if out.len() != flags_prefix_end {
-                                                return unsupported("(?s) after the start of the pattern");
+                                                return unsupported(
+                                                    "(?s) after the start of the pattern",
+                                                );
                                             }
                                             if on {
                                                 dotall = true;
@@ -471,7 +512,10 @@ pub fn translate(p: &str) -> Result<(String, bool), RegexError> {
                             match chars.get(k) {
                                 Some(')') => {
                                     group_depth -= 1;
-                                    if flags.contains('s') && !flags.starts_with('s') && flags.contains('-') {
+                                    if flags.contains('s')
+                                        && !flags.starts_with('s')
+                                        && flags.contains('-')
+                                    {
                                         return unsupported("(?-s)");
                                     }
                                     let at_start = out.len() == flags_prefix_end;
@@ -576,9 +620,18 @@ mod tests {
 
     #[test]
     fn refusals_and_errors() {
-        assert!(matches!(JavaRegex::new(r"(a)\1"), Err(RegexError::Unsupported(_))));
-        assert!(matches!(JavaRegex::new(r"a(?=b)"), Err(RegexError::Unsupported(_))));
-        assert!(matches!(JavaRegex::new(r"a*+"), Err(RegexError::Unsupported(_))));
+        assert!(matches!(
+            JavaRegex::new(r"(a)\1"),
+            Err(RegexError::Unsupported(_))
+        ));
+        assert!(matches!(
+            JavaRegex::new(r"a(?=b)"),
+            Err(RegexError::Unsupported(_))
+        ));
+        assert!(matches!(
+            JavaRegex::new(r"a*+"),
+            Err(RegexError::Unsupported(_))
+        ));
         assert!(matches!(JavaRegex::new("("), Err(RegexError::Invalid(_))));
         assert!(matches!(JavaRegex::new("["), Err(RegexError::Invalid(_))));
         assert!(matches!(JavaRegex::new("*a"), Err(RegexError::Invalid(_))));

@@ -35,8 +35,10 @@ pub fn initcap(s: &str, o: &mut String) {
 
 /// `Character.isWhitespace`.
 pub fn java_whitespace(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{1C}'..='\u{1F}')
-        || (c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{85}'))
+    matches!(
+        c,
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{1C}'..='\u{1F}'
+    ) || (c.is_whitespace() && !matches!(c, '\u{A0}' | '\u{2007}' | '\u{202F}' | '\u{85}'))
 }
 
 /// `String.split(regex, limit)`: limit 0 drops trailing empty pieces; a zero-width match
@@ -89,7 +91,11 @@ pub fn java_hash_map_order<V>(entries: &mut [(String, V)], initial: usize) {
         if size > thr {
             let old = cap;
             cap = old * 2;
-            thr = if old >= 16 { thr * 2 } else { (cap as f32 * 0.75) as usize };
+            thr = if old >= 16 {
+                thr * 2
+            } else {
+                (cap as f32 * 0.75) as usize
+            };
         }
     }
     if cap == 0 {
@@ -105,7 +111,9 @@ pub fn java_hash_map_order<V>(entries: &mut [(String, V)], initial: usize) {
 pub fn url_encode(s: &str, o: &mut String) {
     for b in s.bytes() {
         match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => o.push(b as char),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                o.push(b as char)
+            }
             b' ' => o.push('+'),
             b => o.push_str(&format!("%{b:02X}")),
         }
@@ -131,7 +139,10 @@ pub fn url_decode(s: &str, o: &mut String) -> bool {
                 pending.clear();
                 while i < b.len() && b[i] == b'%' {
                     let hex = |c: u8| (c as char).to_digit(16);
-                    match (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+                    match (
+                        b.get(i + 1).and_then(|&c| hex(c)),
+                        b.get(i + 2).and_then(|&c| hex(c)),
+                    ) {
                         (Some(h), Some(l)) => pending.push((h * 16 + l) as u8),
                         _ => return false,
                     }
@@ -181,8 +192,13 @@ fn charset(name: &str) -> Option<Charset> {
     let n = name.to_ascii_uppercase().replace('_', "-");
     Some(match n.as_str() {
         "UTF-8" | "UTF8" | "UNICODE-1-1-UTF-8" => Charset::Utf8,
-        "US-ASCII" | "ASCII" | "US" | "ISO646-US" | "646" | "ASCII7" | "CP367" | "IBM367" | "DEFAULT" | "ISO-646.IRV:1991" | "ANSI-X3.4-1968" | "ANSI-X3.4-1986" | "ISO-IR-6" | "CSASCII" => Charset::Ascii,
-        "ISO-8859-1" | "ISO8859-1" | "ISO8859-1:1987" | "ISO-8859-1:1987" | "LATIN1" | "L1" | "8859-1" | "CP819" | "IBM819" | "IBM-819" | "ISO-IR-100" | "CSISOLATIN1" | "819" => Charset::Latin1,
+        "US-ASCII" | "ASCII" | "US" | "ISO646-US" | "646" | "ASCII7" | "CP367" | "IBM367"
+        | "DEFAULT" | "ISO-646.IRV:1991" | "ANSI-X3.4-1968" | "ANSI-X3.4-1986" | "ISO-IR-6"
+        | "CSASCII" => Charset::Ascii,
+        "ISO-8859-1" | "ISO8859-1" | "ISO8859-1:1987" | "ISO-8859-1:1987" | "LATIN1" | "L1"
+        | "8859-1" | "CP819" | "IBM819" | "IBM-819" | "ISO-IR-100" | "CSISOLATIN1" | "819" => {
+            Charset::Latin1
+        }
         "UTF-16BE" | "X-UTF-16BE" | "ISO-10646-UCS-2" | "UNICODEBIGUNMARKED" => Charset::Utf16Be,
         "UTF-16LE" | "X-UTF-16LE" | "UNICODELITTLEUNMARKED" => Charset::Utf16Le,
         "UTF-16" | "UTF16" | "UNICODE" | "UNICODEBIG" => Charset::Utf16,
@@ -194,8 +210,20 @@ fn charset(name: &str) -> Option<Charset> {
 pub fn encode(s: &str, cs: &str) -> Option<Vec<u8>> {
     Some(match charset(cs)? {
         Charset::Utf8 => s.as_bytes().to_vec(),
-        Charset::Ascii => s.chars().map(|c| if (c as u32) < 0x80 { c as u8 } else { b'?' }).collect(),
-        Charset::Latin1 => s.chars().map(|c| if (c as u32) < 0x100 { c as u32 as u8 } else { b'?' }).collect(),
+        Charset::Ascii => s
+            .chars()
+            .map(|c| if (c as u32) < 0x80 { c as u8 } else { b'?' })
+            .collect(),
+        Charset::Latin1 => s
+            .chars()
+            .map(|c| {
+                if (c as u32) < 0x100 {
+                    c as u32 as u8
+                } else {
+                    b'?'
+                }
+            })
+            .collect(),
         Charset::Utf16Be => s.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
         Charset::Utf16Le => s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
         Charset::Utf16 => {
@@ -211,9 +239,17 @@ pub fn decode(b: &[u8], cs: &str) -> Option<String> {
     let utf16 = |b: &[u8], be: bool| {
         let units: Vec<u16> = b
             .chunks_exact(2)
-            .map(|p| if be { u16::from_be_bytes([p[0], p[1]]) } else { u16::from_le_bytes([p[0], p[1]]) })
+            .map(|p| {
+                if be {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            })
             .collect();
-        let mut s: String = char::decode_utf16(units).map(|r| r.unwrap_or('\u{FFFD}')).collect();
+        let mut s: String = char::decode_utf16(units)
+            .map(|r| r.unwrap_or('\u{FFFD}'))
+            .collect();
         if b.len() % 2 == 1 {
             s.push('\u{FFFD}');
         }
@@ -221,7 +257,10 @@ pub fn decode(b: &[u8], cs: &str) -> Option<String> {
     };
     Some(match charset(cs)? {
         Charset::Utf8 => String::from_utf8_lossy(b).into_owned(),
-        Charset::Ascii => b.iter().map(|&c| if c < 0x80 { c as char } else { '\u{FFFD}' }).collect(),
+        Charset::Ascii => b
+            .iter()
+            .map(|&c| if c < 0x80 { c as char } else { '\u{FFFD}' })
+            .collect(),
         Charset::Latin1 => b.iter().map(|&c| c as char).collect(),
         Charset::Utf16Be => utf16(b, true),
         Charset::Utf16Le => utf16(b, false),
@@ -250,12 +289,17 @@ fn parse(u: &str) -> Option<Url<'_>> {
     let scheme = &u[..colon];
     if scheme.is_empty()
         || !scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     {
         return None;
     }
     let protocol = scheme.to_ascii_lowercase();
-    if !matches!(protocol.as_str(), "http" | "https" | "ftp" | "file" | "mailto") {
+    if !matches!(
+        protocol.as_str(),
+        "http" | "https" | "ftp" | "file" | "mailto"
+    ) {
         return None;
     }
     let rest = &u[colon + 1..];
@@ -294,7 +338,15 @@ fn parse(u: &str) -> Option<Url<'_>> {
             host = &hp[..k];
         }
     }
-    Some(Url { protocol, authority, user_info, host, path, query, r#ref })
+    Some(Url {
+        protocol,
+        authority,
+        user_info,
+        host,
+        path,
+        query,
+        r#ref,
+    })
 }
 
 /// PARSE_URL(url, part[, key]); None where Flink gives NULL.
@@ -304,7 +356,10 @@ pub fn parse_url(u: &str, part: &str, key: Option<&str>) -> Option<String> {
             return None;
         }
         let q = parse(u)?.query?;
-        return q.split('&').find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('='))).map(str::to_string);
+        return q
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+            .map(str::to_string);
     }
     let url = parse(u)?;
     Some(match part {
@@ -387,7 +442,9 @@ pub fn similar_to_java(p: &str, esc: Option<char>) -> std::result::Result<String
     while i < chars.len() {
         let c = chars[i];
         if Some(c) == esc {
-            let Some(&n) = chars.get(i + 1) else { return Err(format!("invalid escape sequence at position {i}")) };
+            let Some(&n) = chars.get(i + 1) else {
+                return Err(format!("invalid escape sequence at position {i}"));
+            };
             if SIMILAR_SPECIALS.contains(n) {
                 push_java_literal(&mut out, n);
             } else if Some(n) == esc {
@@ -405,13 +462,17 @@ pub fn similar_to_java(p: &str, esc: Option<char>) -> std::result::Result<String
                 out.push('[');
                 i += 1;
                 loop {
-                    let Some(&d) = chars.get(i) else { return Err("unclosed character class".into()) };
+                    let Some(&d) = chars.get(i) else {
+                        return Err("unclosed character class".into());
+                    };
                     if d == ']' {
                         out.push(']');
                         break;
                     }
                     if Some(d) == esc {
-                        let Some(&n) = chars.get(i + 1) else { return Err("invalid escape sequence".into()) };
+                        let Some(&n) = chars.get(i + 1) else {
+                            return Err("invalid escape sequence".into());
+                        };
                         if SIMILAR_SPECIALS.contains(n) || Some(n) == esc {
                             push_java_literal(&mut out, n);
                         } else {
@@ -423,13 +484,20 @@ pub fn similar_to_java(p: &str, esc: Option<char>) -> std::result::Result<String
                     if d == '[' {
                         let rest: String = chars[i..].iter().collect();
                         let classes = [
-                            ("[:ALPHA:]", r"\p{Alpha}"), ("[:alpha:]", r"\p{Alpha}"),
-                            ("[:UPPER:]", r"\p{Upper}"), ("[:upper:]", r"\p{Upper}"),
-                            ("[:LOWER:]", r"\p{Lower}"), ("[:lower:]", r"\p{Lower}"),
-                            ("[:DIGIT:]", r"\d"), ("[:digit:]", r"\d"),
-                            ("[:SPACE:]", " "), ("[:space:]", " "),
-                            ("[:WHITESPACE:]", r"\s"), ("[:whitespace:]", r"\s"),
-                            ("[:ALNUM:]", r"\p{Alnum}"), ("[:alnum:]", r"\p{Alnum}"),
+                            ("[:ALPHA:]", r"\p{Alpha}"),
+                            ("[:alpha:]", r"\p{Alpha}"),
+                            ("[:UPPER:]", r"\p{Upper}"),
+                            ("[:upper:]", r"\p{Upper}"),
+                            ("[:LOWER:]", r"\p{Lower}"),
+                            ("[:lower:]", r"\p{Lower}"),
+                            ("[:DIGIT:]", r"\d"),
+                            ("[:digit:]", r"\d"),
+                            ("[:SPACE:]", " "),
+                            ("[:space:]", " "),
+                            ("[:WHITESPACE:]", r"\s"),
+                            ("[:whitespace:]", r"\s"),
+                            ("[:ALNUM:]", r"\p{Alnum}"),
+                            ("[:alnum:]", r"\p{Alnum}"),
                         ];
                         match classes.iter().find(|(k, _)| rest.starts_with(k)) {
                             Some((k, v)) => {
@@ -487,7 +555,9 @@ pub fn eval_printf(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
         match format(f, &a[1..], i, &zone) {
             Ok(s) => out.append_value(s),
             Err(FmtError::Java) => out.append_null(),
-            Err(FmtError::Unsupported(m)) => return exec_err!("PRINTF: Weft cannot format '{f}': {m}"),
+            Err(FmtError::Unsupported(m)) => {
+                return exec_err!("PRINTF: Weft cannot format '{f}': {m}");
+            }
         }
     }
     result(args, Arc::new(out.finish()))
@@ -499,7 +569,12 @@ struct Spec {
     precision: Option<usize>,
 }
 
-fn format(f: &str, args: &[ArrayRef], row: usize, zone: &Zone) -> std::result::Result<String, FmtError> {
+fn format(
+    f: &str,
+    args: &[ArrayRef],
+    row: usize,
+    zone: &Zone,
+) -> std::result::Result<String, FmtError> {
     let spec_re = Regex::new(r"%(\d+\$)?([-#+ 0,(<]*)?(\d+)?(\.\d+)?([tT])?(.)?").unwrap();
     let mut out = String::new();
     let mut last = 0;
@@ -515,10 +590,21 @@ fn format(f: &str, args: &[ArrayRef], row: usize, zone: &Zone) -> std::result::R
         if caps.get(5).is_some() {
             return Err(FmtError::Unsupported("date/time conversions".into()));
         }
-        let flags = caps.get(2).map(|c| c.as_str().to_string()).unwrap_or_default();
-        let width = caps.get(3).map(|c| c.as_str().parse::<usize>().unwrap_or(usize::MAX));
-        let precision = caps.get(4).map(|c| c.as_str()[1..].parse::<usize>().unwrap_or(usize::MAX));
-        let spec = Spec { flags, width, precision };
+        let flags = caps
+            .get(2)
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default();
+        let width = caps
+            .get(3)
+            .map(|c| c.as_str().parse::<usize>().unwrap_or(usize::MAX));
+        let precision = caps
+            .get(4)
+            .map(|c| c.as_str()[1..].parse::<usize>().unwrap_or(usize::MAX));
+        let spec = Spec {
+            flags,
+            width,
+            precision,
+        };
         if (spec.flags.contains('-') || spec.flags.contains('0')) && spec.width.is_none() {
             return Err(FmtError::Java);
         }
@@ -540,7 +626,11 @@ fn format(f: &str, args: &[ArrayRef], row: usize, zone: &Zone) -> std::result::R
             _ => {}
         }
         let index = if let Some(ix) = caps.get(1) {
-            let k: usize = ix.as_str().trim_end_matches('$').parse().map_err(|_| FmtError::Java)?;
+            let k: usize = ix
+                .as_str()
+                .trim_end_matches('$')
+                .parse()
+                .map_err(|_| FmtError::Java)?;
             if k == 0 {
                 return Err(FmtError::Java);
             }
@@ -552,7 +642,9 @@ fn format(f: &str, args: &[ArrayRef], row: usize, zone: &Zone) -> std::result::R
             ordinary - 1
         };
         previous = Some(index);
-        let Some(arg) = args.get(index) else { return Err(FmtError::Java) };
+        let Some(arg) = args.get(index) else {
+            return Err(FmtError::Java);
+        };
         out.push_str(&convert(conv, &spec, arg, row, zone)?);
     }
     out.push_str(&f[last..]);
@@ -563,7 +655,11 @@ fn justify(s: String, spec: &Spec) -> String {
     match spec.width {
         Some(w) if s.chars().count() < w => {
             let pad = " ".repeat(w - s.chars().count());
-            if spec.flags.contains('-') { s + &pad } else { pad + &s }
+            if spec.flags.contains('-') {
+                s + &pad
+            } else {
+                pad + &s
+            }
         }
         _ => s,
     }
@@ -589,7 +685,13 @@ fn float_value(a: &ArrayRef, i: usize) -> Option<f64> {
     })
 }
 
-fn convert(conv: char, spec: &Spec, a: &ArrayRef, i: usize, zone: &Zone) -> std::result::Result<String, FmtError> {
+fn convert(
+    conv: char,
+    spec: &Spec,
+    a: &ArrayRef,
+    i: usize,
+    zone: &Zone,
+) -> std::result::Result<String, FmtError> {
     let null = a.is_null(i) || *a.data_type() == DataType::Null;
     let upper = conv.is_ascii_uppercase();
     let s = match conv.to_ascii_lowercase() {
@@ -618,7 +720,10 @@ fn convert(conv: char, spec: &Spec, a: &ArrayRef, i: usize, zone: &Zone) -> std:
                     DataType::Utf8View => a.as_string_view().value(i).to_string(),
                     DataType::LargeUtf8 => a.as_string::<i64>().value(i).to_string(),
                     DataType::Boolean => a.as_boolean().value(i).to_string(),
-                    t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(_, _)) => {
+                    t if t.is_integer()
+                        || t.is_floating()
+                        || matches!(t, DataType::Decimal128(_, _)) =>
+                    {
                         value_text(a, i, Style::Cast, zone)
                             .map_err(|e| FmtError::Unsupported(e.to_string()))?
                             .unwrap_or_default()
@@ -636,7 +741,9 @@ fn convert(conv: char, spec: &Spec, a: &ArrayRef, i: usize, zone: &Zone) -> std:
                 "null".to_string()
             } else {
                 let (v, _) = int_value(a, i).ok_or(FmtError::Java)?;
-                char::from_u32(u32::try_from(v).map_err(|_| FmtError::Java)?).ok_or(FmtError::Java)?.to_string()
+                char::from_u32(u32::try_from(v).map_err(|_| FmtError::Java)?)
+                    .ok_or(FmtError::Java)?
+                    .to_string()
             }
         }
         'd' | 'x' | 'o' => {
@@ -698,7 +805,11 @@ fn finish_number(neg: bool, digits: String, spec: &Spec, groupable: bool) -> Str
         digits
     };
     let (pre, post) = if neg {
-        if f.contains('(') { ("(", ")") } else { ("-", "") }
+        if f.contains('(') {
+            ("(", ")")
+        } else {
+            ("-", "")
+        }
     } else if f.contains('+') {
         ("+", "")
     } else if f.contains(' ') {
@@ -718,21 +829,44 @@ fn finish_number(neg: bool, digits: String, spec: &Spec, groupable: bool) -> Str
     format!("{pre}{body}{post}")
 }
 
-fn format_integer(conv: char, v: i128, bits: u32, spec: &Spec) -> std::result::Result<String, FmtError> {
+fn format_integer(
+    conv: char,
+    v: i128,
+    bits: u32,
+    spec: &Spec,
+) -> std::result::Result<String, FmtError> {
     let f = &spec.flags;
     if conv == 'd' {
         if f.contains('#') {
             return Err(FmtError::Java);
         }
-        return Ok(finish_number(v < 0, v.unsigned_abs().to_string(), spec, true));
+        return Ok(finish_number(
+            v < 0,
+            v.unsigned_abs().to_string(),
+            spec,
+            true,
+        ));
     }
     if f.contains('+') || f.contains(' ') || f.contains(',') || f.contains('(') {
         return Err(FmtError::Java);
     }
-    let u = (v as u128) & (if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 });
-    let mut s = if conv == 'x' { format!("{u:x}") } else { format!("{u:o}") };
+    let u = (v as u128)
+        & (if bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << bits) - 1
+        });
+    let mut s = if conv == 'x' {
+        format!("{u:x}")
+    } else {
+        format!("{u:o}")
+    };
     if f.contains('#') {
-        s = if conv == 'x' { format!("0x{s}") } else { format!("0{s}") };
+        s = if conv == 'x' {
+            format!("0x{s}")
+        } else {
+            format!("0{s}")
+        };
     }
     Ok(finish_number(false, s, spec, false))
 }
@@ -742,7 +876,11 @@ fn shortest_digits(v: f64) -> (Vec<u8>, i32) {
     let s = format!("{:e}", v.abs());
     let (mant, exp) = s.split_once('e').unwrap();
     let exp: i32 = exp.parse().unwrap();
-    let digits: Vec<u8> = mant.bytes().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = mant
+        .bytes()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect();
     (digits, exp + 1)
 }
 
@@ -782,12 +920,22 @@ fn format_float(conv: char, v: f64, spec: &Spec) -> std::result::Result<String, 
         return Err(FmtError::Unsupported("# with %f/%e".into()));
     }
     if v.is_nan() || v.is_infinite() {
-        let s = if v.is_nan() { "NaN".to_string() } else if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        let s = if v.is_nan() {
+            "NaN".to_string()
+        } else if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
         return Ok(s);
     }
     let p = spec.precision.unwrap_or(6);
     let neg = v.is_sign_negative() && v != 0.0;
-    let (mut digits, mut exp) = if v == 0.0 { (vec![0], 1) } else { shortest_digits(v) };
+    let (mut digits, mut exp) = if v == 0.0 {
+        (vec![0], 1)
+    } else {
+        shortest_digits(v)
+    };
     if conv == 'f' {
         // Keep the digits before the point (exp of them) and p after.
         let keep = exp as i64 + p as i64;
@@ -802,10 +950,18 @@ fn format_float(conv: char, v: f64, spec: &Spec) -> std::result::Result<String, 
         }
         for k in 0..p {
             let idx = exp as i64 + k as i64;
-            let d = if idx < 0 { 0 } else { digits.get(idx as usize).copied().unwrap_or(0) };
+            let d = if idx < 0 {
+                0
+            } else {
+                digits.get(idx as usize).copied().unwrap_or(0)
+            };
             frac.push((b'0' + d) as char);
         }
-        let body = if p == 0 { int_part } else { format!("{int_part}.{frac}") };
+        let body = if p == 0 {
+            int_part
+        } else {
+            format!("{int_part}.{frac}")
+        };
         Ok(finish_number(neg, body, spec, true))
     } else {
         if spec.flags.contains(',') {
@@ -822,7 +978,11 @@ fn format_float(conv: char, v: f64, spec: &Spec) -> std::result::Result<String, 
             frac.push((b'0' + digits.get(k + 1).copied().unwrap_or(0)) as char);
         }
         let e = if v == 0.0 { 0 } else { exp - 1 };
-        let mant = if p == 0 { format!("{first}") } else { format!("{first}.{frac}") };
+        let mant = if p == 0 {
+            format!("{first}")
+        } else {
+            format!("{first}.{frac}")
+        };
         let body = format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
         Ok(finish_number(neg, body, spec, false))
     }
@@ -845,13 +1005,35 @@ mod tests {
 
     #[test]
     fn floats_format_as_java() {
-        let spec = |p| Spec { flags: String::new(), width: None, precision: p };
-        assert_eq!(format_float('f', 3.14159, &spec(Some(2))).ok().unwrap(), "3.14");
-        assert_eq!(format_float('f', 2.675, &spec(Some(2))).ok().unwrap(), "2.68");
-        assert_eq!(format_float('f', 0.001, &spec(Some(2))).ok().unwrap(), "0.00");
-        assert_eq!(format_float('f', 9.999, &spec(Some(2))).ok().unwrap(), "10.00");
-        assert_eq!(format_float('e', 3.14159, &spec(None)).ok().unwrap(), "3.141590e+00");
-        assert_eq!(format_float('e', 12345.0, &spec(Some(2))).ok().unwrap(), "1.23e+04");
+        let spec = |p| Spec {
+            flags: String::new(),
+            width: None,
+            precision: p,
+        };
+        assert_eq!(
+            format_float('f', 3.14159, &spec(Some(2))).ok().unwrap(),
+            "3.14"
+        );
+        assert_eq!(
+            format_float('f', 2.675, &spec(Some(2))).ok().unwrap(),
+            "2.68"
+        );
+        assert_eq!(
+            format_float('f', 0.001, &spec(Some(2))).ok().unwrap(),
+            "0.00"
+        );
+        assert_eq!(
+            format_float('f', 9.999, &spec(Some(2))).ok().unwrap(),
+            "10.00"
+        );
+        assert_eq!(
+            format_float('e', 3.14159, &spec(None)).ok().unwrap(),
+            "3.141590e+00"
+        );
+        assert_eq!(
+            format_float('e', 12345.0, &spec(Some(2))).ok().unwrap(),
+            "1.23e+04"
+        );
     }
 
     #[test]

@@ -32,10 +32,28 @@ pub struct Pattern {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 
 fn numeric(c: char, n: usize, _d: Dialect) -> bool {
     match c {
@@ -99,7 +117,9 @@ impl Pattern {
                 continue;
             }
             if dialect == Dialect::Time && matches!(c, '#' | '{' | '}') {
-                return Err(format!("pattern character '{c}' is reserved in pattern '{p}'"));
+                return Err(format!(
+                    "pattern character '{c}' is reserved in pattern '{p}'"
+                ));
             }
             if dialect == Dialect::Time && matches!(c, '[' | ']') {
                 // optional sections: every field of a date-time is present, so a no-op
@@ -223,7 +243,10 @@ impl Pattern {
                         let avail = b[pos..].iter().take_while(|d| d.is_ascii_digit()).count();
                         let take = if simple {
                             if next_numeric { n.min(avail) } else { avail }
-                        } else if c == 'S' || (n >= 2 && c != 'y' && c != 'u') || (c == 'y' && n == 2) {
+                        } else if c == 'S'
+                            || (n >= 2 && c != 'y' && c != 'u')
+                            || (c == 'y' && n == 2)
+                        {
                             n
                         } else if next_numeric {
                             n.max(1)
@@ -279,7 +302,11 @@ impl Pattern {
                                 let mut hit = None;
                                 for (m, name) in MONTHS.iter().enumerate() {
                                     let full = if simple || n == 4 { ci(name) } else { None };
-                                    let short = if simple || n == 3 { ci(&name[..3]) } else { None };
+                                    let short = if simple || n == 3 {
+                                        ci(&name[..3])
+                                    } else {
+                                        None
+                                    };
                                     if let Some(l) = full.or(short) {
                                         hit = Some((m as i64 + 1, l));
                                         break;
@@ -293,7 +320,11 @@ impl Pattern {
                                 let mut hit = None;
                                 for name in DAYS {
                                     let full = if simple || n == 4 { ci(name) } else { None };
-                                    let short = if simple || n <= 3 { ci(&name[..3]) } else { None };
+                                    let short = if simple || n <= 3 {
+                                        ci(&name[..3])
+                                    } else {
+                                        None
+                                    };
                                     if let Some(l) = full.or(short) {
                                         hit = Some(l);
                                         break;
@@ -374,14 +405,17 @@ impl Fields {
         let m = month0.rem_euclid(12) + 1;
         let first = NaiveDate::from_ymd_opt(y as i32, m as u32, 1)?;
         let date = match (self.doy, self.day) {
-            (Some(doy), None) => NaiveDate::from_ymd_opt(year as i32, 1, 1)? + chrono::Duration::days(doy - 1),
+            (Some(doy), None) => {
+                NaiveDate::from_ymd_opt(year as i32, 1, 1)? + chrono::Duration::days(doy - 1)
+            }
             _ => first + chrono::Duration::days(self.day.unwrap_or(1) - 1),
         };
         let ms = self.hour_of_day() * 3_600_000
             + self.minute.unwrap_or(0) * 60_000
             + self.second.unwrap_or(0) * 1000
             + self.milli.unwrap_or(0);
-        date.and_hms_opt(0, 0, 0)?.checked_add_signed(chrono::Duration::milliseconds(ms))
+        date.and_hms_opt(0, 0, 0)?
+            .checked_add_signed(chrono::Duration::milliseconds(ms))
     }
 
     /// DateTimeFormatter's SMART resolution, with Flink's defaults for absent fields.
@@ -440,7 +474,9 @@ fn check_letter(c: char, n: usize, d: Dialect, p: &str) -> Result<(), String> {
         });
     }
     if !supported.contains(c) {
-        return Err(format!("pattern letter '{c}' (in '{p}') is not supported by Weft yet"));
+        return Err(format!(
+            "pattern letter '{c}' (in '{p}') is not supported by Weft yet"
+        ));
     }
     if d == Dialect::Time {
         let max = match c {
@@ -455,7 +491,9 @@ fn check_letter(c: char, n: usize, d: Dialect, p: &str) -> Result<(), String> {
             return Err(format!("Too many pattern letters: {c} (in '{p}')"));
         }
     } else if c == 'G' && n > 3 {
-        return Err(format!("pattern letter '{c}' x{n} (in '{p}') is not supported by Weft yet"));
+        return Err(format!(
+            "pattern letter '{c}' x{n} (in '{p}') is not supported by Weft yet"
+        ));
     }
     Ok(())
 }
@@ -477,19 +515,34 @@ mod tests {
     #[test]
     fn formats_like_java() {
         let t = "2024-03-05 06:07:08.123456";
-        assert_eq!(fmt("yyyy-MM-dd HH:mm:ss.SSS", Dialect::Time, t), "2024-03-05 06:07:08.123");
+        assert_eq!(
+            fmt("yyyy-MM-dd HH:mm:ss.SSS", Dialect::Time, t),
+            "2024-03-05 06:07:08.123"
+        );
         assert_eq!(fmt("SSSSSS", Dialect::Time, t), "123456");
         assert_eq!(fmt("SSSSSS", Dialect::Simple, t), "000123");
-        assert_eq!(fmt("EEE EEEE MMM MMMM a hh", Dialect::Time, t), "Tue Tuesday Mar March AM 06");
-        assert_eq!(fmt("yyyyMMdd'T'HHmmss", Dialect::Time, t), "20240305T060708");
+        assert_eq!(
+            fmt("EEE EEEE MMM MMMM a hh", Dialect::Time, t),
+            "Tue Tuesday Mar March AM 06"
+        );
+        assert_eq!(
+            fmt("yyyyMMdd'T'HHmmss", Dialect::Time, t),
+            "20240305T060708"
+        );
         assert_eq!(fmt("''yy''", Dialect::Simple, t), "'24'");
     }
 
     #[test]
     fn parses_like_java() {
         let p = Pattern::compile("yyyy-MM-dd HH:mm:ss", Dialect::Simple).unwrap();
-        assert_eq!(p.parse("2024-02-30 00:00:00"), Some(dt("2024-03-01 00:00:00")));
-        assert_eq!(p.parse("2024-1-2 3:4:5 trailing"), Some(dt("2024-01-02 03:04:05")));
+        assert_eq!(
+            p.parse("2024-02-30 00:00:00"),
+            Some(dt("2024-03-01 00:00:00"))
+        );
+        assert_eq!(
+            p.parse("2024-1-2 3:4:5 trailing"),
+            Some(dt("2024-01-02 03:04:05"))
+        );
         assert_eq!(p.parse("bad"), None);
         let p = Pattern::compile("yyyyMMdd", Dialect::Simple).unwrap();
         assert_eq!(p.parse("2024-01-02"), Some(dt("2023-12-01 00:00:00")));

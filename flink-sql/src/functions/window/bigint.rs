@@ -4,17 +4,17 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow::array::ArrayRef;
+use arrow::compute::SortOptions;
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
+use datafusion::logical_expr::function::ExpressionArgs;
 use datafusion::logical_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
 use datafusion::logical_expr::window_state::WindowAggState;
 use datafusion::logical_expr::{
     LimitEffect, PartitionEvaluator, ReversedUDWF, Signature, WindowUDF, WindowUDFImpl,
 };
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::logical_expr::function::ExpressionArgs;
-use arrow::compute::SortOptions;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct BigInt {
@@ -39,12 +39,21 @@ impl WindowUDFImpl for BigInt {
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         self.inner.coerce_types(arg_types)
     }
-    fn partition_evaluator(&self, args: PartitionEvaluatorArgs) -> Result<Box<dyn PartitionEvaluator>> {
-        Ok(Box::new(BigIntEvaluator { inner: self.inner.partition_evaluator_factory(args)? }))
+    fn partition_evaluator(
+        &self,
+        args: PartitionEvaluatorArgs,
+    ) -> Result<Box<dyn PartitionEvaluator>> {
+        Ok(Box::new(BigIntEvaluator {
+            inner: self.inner.partition_evaluator_factory(args)?,
+        }))
     }
     fn field(&self, field_args: WindowUDFFieldArgs) -> Result<FieldRef> {
         let inner = self.inner.field(field_args)?;
-        Ok(Arc::new(Field::new(inner.name(), DataType::Int64, inner.is_nullable())))
+        Ok(Arc::new(Field::new(
+            inner.name(),
+            DataType::Int64,
+            inner.is_nullable(),
+        )))
     }
     fn sort_options(&self) -> Option<SortOptions> {
         self.inner.sort_options()
@@ -89,8 +98,15 @@ impl PartitionEvaluator for BigIntEvaluator {
     fn evaluate(&mut self, values: &[ArrayRef], range: &Range<usize>) -> Result<ScalarValue> {
         scalar_i64(self.inner.evaluate(values, range)?)
     }
-    fn evaluate_all_with_rank(&self, num_rows: usize, ranks_in_partition: &[Range<usize>]) -> Result<ArrayRef> {
-        to_i64(self.inner.evaluate_all_with_rank(num_rows, ranks_in_partition)?)
+    fn evaluate_all_with_rank(
+        &self,
+        num_rows: usize,
+        ranks_in_partition: &[Range<usize>],
+    ) -> Result<ArrayRef> {
+        to_i64(
+            self.inner
+                .evaluate_all_with_rank(num_rows, ranks_in_partition)?,
+        )
     }
     fn supports_bounded_execution(&self) -> bool {
         self.inner.supports_bounded_execution()
