@@ -19,6 +19,7 @@ fn vertex(id: u32, name: &str, parallelism: u32, finished: u32, running: u32) ->
         running,
         records_out: finished as u64 * 100,
         bytes_out: finished as u64 * 4096,
+        ..Default::default()
     }
 }
 

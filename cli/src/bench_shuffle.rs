@@ -209,6 +209,7 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
                 parallelism: 0,
                 num_partitions: reduces,
                 memory_budget: 64 << 20,
+                batch_rows: 8192,
             };
             let mut w = env.create_writer(&spec, schema)?;
             let mut written = 0u64;

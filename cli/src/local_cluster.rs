@@ -65,10 +65,39 @@ impl LocalCluster {
     }
 
     pub async fn stop(self) {
+        self.stop_keeping_logs(false).await;
+    }
+
+    /// Stop; with `keep_logs` (a job failed) the TaskManagers' logs stay, and their
+    /// directory is named, while their data goes.
+    pub async fn stop_keeping_logs(self, keep_logs: bool) {
         self.web_task.abort();
         self.jobmanager.shutdown().await;
         // Give the TaskManagers a moment to exit before their directories go.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let _ = std::fs::remove_dir_all(&self.work_dir);
+        if !keep_logs {
+            let _ = std::fs::remove_dir_all(&self.work_dir);
+            return;
+        }
+        let mut kept = 0;
+        for entry in std::fs::read_dir(&self.work_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "log") {
+                kept += 1;
+            } else if path.is_dir() {
+                let _ = std::fs::remove_dir_all(&path);
+            } else {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        if kept > 0 {
+            eprintln!("TaskManager logs kept in {}", self.work_dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.work_dir);
+        }
     }
 }

@@ -181,7 +181,10 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
             let cluster = LocalCluster::start(&job_config, registry).await?;
             eprintln!("Web UI at http://{}/", cluster.web);
             let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
-            cluster.stop().await;
+            let failed = outcome
+                .as_ref()
+                .map_or(true, |st| st.state != JobState::Finished as i32);
+            cluster.stop_keeping_logs(failed).await;
             report(outcome?)
         }
     }
@@ -374,6 +377,14 @@ pub(crate) fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
+    let spilled: u64 = status.vertices.iter().map(|v| v.spilled_bytes).sum();
+    let fallbacks: u32 = status.vertices.iter().map(|v| v.join_fallbacks).sum();
+    if spilled > 0 || fallbacks > 0 {
+        eprintln!(
+            "  memory: operators spilled {} to disk; {fallbacks} hash join partition(s) fell back to sort-merge",
+            human_bytes(spilled)
+        );
+    }
     for s in &status.sinks {
         eprintln!(
             "  sink {}: {} rows, {} in {} file(s){}",

@@ -39,6 +39,10 @@ pub enum WeftError {
     /// A job failed at run time and its restart strategy gave up.
     #[error("job {job_id} failed: {message}")]
     JobFailed { job_id: String, message: String },
+    /// A subtask needed more memory than its slot has, even spilling: the message names
+    /// the operator and the setting to raise.
+    #[error("{message}")]
+    OutOfMemory { message: String },
     /// A query-engine error.
     #[error("{0}")]
     DataFusion(#[from] DataFusionError),
@@ -159,9 +163,51 @@ impl WeftError {
                 job_id: job_id.clone(),
                 message: message.clone(),
             },
+            OutOfMemory { message } => OutOfMemory {
+                message: message.clone(),
+            },
             Internal(m) => Internal(m.clone()),
             DataFusion(_) | Arrow(_) => return None,
         })
+    }
+}
+
+/// `e` as an [`WeftError::OutOfMemory`] when DataFusion ran out of a subtask's memory
+/// pool (`slot_memory` bytes): one sentence naming the operator and what to raise.
+pub fn explain_out_of_memory(e: WeftError, slot_memory: u64) -> WeftError {
+    let WeftError::DataFusion(d) = &e else {
+        return e;
+    };
+    let Some(detail) = resources_exhausted(d) else {
+        return e;
+    };
+    // "Failed to allocate additional 272.0 MB for HashJoinInput[0] with 0.0 B already
+    // allocated for this reservation - 100.0 MB remain available for the total pool"
+    let what = detail
+        .split_once("additional ")
+        .map(|(_, rest)| rest.split(" with ").next().unwrap_or(rest).trim())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!(": {w}"))
+        .unwrap_or_default();
+    WeftError::OutOfMemory {
+        message: format!(
+            "a subtask ran out of managed memory{what}, beyond the {} MiB of its slot even with \
+             spilling; raise taskmanager.memory.managed.size (or taskmanager.memory.process.size) \
+             or lower taskmanager.numberOfTaskSlots",
+            slot_memory >> 20
+        ),
+    }
+}
+
+fn resources_exhausted(e: &DataFusionError) -> Option<&str> {
+    match e {
+        DataFusionError::ResourcesExhausted(m) => Some(m),
+        DataFusionError::Context(_, inner) => resources_exhausted(inner),
+        DataFusionError::Shared(inner) => resources_exhausted(inner),
+        DataFusionError::External(inner) => inner
+            .downcast_ref::<DataFusionError>()
+            .and_then(resources_exhausted),
+        _ => None,
     }
 }
 
@@ -178,6 +224,27 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn running_out_of_memory_names_the_operator_and_the_setting() {
+        let e = WeftError::DataFusion(DataFusionError::Context(
+            "join".into(),
+            Box::new(DataFusionError::ResourcesExhausted(
+                "Failed to allocate additional 272.0 MB for HashJoinInput[0] with 0.0 B already \
+                 allocated for this reservation - 100.0 MB remain available for the total pool"
+                    .into(),
+            )),
+        ));
+        let msg = explain_out_of_memory(e, 256 << 20).to_string();
+        assert_eq!(
+            msg,
+            "a subtask ran out of managed memory: 272.0 MB for HashJoinInput[0], beyond the 256 \
+             MiB of its slot even with spilling; raise taskmanager.memory.managed.size (or \
+             taskmanager.memory.process.size) or lower taskmanager.numberOfTaskSlots"
+        );
+        let other = explain_out_of_memory(WeftError::internal("x"), 1);
+        assert!(matches!(other, WeftError::Internal(_)));
+    }
 
     #[test]
     fn a_still_shared_error_keeps_its_type() {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod ids;
 pub mod jobgraph;
+pub mod join;
 pub mod net;
 pub mod planner;
 pub mod proto;

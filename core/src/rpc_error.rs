@@ -46,6 +46,7 @@ pub fn to_proto(e: &WeftError) -> ErrorProto {
             fields.insert("job_id".into(), job_id.clone());
             ("JobFailed", message.clone())
         }
+        WeftError::OutOfMemory { message } => ("OutOfMemory", message.clone()),
         other => ("Internal", other.to_string()),
     };
     ErrorProto {
@@ -75,6 +76,7 @@ pub fn from_proto(p: &ErrorProto) -> WeftError {
             message,
         },
         "Io" => WeftError::Io { message },
+        "OutOfMemory" => WeftError::OutOfMemory { message },
         "Unreachable" => WeftError::Unreachable {
             what: f("what"),
             address: f("address"),

@@ -219,7 +219,8 @@ fn run_tpch(parallelism: usize, parquet: bool) {
     run_tpch_with(parallelism, parquet, &[]);
 }
 
-fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) {
+/// Run all 22 queries and check them; the standard error of the weft runs that succeeded.
+fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) -> String {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let all: Vec<usize> = (1..=QUERY_COUNT).collect();
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -247,7 +248,9 @@ fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) {
 
     let mut failures: Vec<String> = Vec::new();
     let mut passed: Vec<usize> = Vec::new();
+    let mut logs = String::new();
     if run.ok() {
+        logs.push_str(&run.stderr);
         for &n in &all {
             match check_query(n, &out) {
                 Ok(rows) => {
@@ -281,6 +284,7 @@ fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) {
                 ));
                 continue;
             }
+            logs.push_str(&single.stderr);
             match check_query(n, &qout) {
                 Ok(rows) => {
                     eprintln!("  q{n} (alone): ok ({rows} rows)");
@@ -299,6 +303,7 @@ fn run_tpch_with(parallelism: usize, parquet: bool, settings: &[String]) {
             failures.join("\n\n")
         );
     }
+    logs
 }
 
 /// The reference itself: every query plans and runs on DataFusion (needs no weft binary).
@@ -356,5 +361,43 @@ fn tpch_parallelism_4() {
         4,
         false,
         &["table.optimizer.join.broadcast-threshold=0".to_string()],
+    );
+}
+
+/// Managed memory far below what the joins' build sides need (32 MiB a TaskManager, 16 MiB a
+/// slot, against build sides of several MiB): hash joins fall back to sort-merge, sorts and
+/// aggregations spill, and every query still gives DataFusion's answer.
+#[test]
+fn tpch_bounded_memory_parallelism_2() {
+    let logs = run_tpch_with(
+        2,
+        false,
+        &[
+            "taskmanager.memory.managed.size=32m".to_string(),
+            // Batches scaled down with the data (256 rows, not 8192), so that 16 MiB slots at
+            // scale 0.01 are as tight as slots of a few hundred MiB at scale 1.
+            "execution.batch-size=256".to_string(),
+            "table.optimizer.join.broadcast-threshold=0".to_string(),
+        ],
+    );
+    // "memory: operators spilled 12.3 MiB to disk; 7 hash join partition(s) fell back …"
+    let fallbacks: u64 = logs
+        .lines()
+        .filter_map(|l| {
+            l.split_once("to disk; ")?
+                .1
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    for l in logs.lines().filter(|l| l.contains("memory: ")) {
+        eprintln!("{}", l.trim());
+    }
+    assert!(
+        fallbacks > 0,
+        "no hash join fell back to sort-merge under 16 MiB slots; the test no longer \
+         exercises the fallback:\n{logs}"
     );
 }

@@ -107,6 +107,7 @@ async fn write(
             parallelism: maps,
             num_partitions: parts,
             memory_budget: 1 << 20,
+            batch_rows: 8192,
         };
         let mut w = env.create_writer(&spec, schema()).unwrap();
         for chunk in 0..rows / 1000 {

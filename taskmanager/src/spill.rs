@@ -27,6 +27,20 @@ pub fn plan_spills(plan: &dyn ExecutionPlan) -> (u64, u64) {
     (files, bytes)
 }
 
+/// Hash joins of an executed plan that fell back to sort-merge (`weft_core::join`).
+pub fn join_fallbacks(plan: &dyn ExecutionPlan) -> u32 {
+    let own = plan
+        .metrics()
+        .and_then(|m| m.sum_by_name("sort_merge_fallbacks"))
+        .map(|v| v.as_usize() as u32)
+        .unwrap_or(0);
+    own + plan
+        .children()
+        .into_iter()
+        .map(|c| join_fallbacks(c.as_ref()))
+        .sum::<u32>()
+}
+
 /// Add a finished subtask's spills to the TaskManager's totals.
 pub fn record(files: u64, bytes: u64) {
     SPILL_FILES.fetch_add(files, Ordering::Relaxed);

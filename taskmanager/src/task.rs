@@ -55,9 +55,13 @@ pub async fn run_task(
             state.rows = out.rows;
             state.bytes = out.bytes;
             state.location = out.location.as_ref().map(Into::into);
+            state.spilled_bytes = out.spilled_bytes;
+            state.join_fallbacks = out.join_fallbacks;
             state.result = out.result;
         }
         Err(e) => {
+            tracing::debug!("subtask {}_{} failed: {e:?}", desc.vertex_id, desc.subtask);
+            let e = weft_core::error::explain_out_of_memory(e, env.slot_memory);
             tracing::warn!(
                 "subtask {}_{}_{} of job {} failed: {e}",
                 desc.vertex_id,
@@ -77,6 +81,8 @@ struct TaskOutput {
     bytes: u64,
     location: Option<PartitionLocation>,
     result: Vec<u8>,
+    spilled_bytes: u64,
+    join_fallbacks: u32,
 }
 
 async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskOutput> {
@@ -126,10 +132,15 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         .with_temp_file_path(&env.spill_dir)
         .with_cache_manager(shared_cache_config())
         .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(
-        session_config(&conf).with_extension(rt.clone()),
-        runtime,
-    );
+    let mut session = session_config(&conf).with_extension(rt.clone());
+    // A sort reserves this much up front for merging its spilled runs: at most an eighth
+    // of the slot's pool, so that a small slot still sorts (DataFusion's default, 10 MiB,
+    // exceeds a slot of a few MiB).
+    let exec = &mut session.options_mut().execution;
+    exec.sort_spill_reservation_bytes = exec
+        .sort_spill_reservation_bytes
+        .min((env.slot_memory / 8) as usize);
+    let ctx = SessionContext::new_with_config_rt(session, runtime);
     // Plans name Flink's UDFs; decoding looks them up here.
     weft_flink_sql::register_functions(&ctx);
     let task_ctx = ctx.task_ctx();
@@ -138,6 +149,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
     let plan = codec
         .decode_plan(&desc.plan, &task_ctx)
         .map_err(unwrap_datafusion)?;
+    // Hash joins whose build side outgrows the slot fall back to sort-merge, spilling.
+    let plan = weft_core::join::make_adaptive(plan).map_err(unwrap_datafusion)?;
     let decode_ms = started.elapsed().as_secs_f64() * 1e3;
     let mut stream = plan
         .execute(desc.subtask as usize, task_ctx)
@@ -147,6 +160,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         bytes: 0,
         location: None,
         result: Vec::new(),
+        spilled_bytes: 0,
+        join_fallbacks: 0,
     };
     if desc.collect {
         let schema = plan.schema();
@@ -184,6 +199,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         started.elapsed().as_secs_f64() * 1e3
     );
     let (files, bytes) = crate::spill::plan_spills(plan.as_ref());
+    out.spilled_bytes = bytes;
+    out.join_fallbacks = crate::spill::join_fallbacks(plan.as_ref());
     if files > 0 {
         crate::spill::record(files, bytes);
         tracing::info!(

@@ -27,6 +27,8 @@ pub struct ExecutionVertex {
     pub attempt: u32,
     pub rows: u64,
     pub bytes: u64,
+    pub spilled_bytes: u64,
+    pub join_fallbacks: u32,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,8 @@ impl ExecutionGraph {
                         attempt: 0,
                         rows: 0,
                         bytes: 0,
+                        spilled_bytes: 0,
+                        join_fallbacks: 0,
                     })
                     .collect()
             })
@@ -233,6 +237,8 @@ impl ExecutionGraph {
             sv.attempt += 1;
             sv.rows = 0;
             sv.bytes = 0;
+            sv.spilled_bytes = 0;
+            sv.join_fallbacks = 0;
         }
     }
 

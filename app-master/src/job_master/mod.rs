@@ -274,6 +274,8 @@ impl JobMaster {
                 };
                 sv.rows = s.rows;
                 sv.bytes = s.bytes;
+                sv.spilled_bytes = s.spilled_bytes;
+                sv.join_fallbacks = s.join_fallbacks;
                 tracing::debug!(
                     job = %self.graph.job_id,
                     "finished {}_{} at {} ms ({} rows, {} bytes)",

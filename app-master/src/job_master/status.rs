@@ -37,6 +37,8 @@ pub(super) fn fill(
                 .count() as u32,
             records_out: subs.iter().map(|s| s.rows).sum(),
             bytes_out: subs.iter().map(|s| s.bytes).sum(),
+            spilled_bytes: subs.iter().map(|s| s.spilled_bytes).sum(),
+            join_fallbacks: subs.iter().map(|s| s.join_fallbacks).sum(),
         })
         .collect();
 }

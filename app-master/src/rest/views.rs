@@ -137,6 +137,8 @@ pub fn vertex_view(v: &VertexStatusProto, job_state: i32) -> Value {
             "write-records-complete": complete,
             "write-bytes": v.bytes_out,
             "write-bytes-complete": complete,
+            "spilled-bytes": v.spilled_bytes,
+            "join-fallbacks": v.join_fallbacks,
         },
     })
 }

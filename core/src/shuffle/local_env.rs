@@ -69,6 +69,7 @@ impl ShuffleEnvironment for LocalShuffleEnvironment {
         let mut options = ShuffleWriteOptions::new(self.dir.join("spill"));
         options.codec = self.codec;
         options.memory_budget_bytes = spec.memory_budget.max(1 << 20);
+        options.target_batch_rows = spec.batch_rows.max(1);
         std::fs::create_dir_all(&options.spill_dir)?;
         let name = result_partition_name(
             &spec.job_id,

@@ -74,6 +74,9 @@ pub struct WriterSpec {
     pub num_partitions: usize,
     /// Bytes the writer may buffer.
     pub memory_budget: usize,
+    /// Rows a written batch is coalesced up to (`execution.batch-size`): readers get
+    /// batches no larger than the operators' own.
+    pub batch_rows: usize,
 }
 
 /// TaskManager side of the shuffle.

@@ -99,6 +99,7 @@ impl ExecutionPlan for ShuffleWriterExec {
         context: Arc<TaskContext>,
     ) -> DFResult<SendableRecordBatchStream> {
         let rt = TaskRuntime::from_ctx(&context)?;
+        let batch_rows = context.session_config().batch_size();
         let mut input = self.input.execute(partition, context)?;
         let schema = self.input.schema();
         let num_outputs = self.partitioning.partition_count();
@@ -113,6 +114,7 @@ impl ExecutionPlan for ShuffleWriterExec {
                 parallelism: rt.parallelism,
                 num_partitions: num_outputs,
                 memory_budget: rt.memory_budget,
+                batch_rows,
             };
             let mut writer = rt
                 .shuffle
