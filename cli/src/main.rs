@@ -4,6 +4,7 @@
 mod app_master_cmd;
 mod bench;
 mod bench_cdc;
+mod bench_duckdb;
 mod bench_shuffle;
 mod checkpoints;
 mod local_cluster;
