@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use datafusion::common::JoinType;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::physical_expr::Partitioning;
 use datafusion::physical_expr::scalar_subquery::ScalarSubqueryExpr;
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::joins::{HashJoinExec, NestedLoopJoinExec, PartitionMode};
 use datafusion::physical_plan::limit::GlobalLimitExec;
@@ -120,12 +120,14 @@ impl StageBuilder {
                 .then(|| r.properties().output_ordering().cloned())
                 .flatten();
             let id = self.producer(input, r.partitioning().clone());
-            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
-                schema,
-                id,
-                DistributionPattern::AllToAll,
-                n,
-            ));
+            let hash = match r.partitioning() {
+                Partitioning::Hash(exprs, _) => exprs.clone(),
+                _ => vec![],
+            };
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(
+                ShuffleReaderExec::new(schema, id, DistributionPattern::AllToAll, n)
+                    .with_properties(hash, merged(r.properties().equivalence_properties())),
+            );
             // An order-preserving exchange: re-sort each partition after the shuffle.
             return Ok(match ordering {
                 Some(o) => Arc::new(SortExec::new(o, reader).with_preserve_partitioning(true)),
@@ -141,13 +143,12 @@ impl StageBuilder {
                 });
             }
             let schema = input.schema();
+            let eq = merged(c.properties().equivalence_properties());
             let id = self.producer(input, Partitioning::UnknownPartitioning(1));
-            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
-                schema,
-                id,
-                DistributionPattern::AllToAll,
-                1,
-            ));
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(
+                ShuffleReaderExec::new(schema, id, DistributionPattern::AllToAll, 1)
+                    .with_properties(vec![], eq),
+            );
             return Ok(match c.fetch() {
                 Some(f) => Arc::new(GlobalLimitExec::new(reader, 0, Some(f))),
                 None => reader,
@@ -160,13 +161,18 @@ impl StageBuilder {
                 return Ok(plan);
             }
             let schema = input.schema();
+            // Reader partition p is producer subtask p's output: its order, constants and
+            // partitioning hold as they were.
+            let eq = input.equivalence_properties().clone();
+            let hash = match input.output_partitioning() {
+                Partitioning::Hash(exprs, _) => exprs.clone(),
+                _ => vec![],
+            };
             let id = self.producer(input, Partitioning::UnknownPartitioning(1));
-            let reader: Arc<dyn ExecutionPlan> = Arc::new(ShuffleReaderExec::new(
-                schema,
-                id,
-                DistributionPattern::Pointwise,
-                n,
-            ));
+            let reader: Arc<dyn ExecutionPlan> = Arc::new(
+                ShuffleReaderExec::new(schema, id, DistributionPattern::Pointwise, n)
+                    .with_properties(hash, eq),
+            );
             return Ok(with_children(plan.clone(), vec![reader])?);
         }
         Ok(plan)
@@ -208,9 +214,10 @@ impl StageBuilder {
         }
         let schema = probe.schema();
         let probe = self.cut_within(probe, in_subquery_input)?;
+        let eq = merged(probe.equivalence_properties());
         let id = self.producer(probe, Partitioning::UnknownPartitioning(1));
         let replicated: Arc<dyn ExecutionPlan> =
-            Arc::new(ShuffleReaderExec::replicated(schema, id, m));
+            Arc::new(ShuffleReaderExec::replicated(schema, id, m).with_properties(vec![], eq));
         Ok(Some(
             h.builder()
                 .with_partition_mode(PartitionMode::Partitioned)
@@ -219,6 +226,15 @@ impl StageBuilder {
                 .build_exec()?,
         ))
     }
+}
+
+/// What still holds of `eq` once the partitions of several producers are read as one
+/// stream: constants the same in every partition, and equal columns; not orderings.
+fn merged(eq: &EquivalenceProperties) -> EquivalenceProperties {
+    let mut eq = eq.clone();
+    eq.clear_orderings();
+    eq.clear_per_partition_constants();
+    eq
 }
 
 /// Estimated output size of `plan` in bytes (rows count at 64 bytes when a source

@@ -73,6 +73,37 @@ impl ShuffleReaderExec {
         }
     }
 
+    /// This reader with the properties of the exchange it replaces: rows hash-partitioned
+    /// on `hash_exprs` (empty: unknown), and the orderings, constants and equal columns of
+    /// `eq` (which must hold for each partition this reader streams).
+    pub fn with_properties(
+        mut self,
+        hash_exprs: Vec<Arc<dyn PhysicalExpr>>,
+        eq: EquivalenceProperties,
+    ) -> Self {
+        let n = self.num_partitions();
+        let partitioning = if hash_exprs.is_empty() {
+            Partitioning::UnknownPartitioning(n)
+        } else {
+            Partitioning::Hash(hash_exprs, n)
+        };
+        self.properties = Arc::new(PlanProperties::new(
+            eq,
+            partitioning,
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        ));
+        self
+    }
+
+    /// The expressions the rows are hash-partitioned on (none: unknown partitioning).
+    pub fn hash_exprs(&self) -> Option<&[Arc<dyn PhysicalExpr>]> {
+        match &self.properties.partitioning {
+            Partitioning::Hash(exprs, _) => Some(exprs),
+            _ => None,
+        }
+    }
+
     pub fn is_replicated(&self) -> bool {
         self.replicated
     }

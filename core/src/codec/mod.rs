@@ -18,6 +18,8 @@ use prost::Message;
 
 use crate::shuffle::exec::{DistributionPattern, ShuffleReaderExec, ShuffleWriterExec};
 
+mod properties;
+
 const TAG_WRITER: u8 = 1;
 const TAG_READER: u8 = 2;
 const TAG_CONNECTOR: u8 = 3;
@@ -44,6 +46,8 @@ struct ReaderNode {
     pattern: u32,
     #[prost(uint64, tag = "4")]
     num_partitions: u64,
+    #[prost(message, optional, tag = "5")]
+    properties: Option<properties::PropertiesNode>,
 }
 
 /// The codec of every Weft process: shuffle nodes here, connector nodes delegated.
@@ -116,20 +120,27 @@ impl PhysicalExtensionCodec for WeftCodec {
                     .try_into()
                     .map_err(|e| err(format!("{e}")))?;
                 let (schema, n) = (Arc::new(schema), node.num_partitions as usize);
-                Ok(Arc::new(match node.pattern {
+                let reader = match node.pattern {
                     1 => ShuffleReaderExec::new(
-                        schema,
+                        schema.clone(),
                         node.source_vertex,
                         DistributionPattern::Pointwise,
                         n,
                     ),
-                    2 => ShuffleReaderExec::replicated(schema, node.source_vertex, n),
+                    2 => ShuffleReaderExec::replicated(schema.clone(), node.source_vertex, n),
                     _ => ShuffleReaderExec::new(
-                        schema,
+                        schema.clone(),
                         node.source_vertex,
                         DistributionPattern::AllToAll,
                         n,
                     ),
+                };
+                Ok(Arc::new(match &node.properties {
+                    Some(p) => {
+                        let (hash, eq) = properties::decode(p, &schema, ctx, self)?;
+                        reader.with_properties(hash, eq)
+                    }
+                    None => reader,
                 }))
             }
             TAG_CONNECTOR => self
@@ -185,6 +196,11 @@ impl PhysicalExtensionCodec for WeftCodec {
                     DistributionPattern::Pointwise => 1,
                 },
                 num_partitions: r.num_partitions() as u64,
+                properties: Some(properties::encode(
+                    r.hash_exprs(),
+                    r.properties().equivalence_properties(),
+                    self,
+                )?),
             }
             .encode(buf)
             .map_err(|e| err(e.to_string()))?;
