@@ -3,6 +3,7 @@
 //! restart strategy, and commits the sinks when every subtask finished.
 
 mod execution_graph;
+mod failover;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,7 @@ use weft_remote_shuffle::RemoteShuffleMaster;
 pub use execution_graph::{Evid, ExecutionGraph, SubtaskState};
 
 use crate::shared::JobManagerShared;
+use failover::{Decision, FailoverHistory, Failure};
 
 #[derive(Debug)]
 pub enum JobEvent {
@@ -45,19 +47,13 @@ pub struct JobMaster {
     eg: ExecutionGraph,
     status: Arc<Mutex<JobStatusProto>>,
     tx: UnboundedSender<JobEvent>,
-    restarts: u32,
-    max_restarts: u32,
+    /// Failovers so far and what they covered (`failover.rs` decides).
+    failover: FailoverHistory,
     restart_delay: Duration,
     results: BTreeMap<u32, Vec<u8>>,
     started: Instant,
     /// Subtasks waiting for a restart timer.
     pending_restart: BTreeSet<Evid>,
-    /// TaskManagers already failed over: later failures they cause (subtasks that were
-    /// running or being deployed there) restart without counting as another restart.
-    lost_tms: BTreeSet<String>,
-    /// Result partitions whose loss already caused a failover that is still rerunning their
-    /// producers: more consumers (or producers) failing on the same loss do not count again.
-    rerunning: BTreeMap<String, u32>,
     /// `restarts` when each subtask was last deployed, and the TaskManager address.
     deployed_at: BTreeMap<Evid, u32>,
     deployed_to: BTreeMap<Evid, String>,
@@ -98,13 +94,13 @@ impl JobMaster {
             eg,
             status,
             tx,
-            restarts: 0,
-            max_restarts,
+            failover: FailoverHistory {
+                max_restarts,
+                ..Default::default()
+            },
             results: BTreeMap::new(),
             started: Instant::now(),
             pending_restart: BTreeSet::new(),
-            lost_tms: BTreeSet::new(),
-            rerunning: BTreeMap::new(),
             deployed_at: BTreeMap::new(),
             deployed_to: BTreeMap::new(),
             lost_addresses: BTreeMap::new(),
@@ -212,7 +208,7 @@ impl JobMaster {
             self.eg.get_mut(id).state = SubtaskState::Running {
                 resource_id: tm.resource_id.clone(),
             };
-            self.deployed_at.insert(id, self.restarts);
+            self.deployed_at.insert(id, self.failover.restarts);
             tracing::debug!(
                 job = %self.graph.job_id,
                 "deploy {}_{} at {} ms",
@@ -286,10 +282,10 @@ impl JobMaster {
                     s.bytes
                 );
                 if let Some(l) = &s.location
-                    && self.rerunning.contains_key(&l.data_path)
+                    && self.failover.rerunning.contains_key(&l.data_path)
                     && self.eg.vertex_finished(id.0)
                 {
-                    self.rerunning.remove(&l.data_path);
+                    self.failover.rerunning.remove(&l.data_path);
                 }
                 if self.graph.vertices[id.0 as usize].collect {
                     self.results.insert(id.1, s.result);
@@ -306,7 +302,12 @@ impl JobMaster {
                 let deployed_to = self.deployed_to.get(&id).cloned().unwrap_or_default();
                 let on_lost_tm = self
                     .unreachable_task_manager(&error, &running_on, &deployed_to)
-                    .or_else(|| self.lost_tms.contains(&running_on).then_some(running_on));
+                    .or_else(|| {
+                        self.failover
+                            .lost_tms
+                            .contains(&running_on)
+                            .then_some(running_on)
+                    });
                 self.on_failure(vec![id], error, on_lost_tm.as_deref())
             }
             _ => Ok(()),
@@ -370,55 +371,44 @@ impl JobMaster {
         error: WeftError,
         lost_tm: Option<&str>,
     ) -> Result<()> {
-        let mut ids: BTreeSet<Evid> = failed.into_iter().collect();
-        if let WeftError::PartitionNotFound { partition, .. } = &error {
-            let p = partition.clone();
-            ids.extend(self.eg.lost_results(&|_, loc| {
-                loc.map(|l| l.data_path == p || l.index_path == p)
-                    .unwrap_or(false)
-            }));
-        }
-        if let Some(tm) = lost_tm {
-            ids.extend(self.eg.lost_results(&|rid, _| rid == tm));
-        }
-        // One lost TaskManager (or one lost result partition) is one failover, however many
-        // subtasks report it.
-        let counted = match (lost_tm, &error) {
-            (Some(tm), _) => self.lost_tms.insert(tm.to_string()),
-            (None, WeftError::PartitionNotFound { partition, .. }) => {
-                // Subtasks deployed before that failover report the same loss; a subtask
-                // deployed after it failing again is a new failure.
-                let before_failover = match self.rerunning.get(partition) {
-                    Some(&at) => ids_deployed_before(&self.deployed_at, &ids, at),
-                    None => false,
-                };
-                if !before_failover {
-                    self.rerunning.insert(partition.clone(), self.restarts + 1);
-                }
-                !before_failover
-            }
-            _ => true,
+        let failure = Failure {
+            failed,
+            error: &error,
+            lost_tm,
         };
-        if !counted {
-            self.restart_later(ids);
-            return Ok(());
+        match failover::decide(failure, &self.eg, &mut self.failover, &self.deployed_at) {
+            Decision::Restart {
+                subtasks,
+                counted: false,
+            } => self.restart_later(subtasks),
+            Decision::Restart {
+                subtasks,
+                counted: true,
+            } => {
+                tracing::warn!(
+                    "job {}: {error}; restarting {} subtask(s) (restart {} of {})",
+                    self.graph.job_id,
+                    subtasks.len(),
+                    self.failover.restarts,
+                    self.failover.max_restarts
+                );
+                self.restart_later(subtasks);
+            }
+            Decision::NoRestartsLeft => {
+                tracing::warn!(
+                    "job {}: {error}; restart strategy allows no more restarts",
+                    self.graph.job_id
+                );
+                return Err(error);
+            }
+            Decision::NotRecoverable => {
+                tracing::warn!(
+                    "job {}: {error}; not restarting: it would fail the same way again",
+                    self.graph.job_id
+                );
+                return Err(error);
+            }
         }
-        if self.restarts >= self.max_restarts {
-            tracing::warn!(
-                "job {}: {error}; restart strategy allows no more restarts",
-                self.graph.job_id
-            );
-            return Err(error);
-        }
-        self.restarts += 1;
-        tracing::warn!(
-            "job {}: {error}; restarting {} subtask(s) (restart {} of {})",
-            self.graph.job_id,
-            ids.len(),
-            self.restarts,
-            self.max_restarts
-        );
-        self.restart_later(ids);
         Ok(())
     }
 
@@ -546,14 +536,7 @@ impl JobMaster {
             &self.graph,
             &self.eg,
             self.started,
-            self.restarts,
+            self.failover.restarts,
         );
     }
-}
-
-/// Every failed subtask among `ids` that has a deployment was deployed before restart `at`.
-fn ids_deployed_before(deployed_at: &BTreeMap<Evid, u32>, ids: &BTreeSet<Evid>, at: u32) -> bool {
-    ids.iter()
-        .filter_map(|id| deployed_at.get(id))
-        .all(|&d| d < at)
 }
