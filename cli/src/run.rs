@@ -377,6 +377,15 @@ pub(crate) fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
             String::new()
         }
     );
+    let decided: Vec<String> = status
+        .vertices
+        .iter()
+        .filter(|v| !v.parallelism_decision.is_empty())
+        .map(|v| format!("vertex {} = {}", v.id, v.parallelism))
+        .collect();
+    if !decided.is_empty() {
+        eprintln!("  adaptive parallelism: {}", decided.join(", "));
+    }
     let spilled: u64 = status.vertices.iter().map(|v| v.spilled_bytes).sum();
     let fallbacks: u32 = status.vertices.iter().map(|v| v.join_fallbacks).sum();
     if spilled > 0 || fallbacks > 0 {

@@ -41,6 +41,14 @@ macro_rules! options {
 options! {
     PARALLELISM_DEFAULT: "parallelism.default", Kind::Int, "1",
         "Parallelism of every vertex (the number of partitions DataFusion plans with).";
+    ADAPTIVE_ENABLED: "execution.batch.adaptive.auto-parallelism.enabled", Kind::Bool, "true",
+        "Batch: decide the parallelism of a vertex that only reads shuffled data when its inputs have finished, from the bytes they produced (Flink's AdaptiveBatchScheduler).";
+    ADAPTIVE_MIN_PARALLELISM: "execution.batch.adaptive.auto-parallelism.min-parallelism", Kind::Int, "1",
+        "Batch: the lowest parallelism decided adaptively.";
+    ADAPTIVE_MAX_PARALLELISM: "execution.batch.adaptive.auto-parallelism.max-parallelism", Kind::Int, "-1",
+        "Batch: the highest parallelism decided adaptively, and the number of subpartitions each shuffle writes; -1 = parallelism.default.";
+    ADAPTIVE_AVG_DATA_VOLUME: "execution.batch.adaptive.auto-parallelism.avg-data-volume-per-task", Kind::MemorySize, "16mb",
+        "Batch: the input bytes one subtask of an adaptively decided vertex is meant to process.";
     RUNTIME_MODE: "execution.runtime-mode", Kind::Enum(&["batch", "streaming"]), "batch",
         "Batch runs stages one after another over BLOCKING results; streaming runs the script as a sequence of checkpointed epochs over new Kafka records.";
     CHECKPOINT_INTERVAL: "execution.checkpointing.interval", Kind::Duration, "10 s",

@@ -38,6 +38,9 @@ pub struct JobVertex {
     pub collect: bool,
     /// Reduce partitions of this vertex's result (0 for sinks and collecting vertices).
     pub num_result_partitions: u32,
+    /// The JobManager decides this vertex's parallelism when its inputs have finished
+    /// (`adaptive.rs`); `parallelism` is then only the planned one.
+    pub adaptive: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +71,7 @@ impl JobGraph {
                         .unwrap_or_default(),
                     collect: v.collect,
                     num_result_partitions: v.num_result_partitions,
+                    adaptive: v.adaptive,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -90,7 +94,14 @@ impl JobGraph {
             out.push_str(&format!(
                 "\nVertex {} [parallelism {}]{}{}\n  {}\n",
                 v.id,
-                v.parallelism,
+                if v.adaptive {
+                    format!(
+                        "decided at run time from input bytes, at most {}",
+                        v.parallelism
+                    )
+                } else {
+                    v.parallelism.to_string()
+                },
                 v.commit
                     .as_ref()
                     .map(|c| format!(" sink -> {} ({})", c.table, c.connector))

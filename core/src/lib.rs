@@ -2,6 +2,7 @@
 //! regions), SQL-script parsing and planning on DataFusion, the gRPC protocol, and the
 //! pluggable shuffle traits with the built-in local sort-based blocking shuffle.
 
+pub mod adaptive;
 pub mod catalog;
 pub mod codec;
 pub mod config;

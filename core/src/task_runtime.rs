@@ -19,6 +19,9 @@ pub struct TaskRuntime {
     pub parallelism: u32,
     /// Producer locations per input vertex, in producer-subtask order.
     pub inputs: HashMap<u32, Vec<PartitionLocation>>,
+    /// Per input vertex, the subpartitions `[start, end)` this subtask reads of each
+    /// producer, when the JobManager decided them (an adaptively scaled vertex).
+    pub subpartitions: HashMap<u32, (u32, u32)>,
     pub shuffle: Arc<dyn ShuffleEnvironment>,
     /// Bytes the subtask's shuffle writer may buffer before spilling.
     pub memory_budget: usize,

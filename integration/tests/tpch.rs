@@ -354,14 +354,48 @@ fn tpch_remote_shuffle_parallelism_4() {
     );
 }
 
-/// Every join partitioned (both sides shuffled), none broadcast.
+/// Every join partitioned (both sides shuffled), none broadcast, every vertex at the
+/// planned parallelism.
 #[test]
 fn tpch_parallelism_4() {
     run_tpch_with(
         4,
         false,
-        &["table.optimizer.join.broadcast-threshold=0".to_string()],
+        &[
+            "table.optimizer.join.broadcast-threshold=0".to_string(),
+            "execution.batch.adaptive.auto-parallelism.enabled=false".to_string(),
+        ],
     );
+}
+
+/// Adaptive batch parallelism: every vertex that reads only shuffled data gets its
+/// parallelism from its input bytes (a small volume per subtask, so the decisions spread
+/// over 1..=8), reading a range of its producers' 8 subpartitions; the answers stay
+/// DataFusion's.
+#[test]
+fn tpch_adaptive_parallelism() {
+    let logs = run_tpch_with(
+        4,
+        false,
+        &[
+            "table.optimizer.join.broadcast-threshold=0".to_string(),
+            "execution.batch.adaptive.auto-parallelism.max-parallelism=8".to_string(),
+            "execution.batch.adaptive.auto-parallelism.avg-data-volume-per-task=64kb".to_string(),
+        ],
+    );
+    // "adaptive parallelism: vertex 3 = 2, vertex 5 = 8, …"
+    let decided: Vec<u32> = logs
+        .lines()
+        .filter_map(|l| l.split_once("adaptive parallelism: "))
+        .flat_map(|(_, d)| d.split(", ").map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|d| d.rsplit(" = ").next()?.parse().ok())
+        .collect();
+    eprintln!("adaptive decisions: {decided:?}");
+    assert!(
+        decided.iter().any(|&p| p > 4) && decided.iter().any(|&p| p < 4),
+        "expected parallelisms above and below the planned 4, got {decided:?}:\n{logs}"
+    );
+    assert!(decided.iter().all(|&p| (1..=8).contains(&p)), "{decided:?}");
 }
 
 /// Managed memory far below what the joins' build sides need (32 MiB a TaskManager, 16 MiB a

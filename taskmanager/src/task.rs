@@ -101,6 +101,12 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
             )
         })
         .collect();
+    let subpartitions: HashMap<u32, (u32, u32)> = desc
+        .inputs
+        .iter()
+        .filter(|g| g.subpartition_end > g.subpartition_start)
+        .map(|g| (g.source_vertex, (g.subpartition_start, g.subpartition_end)))
+        .collect();
     let shuffle: Arc<dyn ShuffleEnvironment> = if conf
         .get_string(config::SHUFFLE_MODE)
         .eq_ignore_ascii_case("remote")
@@ -120,6 +126,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         },
         parallelism: desc.parallelism,
         inputs,
+        subpartitions,
         shuffle,
         memory_budget: (env.slot_memory / 4) as usize,
         output: Mutex::new(None),

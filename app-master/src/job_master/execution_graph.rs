@@ -31,6 +31,19 @@ pub struct ExecutionVertex {
     pub join_fallbacks: u32,
 }
 
+impl ExecutionVertex {
+    fn created() -> Self {
+        ExecutionVertex {
+            state: SubtaskState::Created,
+            attempt: 0,
+            rows: 0,
+            bytes: 0,
+            spilled_bytes: 0,
+            join_fallbacks: 0,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ExecutionGraph {
     pub topology: Vec<VertexTopology>,
@@ -46,18 +59,28 @@ impl ExecutionGraph {
             .iter()
             .map(|v| {
                 (0..v.parallelism)
-                    .map(|_| ExecutionVertex {
-                        state: SubtaskState::Created,
-                        attempt: 0,
-                        rows: 0,
-                        bytes: 0,
-                        spilled_bytes: 0,
-                        join_fallbacks: 0,
-                    })
+                    .map(|_| ExecutionVertex::created())
                     .collect()
             })
             .collect();
         ExecutionGraph { topology, subtasks }
+    }
+
+    /// Give vertex `v`, none of whose subtasks has started, `p` subtasks (an adaptive
+    /// parallelism decided when its inputs finished).
+    pub fn set_parallelism(&mut self, v: u32, p: u32) {
+        let vertex = &mut self.topology[v as usize];
+        debug_assert!(
+            self.subtasks[v as usize]
+                .iter()
+                .all(|s| s.state == SubtaskState::Created)
+        );
+        vertex.parallelism = p;
+        self.subtasks[v as usize] = (0..p).map(|_| ExecutionVertex::created()).collect();
+    }
+
+    pub fn parallelism(&self, v: u32) -> u32 {
+        self.topology[v as usize].parallelism
     }
 
     pub fn get(&self, id: Evid) -> &ExecutionVertex {

@@ -29,6 +29,7 @@ pub use execution_graph::{Evid, ExecutionGraph, SubtaskState};
 
 use crate::shared::JobManagerShared;
 use failover::{Decision, FailoverHistory, Failure};
+use weft_core::adaptive::{self, AdaptiveSettings};
 
 #[derive(Debug)]
 pub enum JobEvent {
@@ -59,6 +60,9 @@ pub struct JobMaster {
     deployed_to: BTreeMap<Evid, String>,
     /// Data-service addresses of TaskManagers lost to this job → their resource ids.
     lost_addresses: BTreeMap<String, String>,
+    adaptive: AdaptiveSettings,
+    /// Adaptive vertices whose parallelism was decided, and how.
+    parallelism_decisions: BTreeMap<u32, String>,
 }
 
 enum Outcome {
@@ -86,6 +90,7 @@ impl JobMaster {
             _ => 0,
         };
         let eg = ExecutionGraph::new(topology_from_proto(&graph));
+        let adaptive = AdaptiveSettings::from_config(&config);
         Ok(JobMaster {
             restart_delay: config.get_duration(config::RESTART_DELAY),
             shared,
@@ -104,6 +109,8 @@ impl JobMaster {
             deployed_at: BTreeMap::new(),
             deployed_to: BTreeMap::new(),
             lost_addresses: BTreeMap::new(),
+            adaptive,
+            parallelism_decisions: BTreeMap::new(),
         })
     }
 
@@ -174,7 +181,42 @@ impl JobMaster {
         self.finish(outcome).await;
     }
 
+    /// Decide the parallelism of adaptive vertices whose inputs have all finished.
+    fn decide_adaptive(&mut self) {
+        for v in &self.graph.vertices {
+            if !v.adaptive || self.parallelism_decisions.contains_key(&v.id) {
+                continue;
+            }
+            if !v.inputs.iter().all(|e| self.eg.vertex_finished(e.source)) {
+                continue;
+            }
+            let bytes: u64 = v
+                .inputs
+                .iter()
+                .flat_map(|e| self.eg.subtasks[e.source as usize].iter())
+                .map(|s| s.bytes)
+                .sum();
+            let subpartitions = v
+                .inputs
+                .iter()
+                .map(|e| self.graph.vertices[e.source as usize].num_result_partitions)
+                .filter(|&m| m > 1)
+                .min()
+                .unwrap_or(v.parallelism);
+            let (p, why) = adaptive::decide_parallelism(bytes, subpartitions, &self.adaptive);
+            tracing::info!(
+                job = %self.graph.job_id,
+                "vertex {} ({}): parallelism {p}, {why}",
+                v.id,
+                v.name
+            );
+            self.eg.set_parallelism(v.id, p);
+            self.parallelism_decisions.insert(v.id, why);
+        }
+    }
+
     fn schedule(&mut self) {
+        self.decide_adaptive();
         for id in self.eg.schedulable() {
             let Some(tm) = self.shared.slots.lock().allocate() else {
                 return;
@@ -183,9 +225,24 @@ impl JobMaster {
             let inputs = vertex
                 .inputs
                 .iter()
-                .map(|e| InputGateProto {
-                    source_vertex: e.source,
-                    producers: self.eg.locations(e.source).iter().map(Into::into).collect(),
+                .map(|e| {
+                    // An adaptive vertex's subtask reads its range of each producer's
+                    // subpartitions.
+                    let (start, end) = if self.parallelism_decisions.contains_key(&id.0) {
+                        adaptive::subpartition_range(
+                            id.1,
+                            self.eg.parallelism(id.0),
+                            self.graph.vertices[e.source as usize].num_result_partitions,
+                        )
+                    } else {
+                        (0, 0)
+                    };
+                    InputGateProto {
+                        source_vertex: e.source,
+                        producers: self.eg.locations(e.source).iter().map(Into::into).collect(),
+                        subpartition_start: start,
+                        subpartition_end: end,
+                    }
                 })
                 .collect();
             let attempt = self.eg.get(id).attempt;
@@ -194,7 +251,7 @@ impl JobMaster {
                 vertex_id: id.0,
                 subtask: id.1,
                 attempt,
-                parallelism: vertex.parallelism,
+                parallelism: self.eg.parallelism(id.0),
                 plan: vertex.plan.clone(),
                 config: self
                     .config
@@ -537,6 +594,7 @@ impl JobMaster {
             &self.eg,
             self.started,
             self.failover.restarts,
+            &self.parallelism_decisions,
         );
     }
 }

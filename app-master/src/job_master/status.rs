@@ -13,6 +13,7 @@ pub(super) fn fill(
     eg: &ExecutionGraph,
     started: Instant,
     restarts: u32,
+    decisions: &std::collections::BTreeMap<u32, String>,
 ) {
     st.state = state as i32;
     st.finished_subtasks = eg.finished();
@@ -26,7 +27,8 @@ pub(super) fn fill(
         .map(|(v, subs)| VertexStatusProto {
             id: v.id,
             name: v.name.clone(),
-            parallelism: v.parallelism,
+            parallelism: eg.parallelism(v.id),
+            parallelism_decision: decisions.get(&v.id).cloned().unwrap_or_default(),
             finished: subs
                 .iter()
                 .filter(|s| matches!(s.state, SubtaskState::Finished { .. }))

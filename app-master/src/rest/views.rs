@@ -124,6 +124,7 @@ pub fn vertex_view(v: &VertexStatusProto, job_state: i32) -> Value {
         "id": v.id,
         "name": v.name,
         "parallelism": v.parallelism,
+        "parallelism-decision": v.parallelism_decision,
         "status": vertex_status(v, job_state),
         "tasks": {
             "CREATED": if pending_state(job_state) == "CREATED" { pending } else { 0 },

@@ -48,6 +48,9 @@ struct ReaderNode {
     num_partitions: u64,
     #[prost(message, optional, tag = "5")]
     properties: Option<properties::PropertiesNode>,
+    /// Subpartitions each producer wrote (0: as many as the reader has partitions).
+    #[prost(uint64, tag = "6")]
+    subpartitions: u64,
 }
 
 /// The codec of every Weft process: shuffle nodes here, connector nodes delegated.
@@ -135,6 +138,7 @@ impl PhysicalExtensionCodec for WeftCodec {
                         n,
                     ),
                 };
+                let reader = reader.with_subpartitions(node.subpartitions as usize);
                 Ok(Arc::new(match &node.properties {
                     Some(p) => {
                         let (hash, eq) = properties::decode(p, &schema, ctx, self)?;
@@ -196,6 +200,7 @@ impl PhysicalExtensionCodec for WeftCodec {
                     DistributionPattern::Pointwise => 1,
                 },
                 num_partitions: r.num_partitions() as u64,
+                subpartitions: r.subpartitions() as u64,
                 properties: Some(properties::encode(
                     r.hash_exprs(),
                     r.properties().equivalence_properties(),

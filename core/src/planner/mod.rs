@@ -232,7 +232,7 @@ pub async fn plan_script(
     Ok(JobGraph {
         job_id,
         name,
-        vertices: stages.vertices,
+        vertices: stages.finish(),
         config,
     })
 }

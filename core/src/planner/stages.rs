@@ -20,6 +20,7 @@ use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMerge
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
+use crate::adaptive::AdaptiveSettings;
 use crate::catalog::CommitSpec;
 use crate::config::{BROADCAST_THRESHOLD, Configuration};
 use crate::error::Result;
@@ -33,6 +34,8 @@ pub struct StageBuilder {
     /// Largest estimated size (bytes) of a side copied to every subtask of a join
     /// (`table.optimizer.join.broadcast-threshold` when the root was added; 0 = never).
     broadcast_threshold: usize,
+    /// Adaptive batch parallelism: how many subpartitions a hash shuffle writes.
+    adaptive: Option<AdaptiveSettings>,
 }
 
 impl StageBuilder {
@@ -45,6 +48,7 @@ impl StageBuilder {
         config: &Configuration,
     ) -> Result<u32> {
         self.broadcast_threshold = config.get_memory(BROADCAST_THRESHOLD) as usize;
+        self.adaptive = Some(AdaptiveSettings::from_config(config));
         let plan = self.cut(plan)?;
         let mut v = self.vertex(plan, 0);
         v.commit = commit;
@@ -66,7 +70,25 @@ impl StageBuilder {
             commit: None,
             collect: false,
             num_result_partitions,
+            adaptive: false,
         }
+    }
+
+    /// The vertices, those whose parallelism can be decided at run time marked adaptive.
+    pub fn finish(mut self) -> Vec<JobVertex> {
+        if self.adaptive.is_some_and(|a| a.enabled) {
+            let pointwise_sources: Vec<u32> = self
+                .vertices
+                .iter()
+                .flat_map(|v| v.inputs.iter())
+                .filter(|e| e.pattern == DistributionPattern::Pointwise)
+                .map(|e| e.source)
+                .collect();
+            for v in &mut self.vertices {
+                v.adaptive = !pointwise_sources.contains(&v.id) && adaptive_candidate(&v.plan);
+            }
+        }
+        self.vertices
     }
 
     fn producer(&mut self, input: Arc<dyn ExecutionPlan>, partitioning: Partitioning) -> u32 {
@@ -119,13 +141,18 @@ impl StageBuilder {
                 .preserve_order()
                 .then(|| r.properties().output_ordering().cloned())
                 .flatten();
-            let id = self.producer(input, r.partitioning().clone());
-            let hash = match r.partitioning() {
-                Partitioning::Hash(exprs, _) => exprs.clone(),
-                _ => vec![],
+            let (written, hash) = match r.partitioning() {
+                Partitioning::Hash(exprs, _) => {
+                    let m = self.adaptive.map_or(n, |a| a.subpartitions(n));
+                    (Partitioning::Hash(exprs.clone(), m), exprs.clone())
+                }
+                other => (other.clone(), vec![]),
             };
+            let subpartitions = written.partition_count();
+            let id = self.producer(input, written);
             let reader: Arc<dyn ExecutionPlan> = Arc::new(
                 ShuffleReaderExec::new(schema, id, DistributionPattern::AllToAll, n)
+                    .with_subpartitions(subpartitions)
                     .with_properties(hash, merged(r.properties().equivalence_properties())),
             );
             // An order-preserving exchange: re-sort each partition after the shuffle.
@@ -226,6 +253,50 @@ impl StageBuilder {
                 .build_exec()?,
         ))
     }
+}
+
+/// Whether a vertex's chain can run at any parallelism, each subtask reading a range of
+/// its inputs' subpartitions: it reads only hash shuffles (and replicated small sides),
+/// and every operator in it works on whatever share of the keys its subtask gets.
+fn adaptive_candidate(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    const PER_KEY: &[&str] = &[
+        "ShuffleWriterExec",
+        "HashJoinExec",
+        "SortMergeJoinExec",
+        "AggregateExec",
+        "FilterExec",
+        "ProjectionExec",
+        "SortExec",
+        "BoundedWindowAggExec",
+        "WindowAggExec",
+        "CoalesceBatchesExec",
+        "InterleaveExec",
+        "FileSinkExec",
+    ];
+    // The subpartition count every hash input shares (their ranges must line up).
+    fn walk(p: &Arc<dyn ExecutionPlan>, hashed: &mut Option<usize>) -> bool {
+        if let Some(r) = p.downcast_ref::<ShuffleReaderExec>() {
+            if !r.is_replicated() {
+                let m = r.subpartitions();
+                if r.pattern() != DistributionPattern::AllToAll
+                    || m <= 1
+                    || hashed.is_some_and(|h| h != m)
+                {
+                    return false;
+                }
+                *hashed = Some(m);
+            }
+            return true;
+        }
+        if let Some(s) = p.downcast_ref::<SortExec>()
+            && !s.preserve_partitioning()
+        {
+            return false;
+        }
+        PER_KEY.contains(&p.name()) && p.children().into_iter().all(|c| walk(c, hashed))
+    }
+    let mut hashed = None;
+    walk(plan, &mut hashed) && hashed.is_some()
 }
 
 /// What still holds of `eq` once the partitions of several producers are read as one

@@ -12,6 +12,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::{StreamExt, TryStreamExt};
 
+use crate::adaptive::planned_share;
 use crate::error::to_datafusion;
 use crate::task_runtime::TaskRuntime;
 
@@ -34,6 +35,9 @@ pub struct ShuffleReaderExec {
     /// Every partition reads the producers' whole (single-partition) result: a small
     /// side copied to each subtask of the consumer.
     replicated: bool,
+    /// Subpartitions each producer wrote (at least the partitions read): partition p of
+    /// n reads its even share of them, unless the JobManager gave this subtask a range.
+    subpartitions: usize,
     properties: Arc<PlanProperties>,
 }
 
@@ -55,6 +59,7 @@ impl ShuffleReaderExec {
             source_vertex,
             pattern,
             replicated: false,
+            subpartitions: num_partitions,
             properties,
         }
     }
@@ -94,6 +99,17 @@ impl ShuffleReaderExec {
             Boundedness::Bounded,
         ));
         self
+    }
+
+    /// Producers wrote `m` subpartitions (for adaptive parallelism, more than this reader
+    /// has partitions).
+    pub fn with_subpartitions(mut self, m: usize) -> Self {
+        self.subpartitions = m.max(self.num_partitions());
+        self
+    }
+
+    pub fn subpartitions(&self) -> usize {
+        self.subpartitions
     }
 
     /// The expressions the rows are hash-partitioned on (none: unknown partitioning).
@@ -174,9 +190,22 @@ impl ExecutionPlan for ShuffleReaderExec {
             ))
         })?;
         let targets: Vec<_> = match self.pattern {
+            DistributionPattern::AllToAll if self.replicated => {
+                producers.iter().map(|l| (l.clone(), 0)).collect()
+            }
             DistributionPattern::AllToAll => {
-                let part = if self.replicated { 0 } else { partition };
-                producers.iter().map(|l| (l.clone(), part)).collect()
+                let share: Vec<u32> = match rt.subpartitions.get(&self.source_vertex) {
+                    Some(&(start, end)) => (start..end).collect(),
+                    None => planned_share(
+                        partition as u32,
+                        self.num_partitions() as u32,
+                        self.subpartitions as u32,
+                    ),
+                };
+                producers
+                    .iter()
+                    .flat_map(|l| share.iter().map(move |&p| (l.clone(), p as usize)))
+                    .collect()
             }
             DistributionPattern::Pointwise => {
                 let l = producers.get(partition).ok_or_else(|| {
