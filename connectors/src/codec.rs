@@ -11,6 +11,7 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 use serde::{Deserialize, Serialize};
 
 use crate::datagen::{DatagenExec, DatagenExecConfig};
+use crate::filesystem::row_split::{FileRows, RowSplitScanExec};
 use crate::filesystem::{FileSinkConfig, FileSinkExec};
 use crate::kafka::{KafkaScanConfig, KafkaScanExec, KafkaSinkConfig, KafkaSinkExec};
 use crate::tpch::{TpchExec, TpchExecConfig};
@@ -26,6 +27,8 @@ enum EncodedNode {
     FileSink(FileSinkConfig),
     KafkaScan(KafkaScanConfig),
     KafkaSink(KafkaSinkConfig),
+    /// A Parquet scan split by rows; its `DataSourceExec` travels as the input.
+    RowSplitScan(Vec<Vec<FileRows>>),
 }
 
 fn codec_err(e: impl std::fmt::Display) -> DataFusionError {
@@ -63,6 +66,15 @@ impl PhysicalExtensionCodec for ConnectorCodec {
                 };
                 Arc::new(KafkaSinkExec::new(input.clone(), c))
             }
+            EncodedNode::RowSplitScan(splits) => {
+                let [input] = inputs else {
+                    return Err(codec_err(format!(
+                        "RowSplitScanExec needs one input, got {}",
+                        inputs.len()
+                    )));
+                };
+                Arc::new(RowSplitScanExec::new(input.clone(), splits))
+            }
         })
     }
 
@@ -83,6 +95,8 @@ impl PhysicalExtensionCodec for ConnectorCodec {
             EncodedNode::KafkaScan(e.config().clone())
         } else if let Some(e) = plan.downcast_ref::<KafkaSinkExec>() {
             EncodedNode::KafkaSink(e.config().clone())
+        } else if let Some(e) = plan.downcast_ref::<RowSplitScanExec>() {
+            EncodedNode::RowSplitScan(e.splits().to_vec())
         } else {
             return Err(DataFusionError::NotImplemented(format!(
                 "ConnectorCodec cannot encode {}",

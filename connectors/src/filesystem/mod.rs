@@ -14,6 +14,7 @@ pub mod commit;
 pub mod options;
 pub mod partition_commit;
 pub mod partition_trigger;
+pub mod row_split;
 pub mod sink;
 pub mod source;
 mod writer;

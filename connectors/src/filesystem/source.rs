@@ -249,7 +249,12 @@ impl TableProvider for FilesystemTable {
             None => self.to_inner.clone(),
         };
         let Some(literal) = &self.csv_null_literal else {
-            return self.inner.scan(state, Some(&mapped), filters, limit).await;
+            let plan = self
+                .inner
+                .scan(state, Some(&mapped), filters, limit)
+                .await?;
+            let partitions = state.config().target_partitions();
+            return super::row_split::split_small_scan(plan, state, partitions).await;
         };
         let usable: Vec<Expr> = filters
             .iter()
