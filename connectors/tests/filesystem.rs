@@ -534,3 +534,37 @@ async fn a_path_may_name_a_single_file() {
         .value(0);
     assert_eq!((n, s), (3, 6));
 }
+
+#[tokio::test]
+async fn csv_comment_lines_are_skipped_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("people.csv"),
+        "# exported 2026-12-01\n1,ann\n# a note\n2,bob\n",
+    )
+    .unwrap();
+    let reg = default_registry();
+    let ctx = session(&reg, 1);
+    let t = table(
+        "people",
+        &[("id", DataType::Int64), ("name", DataType::Utf8)],
+        &[],
+        &[
+            ("connector", "filesystem"),
+            ("path", dir.path().to_str().unwrap()),
+            ("format", "csv"),
+            ("csv.allow-comments", "true"),
+        ],
+    );
+    ctx.register_table("people", source(&reg, &t).await)
+        .unwrap();
+    let b = query(&ctx, "SELECT COUNT(*) AS n, SUM(id) AS s FROM people").await;
+    let col = |i: usize| {
+        b.column(i)
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .unwrap()
+            .value(0)
+    };
+    assert_eq!((col(0), col(1)), (2, 3));
+}

@@ -17,6 +17,7 @@ pub const FILESYSTEM_OPTIONS: &[&str] = &[
     "csv.field-delimiter",
     "csv.quote-character",
     "csv.null-literal",
+    "csv.allow-comments",
     "csv.ignore-parse-errors",
     "json.ignore-parse-errors",
     "parquet.compression",
@@ -65,6 +66,9 @@ pub struct CsvOptions {
     pub delimiter: u8,
     pub quote: u8,
     pub null_literal: Option<String>,
+    /// `csv.allow-comments`: lines starting with `#` are skipped.
+    #[serde(default)]
+    pub allow_comments: bool,
 }
 
 /// A `filesystem` table's options, normalized.
@@ -115,6 +119,19 @@ impl FsOptions {
             delimiter: single_byte("csv.field-delimiter", b',')?,
             quote: single_byte("csv.quote-character", b'"')?,
             null_literal: t.option("csv.null-literal").map(str::to_string),
+            allow_comments: match t
+                .option("csv.allow-comments")
+                .map(|v| v.trim().to_ascii_lowercase())
+            {
+                None => false,
+                Some(v) if v == "true" => true,
+                Some(v) if v == "false" => false,
+                Some(v) => {
+                    return Err(err(format!(
+                        "option 'csv.allow-comments' must be true or false, got '{v}'"
+                    )));
+                }
+            },
         };
         for key in ["csv.ignore-parse-errors", "json.ignore-parse-errors"] {
             match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {

@@ -59,6 +59,7 @@ pub(crate) async fn create_source(
                 .with_has_header(false)
                 .with_delimiter(options.csv.delimiter)
                 .with_quote(options.csv.quote)
+                .with_comment(options.csv.allow_comments.then_some(b'#'))
                 .with_null_regex(
                     options
                         .csv
