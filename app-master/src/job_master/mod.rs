@@ -217,8 +217,13 @@ impl JobMaster {
 
     fn schedule(&mut self) {
         self.decide_adaptive();
-        for id in self.eg.schedulable() {
-            let Some(tm) = self.shared.slots.lock().allocate() else {
+        let ready = self.eg.schedulable();
+        self.shared
+            .slots
+            .lock()
+            .declare(&self.graph.job_id, ready.len() as u32);
+        for id in ready {
+            let Some(tm) = self.shared.slots.lock().allocate_for(&self.graph.job_id) else {
                 return;
             };
             let vertex = &self.graph.vertices[id.0 as usize];
@@ -318,7 +323,10 @@ impl JobMaster {
         let state = ExecutionState::try_from(s.state).unwrap_or(ExecutionState::FailedState);
         match state {
             ExecutionState::FinishedState => {
-                self.shared.slots.lock().free(&running_on);
+                self.shared
+                    .slots
+                    .lock()
+                    .free_for(&self.graph.job_id, &running_on);
                 self.shared.broadcast(|| JobEvent::SlotsAvailable);
                 let sv = self.eg.get_mut(id);
                 sv.state = SubtaskState::Finished {
@@ -350,7 +358,10 @@ impl JobMaster {
                 Ok(())
             }
             ExecutionState::FailedState => {
-                self.shared.slots.lock().free(&running_on);
+                self.shared
+                    .slots
+                    .lock()
+                    .free_for(&self.graph.job_id, &running_on);
                 let error = s
                     .error
                     .as_ref()
@@ -500,6 +511,8 @@ impl JobMaster {
             self.cancel_running().await;
             self.abort_sinks().await;
         }
+        self.shared.slots.lock().forget_job(&self.graph.job_id);
+        self.shared.broadcast(|| JobEvent::SlotsAvailable);
         self.shared.release_partitions(&self.graph.job_id);
         if self.remote_shuffle() {
             let master = RemoteShuffleMaster {
@@ -572,7 +585,10 @@ impl JobMaster {
                             })
                             .await;
                     }
-                    self.shared.slots.lock().free(resource_id);
+                    self.shared
+                        .slots
+                        .lock()
+                        .free_for(&self.graph.job_id, resource_id);
                 }
             }
         }

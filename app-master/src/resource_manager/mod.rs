@@ -3,6 +3,7 @@
 //! (local child processes, or YARN containers).
 
 mod driver;
+pub mod fair_share;
 mod local_driver;
 mod slot_pool;
 mod yarn_driver;

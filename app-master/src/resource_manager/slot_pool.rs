@@ -24,6 +24,10 @@ pub struct TaskManagerInfo {
 #[derive(Default)]
 pub struct SlotPool {
     pub task_managers: HashMap<String, TaskManagerInfo>,
+    /// Slots each job holds.
+    held: HashMap<String, u32>,
+    /// Slots each job declared it needs now, beyond those it holds.
+    wanted: HashMap<String, u32>,
 }
 
 impl SlotPool {
@@ -35,8 +39,41 @@ impl SlotPool {
         self.task_managers.remove(resource_id)
     }
 
+    /// `job` needs `n` more slots now (its subtasks ready to run).
+    pub fn declare(&mut self, job: &str, n: u32) {
+        self.wanted.insert(job.to_string(), n);
+    }
+
+    /// A slot for `job`, if one is free and the job is within its fair share of a
+    /// session's slots ([`super::fair_share`]).
+    pub fn allocate_for(&mut self, job: &str) -> Option<TaskManagerInfo> {
+        if !super::fair_share::may_take(job, &self.held, &self.wanted, self.total_slots()) {
+            return None;
+        }
+        let tm = self.allocate()?;
+        *self.held.entry(job.to_string()).or_default() += 1;
+        if let Some(w) = self.wanted.get_mut(job) {
+            *w = w.saturating_sub(1);
+        }
+        Some(tm)
+    }
+
+    /// `job` gives back a slot of TaskManager `resource_id`.
+    pub fn free_for(&mut self, job: &str, resource_id: &str) {
+        if let Some(h) = self.held.get_mut(job) {
+            *h = h.saturating_sub(1);
+        }
+        self.free(resource_id);
+    }
+
+    /// `job` ended: it holds and wants nothing.
+    pub fn forget_job(&mut self, job: &str) {
+        self.held.remove(job);
+        self.wanted.remove(job);
+    }
+
     /// Take one slot from the TaskManager with the most free slots.
-    pub fn allocate(&mut self) -> Option<TaskManagerInfo> {
+    fn allocate(&mut self) -> Option<TaskManagerInfo> {
         let tm = self
             .task_managers
             .values_mut()
