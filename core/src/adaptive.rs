@@ -82,6 +82,34 @@ pub fn subpartition_range(k: u32, p: u32, m: u32) -> (u32, u32) {
     ((k * m / p) as u32, ((k + 1) * m / p) as u32)
 }
 
+/// Contiguous ranges of subpartitions for `p` subtasks, each non-empty, cut where the
+/// running total of `weights` (estimated bytes of each subpartition over all producers)
+/// crosses k/p of the whole: a subpartition with much data gets a subtask (nearly) to
+/// itself instead of a fixed share of subpartitions.
+pub fn balanced_ranges(weights: &[u64], p: u32) -> Vec<(u32, u32)> {
+    let m = weights.len();
+    let p = (p as usize).clamp(1, m.max(1));
+    if m == 0 {
+        return vec![(0, 0)];
+    }
+    let total: u128 = weights.iter().map(|&w| w as u128).sum();
+    let mut cuts = vec![0usize];
+    let (mut acc, mut i) = (0u128, 0usize);
+    for k in 1..p {
+        let target = total * k as u128 / p as u128;
+        // Take at least one subpartition; leave one for each range still to come.
+        while i < m - (p - k) && (cuts.last() == Some(&i) || acc + weights[i] as u128 <= target) {
+            acc += weights[i] as u128;
+            i += 1;
+        }
+        cuts.push(i);
+    }
+    cuts.push(m);
+    cuts.windows(2)
+        .map(|w| (w[0] as u32, w[1] as u32))
+        .collect()
+}
+
 fn human(bytes: u64) -> String {
     const MIB: f64 = (1u64 << 20) as f64;
     if bytes >= 1 << 20 {
@@ -130,6 +158,27 @@ mod tests {
             }
             assert_eq!(next, m);
         }
+    }
+
+    #[test]
+    fn balanced_ranges_follow_the_data() {
+        // Uniform data: equal shares.
+        assert_eq!(
+            balanced_ranges(&[1; 8], 4),
+            vec![(0, 2), (2, 4), (4, 6), (6, 8)]
+        );
+        // One heavy subpartition gets a subtask to itself.
+        assert_eq!(balanced_ranges(&[100, 1, 1, 1], 2), vec![(0, 1), (1, 4)]);
+        assert_eq!(balanced_ranges(&[1, 1, 1, 100], 2), vec![(0, 3), (3, 4)]);
+        // Never an empty range, whatever the weights.
+        for weights in [vec![0u64; 5], vec![9, 0, 0, 0, 0], vec![0, 0, 0, 0, 9]] {
+            let r = balanced_ranges(&weights, 5);
+            assert_eq!(r.len(), 5);
+            assert!(r.iter().all(|(a, b)| b > a), "{r:?}");
+            assert_eq!(r.last().unwrap().1, 5);
+        }
+        // More subtasks than subpartitions: one each.
+        assert_eq!(balanced_ranges(&[3, 3], 4), vec![(0, 1), (1, 2)]);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub struct TaskRuntime {
     pub memory_budget: usize,
     /// Set by the shuffle writer when the subtask's result partition is sealed.
     pub output: Mutex<Option<PartitionLocation>>,
+    /// Rows the shuffle writer wrote to each subpartition (for balancing the consumers'
+    /// subpartition ranges).
+    pub subpartition_rows: Mutex<Vec<u64>>,
 }
 
 impl TaskRuntime {

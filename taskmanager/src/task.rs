@@ -57,6 +57,7 @@ pub async fn run_task(
             state.location = out.location.as_ref().map(Into::into);
             state.spilled_bytes = out.spilled_bytes;
             state.join_fallbacks = out.join_fallbacks;
+            state.subpartition_rows = out.subpartition_rows;
             state.result = out.result;
         }
         Err(e) => {
@@ -83,6 +84,7 @@ struct TaskOutput {
     result: Vec<u8>,
     spilled_bytes: u64,
     join_fallbacks: u32,
+    subpartition_rows: Vec<u64>,
 }
 
 async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskOutput> {
@@ -130,6 +132,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         shuffle,
         memory_budget: (env.slot_memory / 4) as usize,
         output: Mutex::new(None),
+        subpartition_rows: Mutex::new(Vec::new()),
     });
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(env.registry.object_stores.clone())
@@ -169,6 +172,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         result: Vec::new(),
         spilled_bytes: 0,
         join_fallbacks: 0,
+        subpartition_rows: Vec::new(),
     };
     if desc.collect {
         let schema = plan.schema();
@@ -198,6 +202,7 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         }
     }
     out.location = rt.output.lock().clone();
+    out.subpartition_rows = std::mem::take(&mut *rt.subpartition_rows.lock());
     tracing::debug!(
         job = %desc.job_id,
         "subtask {}_{}: context {ctx_ms:.2} ms, plan decoded {decode_ms:.2} ms, done {:.2} ms",

@@ -29,6 +29,8 @@ pub struct ExecutionVertex {
     pub bytes: u64,
     pub spilled_bytes: u64,
     pub join_fallbacks: u32,
+    /// Rows the finished subtask wrote to each subpartition of its result.
+    pub subpartition_rows: Vec<u64>,
 }
 
 impl ExecutionVertex {
@@ -40,6 +42,7 @@ impl ExecutionVertex {
             bytes: 0,
             spilled_bytes: 0,
             join_fallbacks: 0,
+            subpartition_rows: Vec::new(),
         }
     }
 }

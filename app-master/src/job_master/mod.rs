@@ -17,7 +17,7 @@ use weft_core::config::{self, Configuration};
 use weft_core::jobgraph::topology_from_proto;
 use weft_core::proto::{
     CancelTaskRequest, ExecutionState, InputGateProto, JobGraphProto, JobState, JobStatusProto,
-    TaskDeploymentDescriptor, TaskExecutionStateProto,
+    JobVertexProto, TaskDeploymentDescriptor, TaskExecutionStateProto,
 };
 use weft_core::rpc_error;
 use weft_core::shuffle::PartitionLocation;
@@ -63,6 +63,8 @@ pub struct JobMaster {
     adaptive: AdaptiveSettings,
     /// Adaptive vertices whose parallelism was decided, and how.
     parallelism_decisions: BTreeMap<u32, String>,
+    /// Their subtasks' subpartition ranges, balanced by the data in each subpartition.
+    subpartition_ranges: BTreeMap<u32, Vec<(u32, u32)>>,
 }
 
 enum Outcome {
@@ -111,6 +113,7 @@ impl JobMaster {
             lost_addresses: BTreeMap::new(),
             adaptive,
             parallelism_decisions: BTreeMap::new(),
+            subpartition_ranges: BTreeMap::new(),
         })
     }
 
@@ -212,7 +215,40 @@ impl JobMaster {
             );
             self.eg.set_parallelism(v.id, p);
             self.parallelism_decisions.insert(v.id, why);
+            if let Some(weights) = self.subpartition_weights(v, subpartitions) {
+                self.subpartition_ranges
+                    .insert(v.id, adaptive::balanced_ranges(&weights, p));
+            }
         }
+    }
+
+    /// Estimated bytes of each of the `m` subpartitions an adaptive vertex reads, over all
+    /// its hash inputs: each producer's rows per subpartition, at its input's bytes a row.
+    /// None when a producer did not report them (then the ranges are equal shares).
+    fn subpartition_weights(&self, v: &JobVertexProto, m: u32) -> Option<Vec<u64>> {
+        let mut weights = vec![0u64; m as usize];
+        for e in &v.inputs {
+            let producers = &self.eg.subtasks[e.source as usize];
+            if self.graph.vertices[e.source as usize].num_result_partitions != m {
+                continue; // a replicated small side: every subtask reads all of it
+            }
+            let rows: u64 = producers.iter().flat_map(|s| &s.subpartition_rows).sum();
+            let bytes: u64 = producers.iter().map(|s| s.bytes).sum();
+            let per_row = if rows == 0 {
+                0.0
+            } else {
+                bytes as f64 / rows as f64
+            };
+            for s in producers {
+                if s.subpartition_rows.len() != m as usize {
+                    return None;
+                }
+                for (w, &r) in weights.iter_mut().zip(&s.subpartition_rows) {
+                    *w += (r as f64 * per_row) as u64;
+                }
+            }
+        }
+        Some(weights)
     }
 
     fn schedule(&mut self) {
@@ -233,14 +269,16 @@ impl JobMaster {
                 .map(|e| {
                     // An adaptive vertex's subtask reads its range of each producer's
                     // subpartitions.
-                    let (start, end) = if self.parallelism_decisions.contains_key(&id.0) {
-                        adaptive::subpartition_range(
-                            id.1,
-                            self.eg.parallelism(id.0),
-                            self.graph.vertices[e.source as usize].num_result_partitions,
-                        )
-                    } else {
-                        (0, 0)
+                    let (start, end) = match self.subpartition_ranges.get(&id.0) {
+                        Some(ranges) => ranges[id.1 as usize],
+                        None if self.parallelism_decisions.contains_key(&id.0) => {
+                            adaptive::subpartition_range(
+                                id.1,
+                                self.eg.parallelism(id.0),
+                                self.graph.vertices[e.source as usize].num_result_partitions,
+                            )
+                        }
+                        None => (0, 0),
                     };
                     InputGateProto {
                         source_vertex: e.source,
@@ -337,6 +375,7 @@ impl JobMaster {
                 sv.bytes = s.bytes;
                 sv.spilled_bytes = s.spilled_bytes;
                 sv.join_fallbacks = s.join_fallbacks;
+                sv.subpartition_rows = s.subpartition_rows;
                 tracing::debug!(
                     job = %self.graph.job_id,
                     "finished {}_{} at {} ms ({} rows, {} bytes)",

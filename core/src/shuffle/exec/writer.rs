@@ -130,21 +130,28 @@ impl ExecutionPlan for ShuffleWriterExec {
                 )?),
             };
             let mut rows = 0u64;
+            let mut per_subpartition = vec![0u64; num_outputs.max(1)];
             let mut parts = Vec::new();
             while let Some(batch) = input.next().await {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;
                 match partitioner.as_mut() {
-                    None => writer
-                        .write(0, compact_views(batch)?)
-                        .await
-                        .map_err(to_datafusion)?,
+                    None => {
+                        per_subpartition[0] += batch.num_rows() as u64;
+                        writer
+                            .write(0, compact_views(batch)?)
+                            .await
+                            .map_err(to_datafusion)?
+                    }
                     Some(p) => {
                         p.partition(batch, |i, b| {
                             parts.push((i, b));
                             Ok(())
                         })?;
                         for (i, b) in parts.drain(..) {
+                            if let Some(n) = per_subpartition.get_mut(i) {
+                                *n += b.num_rows() as u64;
+                            }
                             writer
                                 .write(i, compact_views(b)?)
                                 .await
@@ -155,6 +162,7 @@ impl ExecutionPlan for ShuffleWriterExec {
             }
             let (location, bytes) = writer.finish().await.map_err(to_datafusion)?;
             *rt.output.lock() = Some(location);
+            *rt.subpartition_rows.lock() = per_subpartition;
             Ok(RecordBatch::try_new(
                 sink_summary_schema(),
                 vec![
