@@ -7,6 +7,8 @@
 
 pub mod decimal;
 pub mod literals;
+pub mod random;
+pub mod round;
 pub mod rounding;
 
 use std::sync::Arc;
@@ -210,6 +212,8 @@ pub fn functions() -> Vec<ScalarUDF> {
     all.extend(float_comparisons());
     all.extend(decimal::functions());
     all.extend(rounding::functions());
+    all.extend(round::functions());
+    all.extend(random::functions());
     all
 }
 

@@ -1,0 +1,131 @@
+//! The pure decisions behind some of Flink's functions (type widening, rounding, Java's
+//! random numbers), checked without planning a query. (A test target rather than unit tests:
+//! it runs with `cargo test --workspace --test function_logic`.)
+
+use arrow::datatypes::{DataType, TimeUnit};
+use weft_flink_sql::functions::conditional::widen::common_type;
+use weft_flink_sql::functions::math::random::JavaRandom;
+use weft_flink_sql::functions::math::round::{
+    round_decimal, round_decimal_type, round_double, round_int,
+};
+
+use DataType::*;
+
+#[test]
+fn exact_numerics_widen_as_flink_does() {
+    assert_eq!(common_type(&[Int32, Int64]), Some(Int64));
+    assert_eq!(common_type(&[Int8, Int16, Int8]), Some(Int16));
+    // INT is DECIMAL(10, 0): 10 whole digits and scale 1
+    assert_eq!(
+        common_type(&[Int32, Decimal128(2, 1)]),
+        Some(Decimal128(11, 1))
+    );
+    assert_eq!(
+        common_type(&[Decimal128(5, 2), Decimal128(10, 4)]),
+        Some(Decimal128(10, 4))
+    );
+    // at most 38 digits: the whole digits are kept, the scale gives way
+    assert_eq!(
+        common_type(&[Decimal128(38, 0), Decimal128(10, 5)]),
+        Some(Decimal128(38, 0))
+    );
+    assert_eq!(
+        common_type(&[Int64, Decimal128(38, 30)]),
+        Some(Decimal128(38, 19))
+    );
+}
+
+#[test]
+fn approximate_numerics_and_nulls_widen() {
+    assert_eq!(common_type(&[Int32, Float64]), Some(Float64));
+    assert_eq!(common_type(&[Decimal128(2, 1), Float64]), Some(Float64));
+    assert_eq!(common_type(&[Float32, Int64]), Some(Float32));
+    assert_eq!(common_type(&[Float32, Float64]), Some(Float64));
+    assert_eq!(common_type(&[Null, Int32, Null]), Some(Int32));
+    assert_eq!(common_type(&[Null]), Some(Null));
+}
+
+#[test]
+fn other_types_widen_only_within_their_kind() {
+    assert_eq!(common_type(&[Int32, Utf8]), None);
+    assert_eq!(common_type(&[Utf8View, Utf8]), Some(Utf8));
+    assert_eq!(common_type(&[Boolean, Int32]), None);
+    assert_eq!(
+        common_type(&[Date32, Timestamp(TimeUnit::Millisecond, None)]),
+        Some(Timestamp(TimeUnit::Millisecond, None))
+    );
+    assert_eq!(common_type(&[Date32, Utf8]), None);
+}
+
+#[test]
+fn doubles_round_half_up_on_their_decimal_text() {
+    let r = |v, d| round_double(v, d, false);
+    assert_eq!(r(2.5, 0), 3.0);
+    assert_eq!(r(-2.5, 0), -3.0);
+    // the binary 1.45 is below 1.45, its text is not
+    assert_eq!(r(1.45, 1), 1.5);
+    assert_eq!(r(15.55, 1), 15.6);
+    assert_eq!(r(15.55, -1), 20.0);
+    assert_eq!(r(9.99, 1), 10.0);
+    assert_eq!(r(0.004, 2), 0.0);
+    assert_eq!(r(0.005, 2), 0.01);
+    assert_eq!(r(0.6, 0), 1.0);
+    assert_eq!(r(123.0, 5), 123.0);
+    // BigDecimal has no negative zero
+    assert!(r(-2.5, -1).is_sign_positive());
+    assert_eq!(r(1.0e300, -299), 1.0e300);
+    assert!(r(f64::NAN, 1).is_nan());
+}
+
+#[test]
+fn doubles_truncate_toward_zero() {
+    let t = |v, d| round_double(v, d, true);
+    assert_eq!(t(2.57, 0), 2.0);
+    assert_eq!(t(-2.57, 1), -2.5);
+    assert_eq!(t(15.55, -1), 10.0);
+    assert_eq!(t(-2.57, -1), 0.0);
+}
+
+#[test]
+fn integers_and_decimals_round_and_truncate() {
+    assert_eq!(round_int(15, -1, false), 20);
+    assert_eq!(round_int(-15, -1, false), -20);
+    assert_eq!(round_int(-15, -1, true), -10);
+    assert_eq!(round_int(15, 2, false), 15);
+    // INT wraps as Java's intValue()
+    assert_eq!(round_int(2147483647, -1, false) as i32, -2147483646);
+    // 12.345 at scale 3
+    assert_eq!(round_decimal(12345, 3, 1, 1, false), Some(123));
+    assert_eq!(round_decimal(-12355, 3, 1, 1, false), Some(-124));
+    assert_eq!(round_decimal(-12355, 3, 1, 1, true), Some(-123));
+    assert_eq!(round_decimal(12345, 3, -1, 0, false), Some(10));
+    assert_eq!(round_decimal(-12355, 3, -1, 0, true), Some(-10));
+    assert_eq!(round_decimal(99999, 3, 2, 2, false), Some(10000));
+    assert_eq!(round_decimal(12345, 3, 3, 3, false), Some(12345));
+}
+
+#[test]
+fn decimal_round_types_are_flinks() {
+    assert_eq!(round_decimal_type(5, 3, 0), (3, 0));
+    assert_eq!(round_decimal_type(5, 3, 1), (4, 1));
+    assert_eq!(round_decimal_type(5, 3, -1), (3, 0));
+    assert_eq!(round_decimal_type(5, 3, 3), (5, 3));
+    // rounding may add a digit: 99.999 -> 100.00
+    assert_eq!(round_decimal_type(5, 3, 2), (5, 2));
+}
+
+#[test]
+fn java_random_sequences() {
+    // new Random(42).nextDouble(), twice; new Random(1) and new Random(2) once
+    let mut r = JavaRandom::new(42);
+    assert_eq!(r.next_double(), 0.7275636800328681);
+    assert_eq!(r.next_double(), 0.6832234717598454);
+    assert_eq!(JavaRandom::new(1).next_double(), 0.7308781907032909);
+    assert_eq!(JavaRandom::new(2).next_double(), 0.7311469360199058);
+    let mut r = JavaRandom::new(42);
+    let ints: Vec<i32> = (0..3).map(|_| r.next_int(10)).collect();
+    assert_eq!(ints, vec![0, 3, 8]);
+    // a power of two bound takes the high bits
+    let mut r = JavaRandom::new(42);
+    assert!((0..100).all(|_| (0..16).contains(&r.next_int(16))));
+}
