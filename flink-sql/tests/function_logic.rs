@@ -129,3 +129,35 @@ fn java_random_sequences() {
     let mut r = JavaRandom::new(42);
     assert!((0..100).all(|_| (0..16).contains(&r.next_int(16))));
 }
+
+#[test]
+fn ipv4_addresses_as_mysql_reads_them() {
+    use weft_flink_sql::functions::conversion::inet::{inet_aton, inet_ntoa};
+    assert_eq!(inet_aton("127.0.0.1"), Some(2130706433));
+    assert_eq!(inet_aton("10.0.0.256"), None);
+    assert_eq!(inet_aton("1.2.3"), Some(16908291));
+    assert_eq!(inet_aton("1.2"), Some(16777218));
+    assert_eq!(inet_aton("abc"), None);
+    assert_eq!(inet_aton("1..2"), None);
+    assert_eq!(inet_aton("255.255.255.255"), Some(4294967295));
+    assert_eq!(inet_ntoa(2130706433).as_deref(), Some("127.0.0.1"));
+    assert_eq!(inet_ntoa(-1), None);
+    assert_eq!(inet_ntoa(4294967296), None);
+}
+
+#[test]
+fn sql_text_rewrites_flink_syntax_sqlparser_lacks() {
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT TRIM(LEADING FROM s), TRIM(BOTH 'x' FROM s)"),
+        "SELECT TRIM(LEADING ' ' FROM s), TRIM(BOTH 'x' FROM s)"
+    );
+    assert_eq!(
+        rewrite("SELECT CAST(s AS BYTES), 'AS BYTES'"),
+        "SELECT CAST(s AS BYTEA), 'AS BYTES'"
+    );
+    assert_eq!(
+        rewrite("SELECT a NOT BETWEEN SYMMETRIC f(3, 4) AND 1 AND b"),
+        "SELECT a NOT BETWEEN flink_between_symmetric( f(3, 4)) AND 1 AND b"
+    );
+}

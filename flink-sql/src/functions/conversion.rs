@@ -10,6 +10,7 @@
 //! - CHAR(n) pads to n and truncates, VARCHAR(n) truncates ([`rewrite_sql`]);
 //! - casts Weft does not give Flink's meaning yet are refused at planning.
 
+pub mod inet;
 pub mod type_of;
 
 use std::sync::Arc;
@@ -106,6 +107,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         .build(),
     ];
     all.extend(type_of::functions());
+    all.extend(inet::functions());
     all
 }
 

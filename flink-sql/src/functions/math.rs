@@ -386,6 +386,7 @@ pub const DATAFUSION_AS_FLINK: &[&str] = &[];
 /// numeric literals get Flink's types.
 pub fn rewrite_sql(e: &mut ast::Expr) {
     // literals::type_children(e); -- off with type_query, see rewrite.rs
+    between_symmetric(e);
     // `a % b` is MOD(a, b)
     if let ast::Expr::BinaryOp {
         left,
@@ -399,6 +400,55 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         );
         *e = literals::call("mod", vec![l, r]);
     }
+}
+
+/// `x [NOT] BETWEEN SYMMETRIC lo AND hi` (its lower bound marked by `crate::sql_text`) is
+/// `[NOT] (x BETWEEN lo AND hi OR x BETWEEN hi AND lo)`, as Calcite expands it.
+fn between_symmetric(e: &mut ast::Expr) {
+    let ast::Expr::Between {
+        expr,
+        negated,
+        low,
+        high,
+    } = e
+    else {
+        return;
+    };
+    let ast::Expr::Function(f) = low.as_ref() else {
+        return;
+    };
+    if !f
+        .name
+        .to_string()
+        .eq_ignore_ascii_case(crate::sql_text::BETWEEN_SYMMETRIC)
+    {
+        return;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return;
+    };
+    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(lo))] = list.args.as_slice() else {
+        return;
+    };
+    let between = |low: &ast::Expr, high: &ast::Expr| ast::Expr::Between {
+        expr: expr.clone(),
+        negated: false,
+        low: Box::new(low.clone()),
+        high: Box::new(high.clone()),
+    };
+    let either = ast::Expr::Nested(Box::new(ast::Expr::BinaryOp {
+        left: Box::new(between(lo, high)),
+        op: ast::BinaryOperator::Or,
+        right: Box::new(between(high, lo)),
+    }));
+    *e = if *negated {
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Not,
+            expr: Box::new(either),
+        }
+    } else {
+        either
+    };
 }
 
 /// Rewrites of planned expressions after type coercion (see `crate::rewrite::FlinkSemantics`):

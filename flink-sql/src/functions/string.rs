@@ -82,7 +82,7 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
             'x' if is_bin(ty) => DataType::Binary,
             'x' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
             'n' if ty.is_integer() => DataType::Int64,
-            'n' if is_bin(ty) => DataType::Binary,
+            // HEX takes no BYTES in Flink ('HEX(<INTEGER>)' or a string)
             'n' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
             'a' => ty.clone(),
             _ => return bad(),
@@ -1065,7 +1065,7 @@ fn eval_starts_ends(args: &[ColumnarValue], rows: usize, starts: bool) -> Result
     })
 }
 
-/// HEX(n) of an integer (two's complement, 64 bits) or of a string's UTF-8 / bytes.
+/// HEX(n) of an integer (two's complement, 64 bits) or of a string's UTF-8.
 fn eval_hex(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let a = &c.arrays[0];
@@ -1075,7 +1075,6 @@ fn eval_hex(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Columna
         }
         match a.data_type() {
             DataType::Int64 => o.push_str(&format!("{:X}", c.ints(0).value(i) as u64)),
-            DataType::Binary => o.push_str(&hex::encode_upper(c.bins(0).value(i))),
             _ => o.push_str(&hex::encode_upper(c.strs(0).value(i).as_bytes())),
         }
         Ok(true)
