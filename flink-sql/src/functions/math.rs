@@ -385,7 +385,7 @@ pub const DATAFUSION_AS_FLINK: &[&str] = &[];
 /// Rewrites of this family's SQL syntax before DataFusion plans it (see `crate::rewrite`):
 /// numeric literals get Flink's types.
 pub fn rewrite_sql(e: &mut ast::Expr) {
-    // literals::type_children(e); -- off with type_query, see rewrite.rs
+    literals::type_children(e);
     between_symmetric(e);
     // `a % b` is MOD(a, b)
     if let ast::Expr::BinaryOp {
