@@ -1,7 +1,9 @@
-//! Flink's literal types must not break DataFusion's matching of expressions: a GROUP BY
-//! expression with a literal matches the same SELECT expression (`GROUP BY id % 4`), and
-//! every TPC-H query (`integration/queries`) plans and runs through Flink's layer. Typing
-//! GROUP BY literals twice (`CAST(CAST(4 AS INT) AS INT)`) once failed both.
+//! Flink's literal types and its expression rewrites after type coercion (DECIMAL arithmetic,
+//! casts) must not break DataFusion's matching of expressions: a GROUP BY expression with a
+//! literal matches the same SELECT expression (`GROUP BY id % 4`), rewritten aggregate and
+//! group expressions keep their names for the nodes above, and every TPC-H query
+//! (`integration/queries`) plans and runs through Flink's layer. Typing GROUP BY literals
+//! twice (`CAST(CAST(4 AS INT) AS INT)`) once failed the first.
 
 use std::sync::Arc;
 
@@ -36,6 +38,53 @@ async fn group_by_expressions_with_literals_match_the_select_list() {
     let n = b[0].column(1).as_primitive::<Int64Type>();
     assert_eq!((k.value(0), n.value(0)), (1, 1));
     assert_eq!(k.len(), 3);
+}
+
+#[tokio::test]
+async fn decimal_arithmetic_has_flink_types() {
+    let ctx = context();
+    let b = run(
+        &ctx,
+        "SELECT a + b, a / b FROM (VALUES (CAST(1.5 AS DECIMAL(38, 10)), CAST(2.25 AS DECIMAL(20, 2)))) AS t(a, b)",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        b[0].schema().field(0).data_type(),
+        &DataType::Decimal128(38, 9)
+    );
+}
+
+/// Queries whose aggregates, group keys, HAVING, windows and subqueries hold expressions
+/// Flink's rewrites change (DECIMAL arithmetic, integer division, casts to STRING and INT).
+#[tokio::test]
+async fn rewritten_expressions_keep_their_names() {
+    let ctx = context();
+    ctx.sql("CREATE TABLE src (id BIGINT, v INT, d DECIMAL(12, 2), s VARCHAR) AS VALUES (CAST(1 AS BIGINT), 2, CAST(0.05 AS DECIMAL(12, 2)), 'A'), (CAST(6 AS BIGINT), 3, CAST(1.25 AS DECIMAL(12, 2)), 'B')")
+        .await
+        .unwrap();
+    let queries = [
+        "SELECT d * 2, COUNT(*) FROM src GROUP BY d * 2",
+        "SELECT d * 2 AS x, SUM(d * (1 - d)) FROM src GROUP BY d * 2 HAVING SUM(d * (1 - d)) > 0 ORDER BY x",
+        "SELECT CAST(id AS STRING), COUNT(*) FROM src GROUP BY CAST(id AS STRING)",
+        "SELECT CONCAT('d', CAST(id % 4 AS STRING)) FROM src",
+        "SELECT s, SUM(d) / COUNT(*), AVG(d + 1) FROM src GROUP BY s",
+        "SELECT CAST(v AS TINYINT), CAST(s AS INT) FROM (SELECT v, '12' AS s FROM src) t",
+        "SELECT k, c FROM (SELECT id % 4 AS k, COUNT(*) AS c FROM src GROUP BY id % 4) WHERE k > 0",
+        "SELECT id, SUM(d) OVER (PARTITION BY id % 2 ORDER BY v) FROM src",
+        "SELECT * FROM src WHERE d > 0.5 AND id IN (SELECT id FROM src WHERE d * 2 > 1)",
+        "SELECT DISTINCT d / 3 FROM src",
+        "SELECT s, MAX(d * v) FROM src GROUP BY s UNION ALL SELECT s, MIN(d) FROM src GROUP BY s",
+        "SELECT CAST(d AS STRING), CAST(v AS STRING) || s, COUNT(*) FROM src GROUP BY CAST(d AS STRING), CAST(v AS STRING) || s",
+        "SELECT id / 2, SUM(v / 2) FROM src GROUP BY id / 2",
+    ];
+    let mut failed = Vec::new();
+    for q in queries {
+        if let Err(e) = run(&ctx, q).await {
+            failed.push(format!("{q}: {}", e.strip_backtrace()));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
 // the columns of the TPC-H tables, as weft-connectors' generator gives them:

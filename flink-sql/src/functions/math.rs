@@ -495,23 +495,3 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     }
     Ok(Transformed::no(e))
 }
-
-#[cfg(test)]
-mod tests {
-    use datafusion::prelude::SessionConfig;
-
-    async fn plan(sql: &str) -> String {
-        let ctx = crate::flink_context(SessionConfig::new());
-        let p = crate::plan_sql(&ctx.state(), sql).await.unwrap();
-        let p = ctx.state().optimize(&p).unwrap();
-        format!("{}", p.display_indent_schema())
-    }
-
-    #[tokio::test]
-    #[ignore = "math::rewrite_expr is off in planning (functions/mod.rs): re-enable with it"]
-    async fn decimal_arithmetic_has_flink_types() {
-        let p = plan("SELECT a + b, a / b FROM (VALUES (CAST(1.5 AS DECIMAL(38, 10)), CAST(2.25 AS DECIMAL(20, 2)))) AS t(a, b)").await;
-        println!("{p}");
-        assert!(p.contains("Decimal128(38, 9)"), "{p}");
-    }
-}

@@ -125,11 +125,8 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         temporal::rewrite_expr,
         json::rewrite_expr,
         collection::rewrite_expr,
-        // math::rewrite_expr and conversion::rewrite_expr (Flink's DECIMAL arithmetic and
-        // casts) are off in planning: rewriting expressions inside an Aggregate renamed its
-        // group and aggregate columns under the projection above (TPC-H q1, GROUP BY id % 4
-        // failed with "No field named …"). Their cases are known differences until the
-        // rewrite keeps names there.
+        math::rewrite_expr,
+        conversion::rewrite_expr,
         aggregate::rewrite_expr,
         window::rewrite_expr,
     ] {
