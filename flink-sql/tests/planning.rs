@@ -77,6 +77,8 @@ async fn rewritten_expressions_keep_their_names() {
         "SELECT s, MAX(d * v) FROM src GROUP BY s UNION ALL SELECT s, MIN(d) FROM src GROUP BY s",
         "SELECT CAST(d AS STRING), CAST(v AS STRING) || s, COUNT(*) FROM src GROUP BY CAST(d AS STRING), CAST(v AS STRING) || s",
         "SELECT id / 2, SUM(v / 2) FROM src GROUP BY id / 2",
+        "SELECT s, MIN(CAST(v AS TINYINT)), MIN(CAST(v AS DOUBLE)) FROM src GROUP BY s HAVING MIN(CAST(v AS TINYINT)) > 0 ORDER BY MIN(CAST(v AS DOUBLE))",
+        "SELECT id, SUM(CAST(v AS BIGINT)) OVER (ORDER BY id), SUM(CAST(v AS DOUBLE)) OVER (ORDER BY id) FROM src",
     ];
     let mut failed = Vec::new();
     for q in queries {

@@ -11,6 +11,7 @@
 pub mod avg;
 pub mod listagg;
 pub mod retyped;
+pub mod typed_args;
 
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ use datafusion::sql::sqlparser::ast;
 use retyped::{cast_finish, retyped};
 
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![]
+    typed_args::functions()
 }
 
 pub fn aggregates() -> Vec<AggregateUDF> {
@@ -179,6 +180,7 @@ pub const DATAFUSION_AS_FLINK: &[&str] = &["min", "max", "grouping"];
 /// GROUPING(…) and GROUPING_ID(…) are DataFusion's `grouping` (the same bits: the first
 /// argument is the highest), as Flink's BIGINT.
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    typed_args::rewrite_sql(e);
     let ast::Expr::Function(f) = e else { return };
     let name = f.name.to_string().to_ascii_lowercase();
     if name != "grouping" && name != "grouping_id" {
