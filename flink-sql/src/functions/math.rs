@@ -6,6 +6,7 @@
 //!   compute as `java.lang.Math` does.
 
 pub mod decimal;
+pub mod in_list;
 pub mod literals;
 pub mod random;
 pub mod round;
@@ -454,6 +455,9 @@ fn between_symmetric(e: &mut ast::Expr) {
 /// Rewrites of planned expressions after type coercion (see `crate::rewrite::FlinkSemantics`):
 /// arithmetic on DECIMALs goes to Flink's DECIMAL arithmetic.
 pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    if let Some(rewritten) = in_list::values_to_tested_type(&e, schema) {
+        return Ok(Transformed::yes(rewritten));
+    }
     if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e
         && let Some(name) = float_comparison(*op)
         && let Ok(t) = left.get_type(schema)
