@@ -2,6 +2,7 @@
 //! tokens, so string literals, quoted names and comments are left alone):
 //! - `TRIM(BOTH | LEADING | TRAILING FROM s)` trims spaces: `TRIM(BOTH ' ' FROM s)`;
 //! - the type `BYTES` (after `AS`, as in `CAST(x AS BYTES)`) is `BYTEA`;
+//! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
 //!   turns into `(x BETWEEN lo AND hi OR x BETWEEN hi AND lo)`.
@@ -29,7 +30,7 @@ fn is_word(t: &TokenWithSpan, w: &str) -> bool {
 
 pub fn rewrite(sql: &str) -> Cow<'_, str> {
     let upper = sql.to_ascii_uppercase();
-    if !["TRIM", "BYTES", "SYMMETRIC"]
+    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0"]
         .iter()
         .any(|w| upper.contains(w))
     {
@@ -72,6 +73,16 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
         {
             let at = pos(&sig[i + 2].span.end);
             edits.push((at, at, " ' '".into()));
+        }
+        // $SUM0 (
+        if matches!(&t.token, Token::Placeholder(p) if p.eq_ignore_ascii_case("$SUM0"))
+            && next(1).is_some_and(|n| n.token == Token::LParen)
+        {
+            edits.push((
+                pos(&t.span.start),
+                pos(&t.span.end),
+                crate::functions::aggregate::SUM0.into(),
+            ));
         }
         // AS BYTES
         if is_word(t, "BYTES") && i > 0 && is_word(sig[i - 1], "AS") {

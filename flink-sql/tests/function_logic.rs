@@ -161,3 +161,12 @@ fn sql_text_rewrites_flink_syntax_sqlparser_lacks() {
         "SELECT a NOT BETWEEN flink_between_symmetric( f(3, 4)) AND 1 AND b"
     );
 }
+
+#[test]
+fn sum0_is_renamed_in_the_sql_text() {
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT $SUM0(a), '$SUM0(a)' FROM t"),
+        "SELECT flink_sum0(a), '$SUM0(a)' FROM t"
+    );
+}

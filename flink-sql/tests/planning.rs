@@ -151,3 +151,16 @@ async fn tpch_queries_plan_and_run() {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+#[tokio::test]
+async fn sum0_of_no_values_is_zero() {
+    let ctx = context();
+    let b = run(
+        &ctx,
+        "SELECT $SUM0(a), SUM(a) FROM (VALUES (1), (2)) AS t(a) WHERE a > 5",
+    )
+    .await
+    .unwrap();
+    assert_eq!(b[0].column(0).as_primitive::<Int32Type>().value(0), 0);
+    assert!(b[0].column(1).is_null(0));
+}

@@ -15,11 +15,11 @@ pub mod typed_args;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, PrimitiveArray};
+use arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int8Type, Int16Type, Int32Type, Int64Type};
-use datafusion::common::DFSchema;
 use datafusion::common::plan_err;
 use datafusion::common::tree_node::Transformed;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::Result;
 use datafusion::functions_aggregate as df;
 use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
@@ -55,6 +55,8 @@ pub fn aggregates() -> Vec<AggregateUDF> {
     array_agg.not_null = true;
     vec![
         retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build(),
+        // Flink's $SUM0 (`crate::sql_text` renames it): SUM, but 0 where SUM is NULL
+        retyped(SUM0, df::sum::sum_udaf(), sum_type, sum0_finish).build(),
         avg::avg(),
         retyped("count", df::count::count_udaf(), count_type, cast_finish).build(),
         first.build(),
@@ -161,6 +163,23 @@ fn sum_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
         }
         _ => cast_finish(a, t)?,
     })
+}
+
+/// The name `$SUM0` is planned as (sqlparser reads `$SUM0` as a placeholder).
+pub const SUM0: &str = "flink_sum0";
+
+/// $SUM0's values: SUM's, with 0 for no (non-NULL) values.
+fn sum0_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
+    let sums = sum_finish(a, t)?;
+    if sums.null_count() == 0 {
+        return Ok(sums);
+    }
+    let zero = ScalarValue::new_zero(t)?.to_scalar()?;
+    Ok(arrow::compute::kernels::zip::zip(
+        &arrow::compute::is_not_null(&sums)?,
+        &sums,
+        &zero,
+    )?)
 }
 
 /// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type.
