@@ -170,3 +170,14 @@ fn sum0_is_renamed_in_the_sql_text() {
         "SELECT flink_sum0(a), '$SUM0(a)' FROM t"
     );
 }
+
+#[test]
+fn doubles_cast_to_decimal_half_up_on_their_text() {
+    use weft_flink_sql::functions::aggregate::variance::double_to_decimal;
+    assert_eq!(double_to_decimal(1.2472191289246473, 6), Some(1247219));
+    assert_eq!(double_to_decimal(0.0000005, 6), Some(1));
+    assert_eq!(double_to_decimal(-2.5, 0), Some(-3));
+    assert_eq!(double_to_decimal(1e30, 6), Some(10i128.pow(36)));
+    assert_eq!(double_to_decimal(1e40, 0), None);
+    assert_eq!(double_to_decimal(f64::NAN, 2), None);
+}

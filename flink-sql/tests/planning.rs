@@ -164,3 +164,32 @@ async fn sum0_of_no_values_is_zero() {
     assert_eq!(b[0].column(0).as_primitive::<Int32Type>().value(0), 0);
     assert!(b[0].column(1).is_null(0));
 }
+
+/// Flink's VAR_POP of INT truncates at each step of (SUM(x*x) - SUM(x)*SUM(x)/COUNT(x)) /
+/// COUNT(x): 0, 0, 2 gives (4 - 4/3) / 3 = (4 - 1) / 3 = 1, where the exact 0.89 would be 0.
+#[tokio::test]
+async fn integer_variance_truncates_as_flinks_arithmetic() {
+    let ctx = context();
+    let b = run(
+        &ctx,
+        "SELECT g, VAR_POP(a), VAR_SAMP(a), STDDEV_POP(a) FROM (VALUES (1, 0), (1, 0), (1, 2), (2, 5)) AS t(g, a) GROUP BY g ORDER BY g",
+    )
+    .await
+    .unwrap();
+    let col = |c: usize| b[0].column(c).as_primitive::<Int32Type>().clone();
+    assert_eq!(col(1).value(0), 1);
+    assert_eq!(col(2).value(0), 1); // (4 - 1) / 2
+    assert_eq!(col(3).value(0), 1);
+    assert_eq!(col(1).value(1), 0);
+    assert!(col(2).is_null(1)); // one value: no sample variance
+    // a sliding window retracts values
+    let w = run(
+        &ctx,
+        "SELECT a, VAR_POP(a) OVER (ORDER BY a ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM (VALUES (0), (2), (6)) AS t(a)",
+    )
+    .await
+    .unwrap();
+    let v = w[0].column(1).as_primitive::<Int32Type>();
+    // (0), (0, 2): (4 - 2) / 2 = 1, (2, 6): (40 - 32) / 2 = 4
+    assert_eq!((v.value(0), v.value(1), v.value(2)), (0, 1, 4));
+}

@@ -12,6 +12,7 @@ pub mod avg;
 pub mod listagg;
 pub mod retyped;
 pub mod typed_args;
+pub mod variance;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
 use datafusion::sql::sqlparser::ast;
 
 use retyped::{cast_finish, retyped};
+use variance::{Kind, variance};
 
 pub fn functions() -> Vec<ScalarUDF> {
     typed_args::functions()
@@ -63,42 +65,84 @@ pub fn aggregates() -> Vec<AggregateUDF> {
         last.build(),
         array_agg.build(),
         listagg::listagg(),
-        retyped(
+        variance(
             "stddev_pop",
-            df::stddev::stddev_pop_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: false,
+                root: true,
+            },
+            retyped(
+                "stddev_pop",
+                df::stddev::stddev_pop_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "stddev_samp",
-            df::stddev::stddev_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
-        retyped(
+            Kind {
+                sample: true,
+                root: true,
+            },
+            retyped(
+                "stddev_samp",
+                df::stddev::stddev_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
+            "stddev",
+            Kind {
+                sample: true,
+                root: true,
+            },
+            retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
+        ),
+        variance(
             "var_pop",
-            df::variance::var_pop_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: false,
+                root: false,
+            },
+            retyped(
+                "var_pop",
+                df::variance::var_pop_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "var_samp",
-            df::variance::var_samp_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: true,
+                root: false,
+            },
+            retyped(
+                "var_samp",
+                df::variance::var_samp_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "variance",
-            df::variance::var_samp_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
+            Kind {
+                sample: true,
+                root: false,
+            },
+            retyped(
+                "variance",
+                df::variance::var_samp_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
     ]
 }
 
@@ -182,7 +226,7 @@ fn sum0_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
     )?)
 }
 
-/// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type.
+/// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type (exact types: `variance`).
 fn floating(t: &[DataType]) -> Result<DataType> {
     match one(t, "STDDEV / VARIANCE")? {
         t @ (DataType::Float32 | DataType::Float64) => Ok(t),
