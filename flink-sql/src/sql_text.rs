@@ -2,6 +2,8 @@
 //! tokens, so string literals, quoted names and comments are left alone):
 //! - `TRIM(BOTH | LEADING | TRAILING FROM s)` trims spaces: `TRIM(BOTH ' ' FROM s)`;
 //! - the type `BYTES` (after `AS`, as in `CAST(x AS BYTES)`) is `BYTEA`;
+//! - `JSON_EXISTS(s, p TRUE | FALSE | UNKNOWN | ERROR ON ERROR)` passes its behaviour as a
+//!   third argument, `JSON_EXISTS(s, p, 'TRUE')`;
 //! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
@@ -30,7 +32,7 @@ fn is_word(t: &TokenWithSpan, w: &str) -> bool {
 
 pub fn rewrite(sql: &str) -> Cow<'_, str> {
     let upper = sql.to_ascii_uppercase();
-    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0"]
+    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0", "JSON_EXISTS"]
         .iter()
         .any(|w| upper.contains(w))
     {
@@ -73,6 +75,32 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
         {
             let at = pos(&sig[i + 2].span.end);
             edits.push((at, at, " ' '".into()));
+        }
+        // JSON_EXISTS ( … X ON ERROR )
+        if is_word(t, "JSON_EXISTS") && next(1).is_some_and(|n| n.token == Token::LParen) {
+            let mut depth = 0i32;
+            let close = (i + 1..sig.len()).find(|&j| {
+                match sig[j].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            });
+            if let Some(close) = close
+                && close >= i + 5
+                && is_word(sig[close - 1], "ERROR")
+                && is_word(sig[close - 2], "ON")
+                && let Some(b) = ["TRUE", "FALSE", "UNKNOWN", "ERROR"]
+                    .into_iter()
+                    .find(|b| is_word(sig[close - 3], b))
+            {
+                edits.push((
+                    pos(&sig[close - 3].span.start),
+                    pos(&sig[close - 1].span.end),
+                    format!(", '{b}'"),
+                ));
+            }
         }
         // $SUM0 (
         if matches!(&t.token, Token::Placeholder(p) if p.eq_ignore_ascii_case("$SUM0"))

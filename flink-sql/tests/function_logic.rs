@@ -181,3 +181,12 @@ fn doubles_cast_to_decimal_half_up_on_their_text() {
     assert_eq!(double_to_decimal(1e40, 0), None);
     assert_eq!(double_to_decimal(f64::NAN, 2), None);
 }
+
+#[test]
+fn json_exists_behaviours_become_an_argument() {
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT JSON_EXISTS(s, '$.a' UNKNOWN ON ERROR), JSON_EXISTS(s, f('x'))"),
+        "SELECT JSON_EXISTS(s, '$.a' , 'UNKNOWN'), JSON_EXISTS(s, f('x'))"
+    );
+}

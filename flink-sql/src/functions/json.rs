@@ -353,9 +353,12 @@ impl ScalarUDFImpl for PathFn {
         &self.signature
     }
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
-        let max = if self.kind == PathKind::Exists { 2 } else { 3 };
-        if t.len() < 2 || t.len() > max {
+        if t.len() < 2 || t.len() > 3 {
             return plan_err!("{} takes a JSON string and a path", self.sql_name());
+        }
+        if self.kind == PathKind::Exists && t.len() == 3 {
+            // the ON ERROR behaviour, as `crate::sql_text` passes it
+            return Ok(strings_to_utf8(t));
         }
         let mut out = strings_to_utf8(&t[..2]);
         if out.iter().any(|t| *t != DataType::Utf8) {
@@ -447,12 +450,37 @@ impl ScalarUDFImpl for PathFn {
         }
         let out: ArrayRef = match self.kind {
             PathKind::Exists => {
+                let on_error = match args.args.get(2) {
+                    None => OnError::False,
+                    Some(a) => match super::args::const_str(a).flatten().as_deref() {
+                        Some("TRUE") => OnError::True,
+                        Some("FALSE") => OnError::False,
+                        Some("UNKNOWN") => OnError::Unknown,
+                        Some("ERROR") => OnError::Error,
+                        other => {
+                            return exec_err!("JSON_EXISTS: no ON ERROR behaviour {other:?}");
+                        }
+                    },
+                };
                 let mut b = BooleanBuilder::with_capacity(n);
                 for i in 0..n {
-                    match &paths[i] {
-                        _ if docs.is_null(i) || specs.is_null(i) => b.append_null(),
-                        Some(p) => b.append_value(exists(docs.value(i), p)),
-                        None => b.append_value(false),
+                    if docs.is_null(i) || specs.is_null(i) {
+                        b.append_null();
+                        continue;
+                    }
+                    let found = paths[i].as_ref().and_then(|p| exists(docs.value(i), p));
+                    match (found, on_error) {
+                        (Some(v), _) => b.append_value(v),
+                        (None, OnError::True) => b.append_value(true),
+                        (None, OnError::False) => b.append_value(false),
+                        (None, OnError::Unknown) => b.append_null(),
+                        (None, OnError::Error) => {
+                            return exec_err!(
+                                "JSON_EXISTS: No results for path: {} in '{}' (ERROR ON ERROR)",
+                                specs.value(i),
+                                docs.value(i)
+                            );
+                        }
                     }
                 }
                 Arc::new(b.finish())
@@ -537,9 +565,24 @@ fn evaluate(doc: &str, path: &JsonPath) -> Result<Option<Json>, ()> {
     }
 }
 
-/// JSON_EXISTS with FALSE ON ERROR.
-fn exists(doc: &str, path: &JsonPath) -> bool {
-    matches!(evaluate(doc, path), Ok(Some(_)))
+/// JSON_EXISTS's ON ERROR behaviours (FALSE when none is given).
+#[derive(Debug, Clone, Copy)]
+enum OnError {
+    True,
+    False,
+    Unknown,
+    Error,
+}
+
+/// JSON_EXISTS: whether the path has a (non-null) value, or None for Flink's error — bad
+/// JSON or a path that is not there (Jayway's PathNotFoundException, in lax mode too).
+fn exists(doc: &str, path: &JsonPath) -> Option<bool> {
+    let doc = value::parse(doc).ok()?;
+    match path.read(&doc) {
+        Read::Value(Json::Null) => Some(false),
+        Read::Value(_) | Read::List(_) => Some(true),
+        Read::NotFound => None,
+    }
 }
 
 /// JSON_VALUE with NULL ON EMPTY and NULL ON ERROR: a scalar, else NULL.
