@@ -4,6 +4,8 @@
 //! - the type `BYTES` (after `AS`, as in `CAST(x AS BYTES)`) is `BYTEA`;
 //! - `JSON_EXISTS(s, p TRUE | FALSE | UNKNOWN | ERROR ON ERROR)` passes its behaviour as a
 //!   third argument, `JSON_EXISTS(s, p, 'TRUE')`;
+//! - `s IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]` is
+//!   `s IS [NOT] DISTINCT FROM flink_json_kind('KIND')` (the JSON family makes it a call);
 //! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
@@ -32,7 +34,7 @@ fn is_word(t: &TokenWithSpan, w: &str) -> bool {
 
 pub fn rewrite(sql: &str) -> Cow<'_, str> {
     let upper = sql.to_ascii_uppercase();
-    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0", "JSON_EXISTS"]
+    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0", "JSON"]
         .iter()
         .any(|w| upper.contains(w))
     {
@@ -99,6 +101,27 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
                     pos(&sig[close - 3].span.start),
                     pos(&sig[close - 1].span.end),
                     format!(", '{b}'"),
+                ));
+            }
+        }
+        // IS [NOT] JSON [kind]
+        if is_word(t, "IS") {
+            let not = next(1).is_some_and(|n| is_word(n, "NOT"));
+            let j = if not { 2 } else { 1 };
+            if next(j).is_some_and(|n| is_word(n, "JSON")) {
+                let kind = ["VALUE", "SCALAR", "ARRAY", "OBJECT"]
+                    .into_iter()
+                    .find(|k| next(j + 1).is_some_and(|n| is_word(n, k)));
+                let last = if kind.is_some() { j + 1 } else { j };
+                edits.push((
+                    pos(&sig[i + 1].span.start),
+                    pos(&sig[i + last].span.end),
+                    format!(
+                        "{}DISTINCT FROM {}('{}')",
+                        if not { "" } else { "NOT " },
+                        crate::functions::json::is_json::KIND_MARKER,
+                        kind.unwrap_or("VALUE")
+                    ),
                 ));
             }
         }

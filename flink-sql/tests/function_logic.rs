@@ -190,3 +190,17 @@ fn json_exists_behaviours_become_an_argument() {
         "SELECT JSON_EXISTS(s, '$.a' , 'UNKNOWN'), JSON_EXISTS(s, f('x'))"
     );
 }
+
+#[test]
+fn is_json_predicates_become_calls() {
+    use weft_flink_sql::functions::json::is_json::is_json;
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT s IS JSON, s IS NOT JSON OBJECT FROM t"),
+        "SELECT s IS NOT DISTINCT FROM flink_json_kind('VALUE'), s IS DISTINCT FROM flink_json_kind('OBJECT') FROM t"
+    );
+    assert!(is_json("null", "SCALAR"));
+    assert!(is_json("[1]", "ARRAY"));
+    assert!(!is_json("[1]", "OBJECT"));
+    assert!(!is_json("bad", "VALUE"));
+}

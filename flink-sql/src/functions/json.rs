@@ -15,6 +15,7 @@
 //! wrappers, `KEY 'k' VALUE v`, `IS [NOT] JSON …` — fails at parsing, before planning.
 
 mod build;
+pub mod is_json;
 mod path;
 mod value;
 
@@ -65,6 +66,9 @@ pub fn functions() -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(PathFn::new(PathKind::Query)),
         ScalarUDF::new_from_impl(PathFn::new(PathKind::Exists)),
     ]
+    .into_iter()
+    .chain(is_json::functions())
+    .collect()
 }
 
 /// JSON_OBJECTAGG / JSON_ARRAYAGG: not implemented yet (refused by name).
@@ -649,6 +653,7 @@ fn value_arg(e: ast::Expr) -> (u8, ast::Expr) {
 
 /// Rewrites of this family's SQL syntax before DataFusion plans it (see `crate::rewrite`).
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    is_json::rewrite_sql(e);
     let ast::Expr::Function(f) = e else { return };
     let Some(name) = call_name(f) else { return };
     let ast::FunctionArguments::List(list) = &mut f.args else {
