@@ -1405,6 +1405,13 @@ fn escape_arg(v: &Option<ast::ValueWithSpan>) -> Option<ast::Expr> {
 /// (`` `LEFT`(s, 1) ``, needed for Flink's reserved words) are resolved case-insensitively
 /// as Flink does.
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    // U&'…' (sqlparser has decoded its escapes) is a string literal
+    if let ast::Expr::Value(v) = e
+        && let ast::Value::UnicodeStringLiteral(text) = &v.value
+    {
+        v.value = ast::Value::SingleQuotedString(text.clone());
+        return;
+    }
     let new = match e {
         ast::Expr::Position { expr, r#in } => call("position", vec![take(expr), take(r#in)]),
         ast::Expr::Substring {
