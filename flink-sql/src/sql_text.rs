@@ -6,6 +6,7 @@
 //!   third argument, `JSON_EXISTS(s, p, 'TRUE')`;
 //! - `s IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]` is
 //!   `s IS [NOT] DISTINCT FROM flink_json_kind('KIND')` (the JSON family makes it a call);
+//! - `JSON_OBJECT(KEY k VALUE v, …)`: the optional `KEY` is dropped;
 //! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
@@ -32,9 +33,23 @@ fn is_word(t: &TokenWithSpan, w: &str) -> bool {
     word(t).is_some_and(|v| v.eq_ignore_ascii_case(w))
 }
 
+/// The index of the function name whose parentheses enclose token `i`, if any.
+fn enclosing_call(sig: &[&TokenWithSpan], i: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for j in (0..i).rev() {
+        match sig[j].token {
+            Token::RParen => depth += 1,
+            Token::LParen if depth == 0 => return j.checked_sub(1),
+            Token::LParen => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 pub fn rewrite(sql: &str) -> Cow<'_, str> {
     let upper = sql.to_ascii_uppercase();
-    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0", "JSON"]
+    if !["TRIM", "BYTES", "SYMMETRIC", "$SUM0", "JSON", "KEY"]
         .iter()
         .any(|w| upper.contains(w))
     {
@@ -124,6 +139,14 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
                     ),
                 ));
             }
+        }
+        // JSON_OBJECT ( KEY k VALUE v , KEY …
+        if is_word(t, "KEY")
+            && i >= 2
+            && (sig[i - 1].token == Token::Comma || sig[i - 1].token == Token::LParen)
+            && enclosing_call(&sig, i).is_some_and(|c| is_word(sig[c], "JSON_OBJECT"))
+        {
+            edits.push((pos(&t.span.start), pos(&t.span.end), String::new()));
         }
         // $SUM0 (
         if matches!(&t.token, Token::Placeholder(p) if p.eq_ignore_ascii_case("$SUM0"))

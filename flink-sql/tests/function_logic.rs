@@ -204,3 +204,12 @@ fn is_json_predicates_become_calls() {
     assert!(!is_json("[1]", "OBJECT"));
     assert!(!is_json("bad", "VALUE"));
 }
+
+#[test]
+fn json_object_key_words_are_dropped() {
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT JSON_OBJECT(KEY 'a' VALUE 1, KEY 'b' VALUE f(KEY)), g(KEY)"),
+        "SELECT JSON_OBJECT( 'a' VALUE 1,  'b' VALUE f(KEY)), g(KEY)"
+    );
+}
