@@ -6,7 +6,8 @@
 //!   third argument, `JSON_EXISTS(s, p, 'TRUE')`;
 //! - `s IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]` is
 //!   `s IS [NOT] DISTINCT FROM flink_json_kind('KIND')` (the JSON family makes it a call);
-//! - `JSON_OBJECT(KEY k VALUE v, …)`: the optional `KEY` is dropped;
+//! - `JSON_OBJECT(KEY k VALUE v, …)`, `JSON_OBJECTAGG(KEY k VALUE v)`: the optional `KEY`
+//!   is dropped;
 //! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
@@ -144,7 +145,9 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
         if is_word(t, "KEY")
             && i >= 2
             && (sig[i - 1].token == Token::Comma || sig[i - 1].token == Token::LParen)
-            && enclosing_call(&sig, i).is_some_and(|c| is_word(sig[c], "JSON_OBJECT"))
+            && enclosing_call(&sig, i).is_some_and(|c| {
+                is_word(sig[c], "JSON_OBJECT") || is_word(sig[c], "JSON_OBJECTAGG")
+            })
         {
             edits.push((pos(&t.span.start), pos(&t.span.end), String::new()));
         }

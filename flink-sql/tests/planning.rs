@@ -193,3 +193,49 @@ async fn integer_variance_truncates_as_flinks_arithmetic() {
     // (0), (0, 2): (4 - 2) / 2 = 1, (2, 6): (40 - 32) / 2 = 4
     assert_eq!((v.value(0), v.value(1), v.value(2)), (0, 1, 4));
 }
+
+/// JSON_ARRAYAGG / JSON_OBJECTAGG over two partitions: partial aggregates merge.
+#[tokio::test]
+async fn json_aggregates_merge_partial_results() {
+    use arrow::array::{Int32Array, RecordBatch, StringArray};
+    let ctx = context();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("k", DataType::Utf8, false),
+        Field::new("v", DataType::Int32, true),
+    ]));
+    let batch = |k: &[&str], v: &[Option<i32>]| {
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(k.to_vec())),
+                Arc::new(Int32Array::from(v.to_vec())),
+            ],
+        )
+        .unwrap()
+    };
+    let t = MemTable::try_new(
+        schema.clone(),
+        vec![
+            vec![batch(&["a", "b"], &[Some(1), None])],
+            vec![batch(&["c"], &[Some(3)])],
+        ],
+    )
+    .unwrap();
+    ctx.register_table("kv", Arc::new(t)).unwrap();
+    let b = run(
+        &ctx,
+        "SELECT JSON_ARRAYAGG(v), JSON_OBJECTAGG(k VALUE v), JSON_ARRAYAGG(v NULL ON NULL) FROM kv",
+    )
+    .await
+    .unwrap();
+    let text = |c: usize| b[0].column(c).as_string::<i32>().value(0).to_string();
+    let mut items: Vec<String> = text(0)
+        .trim_matches(['[', ']'])
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    items.sort();
+    assert_eq!(items, ["1", "3"]);
+    assert_eq!(text(1).len(), r#"{"a":1,"b":null,"c":3}"#.len());
+    assert_eq!(text(2).matches("null").count(), 1);
+}

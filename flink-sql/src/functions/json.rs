@@ -11,9 +11,14 @@
 //!   `r` the text of a nested JSON_OBJECT / JSON_ARRAY (inserted as it is), `j` the argument
 //!   of `JSON(…)` (parsed, inserted as JSON).
 //!
-//! What sqlparser does not parse — `ON EMPTY` / `ON ERROR` behaviours, JSON_QUERY's
-//! wrappers, `KEY 'k' VALUE v`, `IS [NOT] JSON …` — fails at parsing, before planning.
+//! - `JSON_ARRAYAGG(v [ON NULL])` / `JSON_OBJECTAGG(k VALUE v [ON NULL])` are
+//!   `flink_json_arrayagg(flags, v)` / `flink_json_objectagg(flags, k, v)` ([`agg`]).
+//!
+//! `crate::sql_text` rewrites in the SQL text what sqlparser does not parse: `KEY 'k' VALUE
+//! v`, `IS [NOT] JSON …`, JSON_EXISTS's ON ERROR. JSON_VALUE / JSON_QUERY's `ON EMPTY` /
+//! `ON ERROR` behaviours and JSON_QUERY's wrappers still fail at parsing, before planning.
 
+pub mod agg;
 mod build;
 pub mod is_json;
 mod path;
@@ -71,9 +76,9 @@ pub fn functions() -> Vec<ScalarUDF> {
     .collect()
 }
 
-/// JSON_OBJECTAGG / JSON_ARRAYAGG: not implemented yet (refused by name).
+/// JSON_ARRAYAGG / JSON_OBJECTAGG ([`agg`]).
 pub fn aggregates() -> Vec<AggregateUDF> {
-    vec![]
+    agg::aggregates()
 }
 
 /// DataFusion functions of this family used unchanged as Flink's (see `crate::check`).
@@ -237,7 +242,7 @@ fn flags(args: &[ColumnarValue]) -> Result<(bool, Vec<u8>)> {
 }
 
 /// The JSON for a value argument, or None to leave it out (ABSENT ON NULL).
-fn member(a: &ArrayRef, i: usize, flag: u8, absent: bool) -> Result<Option<Json>> {
+pub(crate) fn member(a: &ArrayRef, i: usize, flag: u8, absent: bool) -> Result<Option<Json>> {
     if a.is_null(i) {
         return Ok(if absent { None } else { Some(Json::Null) });
     }
@@ -674,6 +679,59 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
                 array: false,
                 format: None,
             }));
+        }
+        "JSON_ARRAYAGG" | "JSON_OBJECTAGG" => {
+            let object = name == "JSON_OBJECTAGG";
+            let mut absent = !object; // OBJECTAGG: NULL ON NULL; ARRAYAGG: ABSENT ON NULL
+            for c in &list.clauses {
+                match c {
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::AbsentOnNull,
+                    ) => absent = true,
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::NullOnNull,
+                    ) => absent = false,
+                    // Flink ignores JSON_ARRAYAGG's ORDER BY: rows keep their order
+                    ast::FunctionArgumentClause::OrderBy(_) if !object => {}
+                    _ => return,
+                }
+            }
+            if list.duplicate_treatment.is_some() || f.filter.is_some() || f.over.is_some() {
+                return;
+            }
+            let args: Vec<ast::Expr> = match (object, list.args.as_slice()) {
+                (
+                    true,
+                    [
+                        ast::FunctionArg::Named {
+                            name,
+                            arg: ast::FunctionArgExpr::Expr(v),
+                            operator: ast::FunctionArgOperator::Value,
+                        },
+                    ],
+                ) => {
+                    let key = match name.quote_style {
+                        Some('\'') => lit(&name.value),
+                        _ => ast::Expr::Identifier(name.clone()),
+                    };
+                    let (k, v) = value_arg(v.clone());
+                    let flags = format!("{}{}", if absent { "A" } else { "N" }, k as char);
+                    vec![lit(&flags), key, v]
+                }
+                (false, [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(v))]) => {
+                    let (k, v) = value_arg(v.clone());
+                    let flags = format!("{}{}", if absent { "A" } else { "N" }, k as char);
+                    vec![lit(&flags), v]
+                }
+                _ => return,
+            };
+            list.clauses.clear();
+            list.args = args.into_iter().map(unnamed).collect();
+            f.name = ast::ObjectName::from(vec![ast::Ident::new(if object {
+                agg::OBJECTAGG
+            } else {
+                agg::ARRAYAGG
+            })]);
         }
         "JSON_OBJECT" | "JSON_ARRAY" => {
             let object = name == "JSON_OBJECT";
