@@ -213,3 +213,17 @@ fn json_object_key_words_are_dropped() {
         "SELECT JSON_OBJECT( 'a' VALUE 1,  'b' VALUE f(KEY)), g(KEY)"
     );
 }
+
+#[test]
+fn percentiles_interpolate_at_flinks_positions() {
+    use weft_flink_sql::functions::aggregate::percentile::percentiles;
+    let v = [(10.0, 1), (20.0, 1), (30.0, 1)];
+    assert_eq!(percentiles(&v, 3, &[0.9]), vec![27.999999999999996]);
+    assert_eq!(percentiles(&v, 3, &[0.0, 0.5, 1.0]), vec![10.0, 20.0, 30.0]);
+    // frequencies: 1 three times, 10 once
+    assert_eq!(percentiles(&[(1.0, 3), (10.0, 1)], 4, &[0.5]), vec![1.0]);
+    assert_eq!(
+        percentiles(&[(1.0, 1), (2.0, 1), (3.0, 1), (4.0, 1)], 4, &[0.25]),
+        vec![1.75]
+    );
+}

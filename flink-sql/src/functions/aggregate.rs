@@ -10,6 +10,7 @@
 
 pub mod avg;
 pub mod listagg;
+pub mod percentile;
 pub mod retyped;
 pub mod typed_args;
 pub mod variance;
@@ -65,6 +66,7 @@ pub fn aggregates() -> Vec<AggregateUDF> {
         last.build(),
         array_agg.build(),
         listagg::listagg(),
+        percentile::percentile(),
         variance(
             "stddev_pop",
             Kind {
