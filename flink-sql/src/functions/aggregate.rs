@@ -1,14 +1,16 @@
 //! Aggregate functions (Flink docs: "Aggregate Functions"): result types of SUM / AVG,
-//! LISTAGG, FIRST_VALUE / LAST_VALUE, STDDEV_* / VAR_*, ARRAY_AGG, GROUPING / GROUPING_ID.
+//! LISTAGG, FIRST_VALUE / LAST_VALUE, STDDEV_* / VAR_*, ARRAY_AGG, PERCENTILE, `$SUM0`,
+//! GROUPING / GROUPING_ID.
 //!
 //! Where DataFusion's aggregate computes Flink's value, [`retyped`] wraps it with Flink's
-//! result type; AVG ([`avg`]) and LISTAGG ([`listagg`]) are Weft's own. Refused (not
-//! registered, or failing planning for the argument types whose Flink meaning Weft lacks):
-//! COLLECT (its MULTISET type has no Arrow form in Weft), PERCENTILE, `$SUM0`, SUM of FLOAT
-//! (Flink adds in FLOAT precision), and STDDEV_* / VAR_* of integers and decimals (Flink
-//! computes them from SUM(x * x), SUM(x) and COUNT(x) in the argument's own type).
+//! result type; AVG ([`avg`]), LISTAGG ([`listagg`]), PERCENTILE ([`percentile`]), SUM of
+//! FLOAT ([`float_sum`], in FLOAT precision) and STDDEV_* / VAR_* of integers and decimals
+//! ([`variance`], from SUM(x * x), SUM(x) and COUNT(x) in the argument's own type) are
+//! Weft's own. Aggregates over casts get distinct names ([`typed_args`]). Refused: COLLECT
+//! (its MULTISET type has no Arrow form in Weft).
 
 pub mod avg;
+pub mod float_sum;
 pub mod listagg;
 pub mod percentile;
 pub mod retyped;
@@ -57,7 +59,7 @@ pub fn aggregates() -> Vec<AggregateUDF> {
     );
     array_agg.not_null = true;
     vec![
-        retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build(),
+        float_sum::sum(retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build()),
         // Flink's $SUM0 (`crate::sql_text` renames it): SUM, but 0 where SUM is NULL
         retyped(SUM0, df::sum::sum_udaf(), sum_type, sum0_finish).build(),
         avg::avg(),
@@ -182,10 +184,9 @@ fn sum_type(t: &[DataType]) -> Result<DataType> {
         | DataType::Int64
         | DataType::Float64) => t,
         DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
+        // SUM of FLOAT adds in FLOAT precision: float_sum (DataFusion's would add DOUBLEs)
         DataType::Float32 => {
-            return plan_err!(
-                "SUM of FLOAT adds in FLOAT precision in Flink; Weft refuses it rather than answer differently"
-            );
+            return plan_err!("SUM of FLOAT is float_sum's; DataFusion's SUM would add DOUBLEs");
         }
         other => return plan_err!("Flink's SUM does not take {other}"),
     })
