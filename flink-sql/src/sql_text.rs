@@ -8,6 +8,9 @@
 //!   `s IS [NOT] DISTINCT FROM flink_json_kind('KIND')` (the JSON family makes it a call);
 //! - `JSON_OBJECT(KEY k VALUE v, …)`, `JSON_OBJECTAGG(KEY k VALUE v)`: the optional `KEY`
 //!   is dropped;
+//! - JSON_VALUE / JSON_QUERY's `… [RETURNING t] [wrapper] [b ON EMPTY] [b ON ERROR])` pass
+//!   the wrapper and behaviours as `, flink_json_behaviours('W', 'B', default, 'B', default)`
+//!   before the RETURNING clause (see `functions::json::behaviour`);
 //! - `$SUM0(x)` (Calcite's internal SUM that is 0 for no values) calls `flink_sum0`;
 //! - `x [NOT] BETWEEN SYMMETRIC lo AND hi` marks its lower bound,
 //!   `x BETWEEN flink_between_symmetric(lo) AND hi`, which the math family's SQL rewrite
@@ -32,6 +35,159 @@ fn word<'a>(t: &'a TokenWithSpan) -> Option<&'a str> {
 
 fn is_word(t: &TokenWithSpan, w: &str) -> bool {
     word(t).is_some_and(|v| v.eq_ignore_ascii_case(w))
+}
+
+/// The clause words that end a JSON_VALUE / JSON_QUERY path argument.
+const JSON_CLAUSE_WORDS: [&str; 7] = [
+    "RETURNING",
+    "NULL",
+    "ERROR",
+    "DEFAULT",
+    "EMPTY",
+    "WITH",
+    "WITHOUT",
+];
+
+/// The edit passing a JSON_VALUE / JSON_QUERY call's wrapper and behaviours (the call's
+/// name at `i`) as a `flink_json_behaviours(…)` argument, or None when it has none or they
+/// do not read as Flink's syntax.
+fn json_behaviours(
+    sig: &[&TokenWithSpan],
+    i: usize,
+    query: bool,
+    pos: &dyn Fn(&Location) -> usize,
+    sql: &str,
+) -> Option<(usize, usize, String)> {
+    // the call's closing parenthesis and the first top-level comma
+    let (mut depth, mut comma, mut close) = (0i32, None, None);
+    for (j, tok) in sig.iter().enumerate().skip(i + 1) {
+        match tok.token {
+            Token::LParen => depth += 1,
+            Token::RParen => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(j);
+                    break;
+                }
+            }
+            Token::Comma if depth == 1 && comma.is_none() => comma = Some(j),
+            _ => {}
+        }
+    }
+    let (comma, close) = (comma?, close?);
+    // the tail: from the first top-level clause word after the path
+    let mut depth = 0i32;
+    let tail = (comma + 1..close).find(|&j| {
+        match sig[j].token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        depth == 0 && j > comma + 1 && JSON_CLAUSE_WORDS.iter().any(|w| is_word(sig[j], w))
+    })?;
+    let chars: Vec<char> = sql.chars().collect();
+    let text = |a: usize, b: usize| -> String {
+        chars[pos(&sig[a].span.start)..pos(&sig[b].span.end)]
+            .iter()
+            .collect()
+    };
+    let (mut returning, mut wrapper) = (None, "WITHOUT");
+    let mut on_empty = ("NULL".to_string(), "NULL".to_string());
+    let mut on_error = ("NULL".to_string(), "NULL".to_string());
+    let mut found = false;
+    let mut j = tail;
+    let word = |k: usize, w: &str| k < close && is_word(sig[k], w);
+    while j < close {
+        if word(j, "RETURNING") {
+            let end = (j + 1..close)
+                .find(|&k| {
+                    JSON_CLAUSE_WORDS[1..].iter().any(|w| is_word(sig[k], w))
+                    // ARRAY<…> types hold no clause words; NULL in one is not a type
+                })
+                .unwrap_or(close);
+            returning = Some(text(j, end - 1));
+            j = end;
+            continue;
+        }
+        if query && (word(j, "WITH") || word(j, "WITHOUT")) {
+            let mut k = j + 1;
+            wrapper = if word(j, "WITHOUT") {
+                "WITHOUT"
+            } else if word(k, "CONDITIONAL") {
+                k += 1;
+                "CONDITIONAL"
+            } else {
+                if word(k, "UNCONDITIONAL") {
+                    k += 1;
+                }
+                "UNCONDITIONAL"
+            };
+            if word(k, "ARRAY") {
+                k += 1;
+            }
+            if !word(k, "WRAPPER") {
+                return None;
+            }
+            found = true;
+            j = k + 1;
+            continue;
+        }
+        // a behaviour: NULL | ERROR | DEFAULT expr | EMPTY ARRAY | EMPTY OBJECT, ON EMPTY | ERROR
+        let (kind, default, on_at) = if word(j, "NULL") || word(j, "ERROR") {
+            (text(j, j).to_ascii_uppercase(), "NULL".to_string(), j + 1)
+        } else if query && word(j, "EMPTY") && (word(j + 1, "ARRAY") || word(j + 1, "OBJECT")) {
+            (
+                format!("EMPTY {}", text(j + 1, j + 1).to_ascii_uppercase()),
+                "NULL".to_string(),
+                j + 2,
+            )
+        } else if !query && word(j, "DEFAULT") {
+            let mut depth = 0i32;
+            let on = (j + 1..close).find(|&k| {
+                match sig[k].token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+                    && k > j + 1
+                    && is_word(sig[k], "ON")
+                    && (word(k + 1, "EMPTY") || word(k + 1, "ERROR"))
+            })?;
+            ("DEFAULT".to_string(), text(j + 1, on - 1), on)
+        } else {
+            return None;
+        };
+        if !word(on_at, "ON") {
+            return None;
+        }
+        if word(on_at + 1, "EMPTY") {
+            on_empty = (kind, default);
+        } else if word(on_at + 1, "ERROR") {
+            on_error = (kind, default);
+        } else {
+            return None;
+        }
+        found = true;
+        j = on_at + 2;
+    }
+    if !found {
+        return None;
+    }
+    let call = format!(
+        ", {}('{wrapper}', '{}', {}, '{}', {}){}",
+        crate::functions::json::behaviour::MARKER,
+        on_empty.0,
+        on_empty.1,
+        on_error.0,
+        on_error.1,
+        returning.map(|r| format!(" {r}")).unwrap_or_default()
+    );
+    Some((
+        pos(&sig[tail].span.start),
+        pos(&sig[close].span.start),
+        call,
+    ))
 }
 
 /// The index of the function name whose parentheses enclose token `i`, if any.
@@ -150,6 +306,13 @@ pub fn rewrite(sql: &str) -> Cow<'_, str> {
             })
         {
             edits.push((pos(&t.span.start), pos(&t.span.end), String::new()));
+        }
+        // JSON_VALUE / JSON_QUERY ( s , p … behaviours )
+        if (is_word(t, "JSON_VALUE") || is_word(t, "JSON_QUERY"))
+            && next(1).is_some_and(|n| n.token == Token::LParen)
+            && let Some(edit) = json_behaviours(&sig, i, is_word(t, "JSON_QUERY"), &pos, sql)
+        {
+            edits.push(edit);
         }
         // $SUM0 (
         if matches!(&t.token, Token::Placeholder(p) if p.eq_ignore_ascii_case("$SUM0"))

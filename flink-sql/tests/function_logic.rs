@@ -227,3 +227,23 @@ fn percentiles_interpolate_at_flinks_positions() {
         vec![1.75]
     );
 }
+
+#[test]
+fn json_behaviours_become_arguments() {
+    use weft_flink_sql::sql_text::rewrite;
+    assert_eq!(
+        rewrite("SELECT JSON_VALUE(s, 'lax $.a' DEFAULT 'm' ON EMPTY DEFAULT f(1) ON ERROR)"),
+        "SELECT JSON_VALUE(s, 'lax $.a' , flink_json_behaviours('WITHOUT', 'DEFAULT', 'm', 'DEFAULT', f(1)))"
+    );
+    assert_eq!(
+        rewrite(
+            "SELECT JSON_QUERY(s, '$.a' RETURNING ARRAY<STRING> WITH CONDITIONAL ARRAY WRAPPER EMPTY OBJECT ON ERROR)"
+        ),
+        "SELECT JSON_QUERY(s, '$.a' , flink_json_behaviours('CONDITIONAL', 'NULL', NULL, 'EMPTY OBJECT', NULL) RETURNING ARRAY<STRING>)"
+    );
+    // RETURNING alone stays sqlparser's
+    assert_eq!(
+        rewrite("SELECT JSON_VALUE(s, '$.a' RETURNING STRING)"),
+        "SELECT JSON_VALUE(s, '$.a' RETURNING STRING)"
+    );
+}

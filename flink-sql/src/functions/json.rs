@@ -15,10 +15,11 @@
 //!   `flink_json_arrayagg(flags, v)` / `flink_json_objectagg(flags, k, v)` ([`agg`]).
 //!
 //! `crate::sql_text` rewrites in the SQL text what sqlparser does not parse: `KEY 'k' VALUE
-//! v`, `IS [NOT] JSON …`, JSON_EXISTS's ON ERROR. JSON_VALUE / JSON_QUERY's `ON EMPTY` /
-//! `ON ERROR` behaviours and JSON_QUERY's wrappers still fail at parsing, before planning.
+//! v`, `IS [NOT] JSON …`, JSON_EXISTS's ON ERROR, JSON_VALUE / JSON_QUERY's `ON EMPTY` /
+//! `ON ERROR` behaviours and JSON_QUERY's wrappers ([`behaviour`]).
 
 pub mod agg;
+pub mod behaviour;
 mod build;
 pub mod is_json;
 mod path;
@@ -362,12 +363,19 @@ impl ScalarUDFImpl for PathFn {
         &self.signature
     }
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
-        if t.len() < 2 || t.len() > 3 {
+        if t.len() < 2 || (t.len() > 3 && t.len() != 8) {
             return plan_err!("{} takes a JSON string and a path", self.sql_name());
         }
         if self.kind == PathKind::Exists && t.len() == 3 {
             // the ON ERROR behaviour, as `crate::sql_text` passes it
             return Ok(strings_to_utf8(t));
+        }
+        if self.kind != PathKind::Exists && t.len() == 8 {
+            // RETURNING, then the wrapper and ON EMPTY / ON ERROR behaviours (`behaviour`)
+            let mut out = strings_to_utf8(&t[..2]);
+            out.push(t[2].clone());
+            out.extend(t[3..].iter().map(|_| DataType::Utf8));
+            return Ok(out);
         }
         let mut out = strings_to_utf8(&t[..2]);
         if out.iter().any(|t| *t != DataType::Utf8) {
@@ -495,16 +503,44 @@ impl ScalarUDFImpl for PathFn {
                 Arc::new(b.finish())
             }
             PathKind::Value => {
+                let b = behaviours(&args.args)?;
+                let defaults = match b {
+                    Some(_) => Some((
+                        utf8(&args.args[5].to_array(n)?)?,
+                        utf8(&args.args[7].to_array(n)?)?,
+                    )),
+                    None => None,
+                };
                 let mut texts: Vec<Option<Json>> = Vec::with_capacity(n);
                 for i in 0..n {
-                    texts.push(paths[i].as_ref().and_then(|p| json_value(docs.value(i), p)));
+                    texts.push(match (&b, &paths[i], &defaults) {
+                        (Some(b), Some(p), Some((de, dr))) if !docs.is_null(i) => {
+                            fn at(a: &StringArray, i: usize) -> Option<&str> {
+                                a.is_valid(i).then(|| a.value(i))
+                            }
+                            behaviour::value(
+                                evaluate(docs.value(i), p),
+                                p.mode,
+                                b,
+                                (at(de, i), at(dr, i)),
+                                specs.value(i),
+                            )?
+                        }
+                        _ => paths[i].as_ref().and_then(|p| json_value(docs.value(i), p)),
+                    });
                 }
                 value_texts(&texts)
             }
             PathKind::Query => {
+                let b = behaviours(&args.args)?;
                 let mut found: Vec<Option<Json>> = Vec::with_capacity(n);
                 for i in 0..n {
-                    found.push(paths[i].as_ref().and_then(|p| json_query(docs.value(i), p)));
+                    found.push(match (&b, &paths[i]) {
+                        (Some(b), Some(p)) if !docs.is_null(i) => {
+                            behaviour::query(evaluate(docs.value(i), p), p.mode, b, specs.value(i))?
+                        }
+                        _ => paths[i].as_ref().and_then(|p| json_query(docs.value(i), p)),
+                    });
                 }
                 match &ret {
                     DataType::List(_) => {
@@ -540,6 +576,23 @@ impl ScalarUDFImpl for PathFn {
         };
         result(&args.args[..2], out)
     }
+}
+
+/// The wrapper and ON EMPTY / ON ERROR behaviours of a JSON_VALUE / JSON_QUERY call that
+/// has them (arguments 4, 5 and 7; 6 and 8 are the DEFAULT values).
+fn behaviours(args: &[ColumnarValue]) -> Result<Option<behaviour::Behaviours>> {
+    if args.len() != 8 {
+        return Ok(None);
+    }
+    let text = |k: usize| match const_str(&args[k]) {
+        Some(Some(t)) => Ok(t),
+        _ => exec_err!("JSON_VALUE / JSON_QUERY: a behaviour must be a constant"),
+    };
+    Ok(Some(behaviour::Behaviours::parse(
+        &text(3)?,
+        &text(4)?,
+        &text(6)?,
+    )?))
 }
 
 fn scalar_text(s: &ScalarValue) -> Option<String> {
@@ -666,19 +719,40 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
     };
     match name.as_str() {
         "JSON_VALUE" | "JSON_QUERY" => {
-            let [ast::FunctionArgumentClause::JsonReturningClause(r)] = list.clauses.as_slice()
-            else {
-                return;
+            // the behaviours `crate::sql_text` marked: after the RETURNING type
+            let marked = list.args.iter().position(|a| {
+                matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(m)))
+                    if call_name(m).is_some_and(|n| n.eq_ignore_ascii_case(behaviour::MARKER)))
+            });
+            let behaviours = match marked {
+                Some(k) => match list.args.remove(k) {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(
+                        m,
+                    ))) => match m.args {
+                        ast::FunctionArguments::List(l) => Some(l.args),
+                        _ => return,
+                    },
+                    _ => return,
+                },
+                None => None,
             };
-            let ty = r.data_type.clone();
+            let ty = match list.clauses.as_slice() {
+                [ast::FunctionArgumentClause::JsonReturningClause(r)] => Some(r.data_type.clone()),
+                [] => None,
+                _ => return,
+            };
+            if ty.is_none() && behaviours.is_none() {
+                return;
+            }
             list.clauses.clear();
             list.args.push(unnamed(ast::Expr::Cast {
                 kind: ast::CastKind::Cast,
                 expr: Box::new(ast::Expr::value(ast::Value::Null)),
-                data_type: ty,
+                data_type: ty.unwrap_or(ast::DataType::String(None)),
                 array: false,
                 format: None,
             }));
+            list.args.extend(behaviours.unwrap_or_default());
         }
         "JSON_ARRAYAGG" | "JSON_OBJECTAGG" => {
             let object = name == "JSON_OBJECTAGG";
