@@ -239,3 +239,13 @@ async fn json_aggregates_merge_partial_results() {
     assert_eq!(text(1).len(), r#"{"a":1,"b":null,"c":3}"#.len());
     assert_eq!(text(2).matches("null").count(), 1);
 }
+
+#[tokio::test]
+async fn current_database_is_flinks_default_database() {
+    let ctx = context();
+    let b = run(&ctx, "SELECT CURRENT_DATABASE()").await.unwrap();
+    assert_eq!(
+        b[0].column(0).as_string::<i32>().value(0),
+        "default_database"
+    );
+}

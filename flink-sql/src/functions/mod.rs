@@ -19,6 +19,7 @@ pub mod conversion;
 pub mod hash;
 pub mod json;
 pub mod math;
+pub mod session;
 pub mod string;
 pub mod temporal;
 pub mod udf;
@@ -49,6 +50,7 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         all.extend(conversion::functions());
         all.extend(aggregate::functions());
         all.extend(window::functions());
+        all.extend(session::functions());
         all.extend(crate::cast_text::functions());
         all.into_iter().map(Arc::new).collect()
     })
