@@ -278,3 +278,6 @@ SELECT SHA512(s) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
 SELECT SHA2(s, 224), SHA2(s, 256), SHA2(s, 384), SHA2(s, 512) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
 SELECT SHA2(s, n) FROM (VALUES ('abc', 256), ('abc', 0), ('abc', CAST(NULL AS INT))) AS t(s, n);
 SELECT SHA2(s, 1) FROM (VALUES ('abc')) AS t(s);
+-- function: currentDatabase
+SELECT CURRENT_DATABASE();
+SELECT CHAR_LENGTH(CURRENT_DATABASE()) FROM (VALUES (1), (2)) AS t(a);

@@ -636,14 +636,18 @@ enum OnError {
     Error,
 }
 
-/// JSON_EXISTS: whether the path has a (non-null) value, or None for Flink's error — bad
-/// JSON or a path that is not there (Jayway's PathNotFoundException, in lax mode too).
+/// JSON_EXISTS: whether the path has a (non-null) value, or None for Flink's error — in
+/// strict mode (and without a mode) bad JSON or a path that is not there (Jayway's
+/// PathNotFoundException); lax mode answers FALSE for both.
 fn exists(doc: &str, path: &JsonPath) -> Option<bool> {
-    let doc = value::parse(doc).ok()?;
+    let lax = path.mode == Mode::Lax;
+    let Ok(doc) = value::parse(doc) else {
+        return lax.then_some(false);
+    };
     match path.read(&doc) {
         Read::Value(Json::Null) => Some(false),
         Read::Value(_) | Read::List(_) => Some(true),
-        Read::NotFound => None,
+        Read::NotFound => lax.then_some(false),
     }
 }
 

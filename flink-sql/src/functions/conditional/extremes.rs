@@ -6,14 +6,14 @@ use arrow::array::{Array, ArrayRef, BooleanArray};
 use arrow::compute::kernels::boolean::or;
 use arrow::compute::kernels::cmp::{gt, lt};
 use arrow::compute::kernels::zip::zip;
-use arrow::compute::{cast, is_null, nullif, prep_null_mask_filter};
+use arrow::compute::{cast, is_null, nullif};
 use arrow::datatypes::DataType;
 use datafusion::common::plan_err;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
 use super::widen::common_type;
-use crate::functions::args::{arrays, eval_rows, result};
+use crate::functions::args::{arrays, eval_rows, nulls_false, result};
 use crate::functions::scalar;
 use crate::types::flink_name;
 
@@ -88,11 +88,7 @@ fn eval_extreme(
         // arrow orders floats by IEEE totalOrder, as Java's Double.compareTo: NaN is
         // the greatest; a NULL comparison keeps `out` (the row is NULL below anyway)
         let better = if greatest { gt(x, &out)? } else { lt(x, &out)? };
-        let better = if better.null_count() > 0 {
-            prep_null_mask_filter(&better)
-        } else {
-            better
-        };
+        let better = nulls_false(&better);
         out = zip(&better, x, &out)?;
         any_null = or(&any_null, &is_null(x)?)?;
     }

@@ -4,14 +4,14 @@
 use arrow::array::{Array, ArrayRef, BooleanArray};
 use arrow::compute::kernels::cmp::eq;
 use arrow::compute::kernels::zip::zip;
-use arrow::compute::{cast, is_not_null, nullif, prep_null_mask_filter};
+use arrow::compute::{cast, is_not_null, nullif};
 use arrow::datatypes::DataType;
 use datafusion::common::plan_err;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
 
 use super::widen::common_type;
-use crate::functions::args::{arrays, eval_rows, result};
+use crate::functions::args::{arrays, eval_rows, nulls_false, result};
 use crate::functions::scalar;
 use crate::types::flink_name;
 
@@ -114,11 +114,7 @@ fn eval_nullif(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Co
     let common = common_type(&both).unwrap_or_else(|| both[0].clone());
     let (x, y) = (cast(&a[0], &common)?, cast(&a[1], &common)?);
     let same: BooleanArray = eq(&x, &y)?;
-    let same = if same.null_count() > 0 {
-        prep_null_mask_filter(&same)
-    } else {
-        same
-    };
+    let same = nulls_false(&same);
     let mut out = nullif(&a[0], &same)?;
     if out.data_type() != ret {
         out = cast(&out, ret)?;
