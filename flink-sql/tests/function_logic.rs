@@ -247,3 +247,26 @@ fn json_behaviours_become_arguments() {
         "SELECT JSON_VALUE(s, '$.a' RETURNING STRING)"
     );
 }
+
+#[tokio::test]
+async fn json_path_length_is_jayways() {
+    use arrow::array::{Array, AsArray};
+    let ctx = weft_flink_sql::flink_context(datafusion::prelude::SessionConfig::new());
+    let plan = weft_flink_sql::plan_sql(
+        &ctx.state(),
+        "SELECT JSON_VALUE(s, '$.a.length()'), JSON_VALUE(s, '$.b.length()'), JSON_VALUE(s, '$..c.length()') FROM (VALUES ('{\"a\":[1,2,3],\"b\":\"x\",\"c\":1}')) AS t(s)",
+    )
+    .await
+    .unwrap();
+    let b = ctx
+        .execute_logical_plan(plan)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let col = |c: usize| b[0].column(c).as_string::<i32>().clone();
+    assert_eq!(col(0).value(0), "3");
+    assert!(col(1).is_null(0));
+    assert_eq!(col(2).value(0), "1");
+}
