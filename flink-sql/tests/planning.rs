@@ -1,5 +1,5 @@
-//! Flink's literal types and its expression rewrites after type coercion (DECIMAL arithmetic,
-//! casts) must not break DataFusion's matching of expressions: a GROUP BY expression with a
+//! Flink's literal types and its expression rewrites after type coercion (casts, integer
+//! division, DECIMAL arithmetic when on) must not break DataFusion's matching of expressions: a GROUP BY expression with a
 //! literal matches the same SELECT expression (`GROUP BY id % 4`), rewritten aggregate and
 //! group expressions keep their names for the nodes above, and every TPC-H query
 //! (`integration/queries`) plans and runs through Flink's layer. Typing GROUP BY literals
@@ -41,6 +41,7 @@ async fn group_by_expressions_with_literals_match_the_select_list() {
 }
 
 #[tokio::test]
+#[ignore = "Flink's DECIMAL arithmetic is off in planning (math::FLINK_DECIMAL_ARITHMETIC)"]
 async fn decimal_arithmetic_has_flink_types() {
     let ctx = context();
     let b = run(
