@@ -17,6 +17,7 @@ pub mod check;
 pub mod functions;
 pub mod rewrite;
 pub mod setops;
+pub mod sql_text;
 pub mod types;
 
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub async fn plan_sql(state: &SessionState, sql: &str) -> Result<LogicalPlan> {
     let dialect = state.config().options().sql_parser.dialect.clone();
     // Flink's `MAP[k, v, …]` does not parse in sqlparser: rewritten in the text first.
     let sql = functions::collection::rewrite_sql_text(sql);
+    // TRIM(BOTH FROM s), CAST(x AS BYTES), BETWEEN SYMMETRIC: likewise
+    let sql = sql_text::rewrite(&sql);
     let mut statement = state.sql_to_statement(&sql, &dialect)?;
     rewrite::flink_surface(&mut statement)?;
     let plan = state.statement_to_plan(statement).await?;

@@ -40,9 +40,9 @@ impl VisitorMut for DefaultNames {
     type Break = ();
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-        // Flink's literal types (math::literals::type_query) are off: typing literals in the
-        // AST broke the matching of aggregate and GROUP BY expressions (TPC-H q1); see the note.
-        // crate::functions::math::literals::type_query(&mut query.body);
+        // Flink's literal types for whole SELECT items and VALUES entries (operands and
+        // arguments are typed by math::rewrite_sql, in post_visit_expr)
+        crate::functions::math::literals::type_query(&mut query.body);
         name_set_expr(&mut query.body);
         ControlFlow::Continue(())
     }

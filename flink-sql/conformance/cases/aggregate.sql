@@ -135,3 +135,7 @@ SELECT PERCENTILE(CAST(a AS DECIMAL(5, 2)), 0.5) FROM (VALUES (1), (2)) AS t(a);
 
 -- function: sum0
 SELECT $SUM0(a) FROM (VALUES (1), (2)) AS t(a);
+-- function: distinct
+SELECT COUNT(DISTINCT a), SUM(DISTINCT a), AVG(DISTINCT a), MIN(DISTINCT a), MAX(DISTINCT a) FROM (VALUES (1), (1), (2), (CAST(NULL AS INT))) AS t(a);
+SELECT b, COUNT(DISTINCT a), SUM(DISTINCT a) FROM (VALUES (1, 'x'), (1, 'x'), (2, 'x'), (3, 'y')) AS t(a, b) GROUP BY b;
+SELECT COUNT(DISTINCT a, b) FROM (VALUES (1, 'x'), (1, 'x'), (1, 'y'), (CAST(NULL AS INT), 'z')) AS t(a, b);

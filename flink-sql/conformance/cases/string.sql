@@ -262,3 +262,22 @@ SELECT REGEXP_COUNT(s, '\s') FROM (VALUES ('a b' || CHR(9) || 'c'), ('a' || CHR(
 SELECT STR_TO_MAP(s) FROM (VALUES ('zz=1,b=2,aa=3,k=4,x=5'), ('q=1,w=2,e=3,r=4,t=5,y=6,u=7,i=8,o=9,p=10,A=11,S=12,D=13,F=14,G=15,H=16,J=17')) AS t(s);
 -- function: PRINTF
 SELECT PRINTF('%.2f|%,d|%+d|%(d|%8.1e', d, n, n, m, d) FROM (VALUES (CAST(2.675 AS DOUBLE), 1234567, -3)) AS t(d, n, m);
+-- function: md5
+SELECT MD5(s) FROM (VALUES ('abc'), (''), ('日本'), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha1
+SELECT SHA1(s) FROM (VALUES ('abc'), (''), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha224
+SELECT SHA224(s) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha256
+SELECT SHA256(s) FROM (VALUES ('abc'), ('日本'), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha384
+SELECT SHA384(s) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha512
+SELECT SHA512(s) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
+-- function: sha2
+SELECT SHA2(s, 224), SHA2(s, 256), SHA2(s, 384), SHA2(s, 512) FROM (VALUES ('abc'), (CAST(NULL AS STRING))) AS t(s);
+SELECT SHA2(s, n) FROM (VALUES ('abc', 256), ('abc', 0), ('abc', CAST(NULL AS INT))) AS t(s, n);
+SELECT SHA2(s, 1) FROM (VALUES ('abc')) AS t(s);
+-- function: currentDatabase
+SELECT CURRENT_DATABASE();
+SELECT CHAR_LENGTH(CURRENT_DATABASE()) FROM (VALUES (1), (2)) AS t(a);

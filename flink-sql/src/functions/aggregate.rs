@@ -1,33 +1,39 @@
 //! Aggregate functions (Flink docs: "Aggregate Functions"): result types of SUM / AVG,
-//! LISTAGG, FIRST_VALUE / LAST_VALUE, STDDEV_* / VAR_*, ARRAY_AGG, GROUPING / GROUPING_ID.
+//! LISTAGG, FIRST_VALUE / LAST_VALUE, STDDEV_* / VAR_*, ARRAY_AGG, PERCENTILE, `$SUM0`,
+//! GROUPING / GROUPING_ID.
 //!
 //! Where DataFusion's aggregate computes Flink's value, [`retyped`] wraps it with Flink's
-//! result type; AVG ([`avg`]) and LISTAGG ([`listagg`]) are Weft's own. Refused (not
-//! registered, or failing planning for the argument types whose Flink meaning Weft lacks):
-//! COLLECT (its MULTISET type has no Arrow form in Weft), PERCENTILE, `$SUM0`, SUM of FLOAT
-//! (Flink adds in FLOAT precision), and STDDEV_* / VAR_* of integers and decimals (Flink
-//! computes them from SUM(x * x), SUM(x) and COUNT(x) in the argument's own type).
+//! result type; AVG ([`avg`]), LISTAGG ([`listagg`]), PERCENTILE ([`percentile`]), SUM of
+//! FLOAT ([`float_sum`], in FLOAT precision) and STDDEV_* / VAR_* of integers and decimals
+//! ([`variance`], from SUM(x * x), SUM(x) and COUNT(x) in the argument's own type) are
+//! Weft's own. Aggregates over casts get distinct names ([`typed_args`]). Refused: COLLECT
+//! (its MULTISET type has no Arrow form in Weft).
 
 pub mod avg;
+pub mod float_sum;
 pub mod listagg;
+pub mod percentile;
 pub mod retyped;
+pub mod typed_args;
+pub mod variance;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, PrimitiveArray};
+use arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray};
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Int8Type, Int16Type, Int32Type, Int64Type};
-use datafusion::common::DFSchema;
 use datafusion::common::plan_err;
 use datafusion::common::tree_node::Transformed;
+use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::Result;
 use datafusion::functions_aggregate as df;
 use datafusion::logical_expr::{AggregateUDF, Expr, ScalarUDF};
 use datafusion::sql::sqlparser::ast;
 
 use retyped::{cast_finish, retyped};
+use variance::{Kind, variance};
 
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![]
+    typed_args::functions()
 }
 
 pub fn aggregates() -> Vec<AggregateUDF> {
@@ -53,49 +59,94 @@ pub fn aggregates() -> Vec<AggregateUDF> {
     );
     array_agg.not_null = true;
     vec![
-        retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build(),
+        float_sum::sum(retyped("sum", df::sum::sum_udaf(), sum_type, sum_finish).build()),
+        // Flink's $SUM0 (`crate::sql_text` renames it): SUM, but 0 where SUM is NULL
+        retyped(SUM0, df::sum::sum_udaf(), sum_type, sum0_finish).build(),
         avg::avg(),
         retyped("count", df::count::count_udaf(), count_type, cast_finish).build(),
         first.build(),
         last.build(),
         array_agg.build(),
         listagg::listagg(),
-        retyped(
+        percentile::percentile(),
+        variance(
             "stddev_pop",
-            df::stddev::stddev_pop_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: false,
+                root: true,
+            },
+            retyped(
+                "stddev_pop",
+                df::stddev::stddev_pop_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "stddev_samp",
-            df::stddev::stddev_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
-        retyped(
+            Kind {
+                sample: true,
+                root: true,
+            },
+            retyped(
+                "stddev_samp",
+                df::stddev::stddev_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
+            "stddev",
+            Kind {
+                sample: true,
+                root: true,
+            },
+            retyped("stddev", df::stddev::stddev_udaf(), floating, cast_finish).build(),
+        ),
+        variance(
             "var_pop",
-            df::variance::var_pop_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: false,
+                root: false,
+            },
+            retyped(
+                "var_pop",
+                df::variance::var_pop_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "var_samp",
-            df::variance::var_samp_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
-        retyped(
+            Kind {
+                sample: true,
+                root: false,
+            },
+            retyped(
+                "var_samp",
+                df::variance::var_samp_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
+        variance(
             "variance",
-            df::variance::var_samp_udaf(),
-            floating,
-            cast_finish,
-        )
-        .build(),
+            Kind {
+                sample: true,
+                root: false,
+            },
+            retyped(
+                "variance",
+                df::variance::var_samp_udaf(),
+                floating,
+                cast_finish,
+            )
+            .build(),
+        ),
     ]
 }
 
@@ -133,10 +184,9 @@ fn sum_type(t: &[DataType]) -> Result<DataType> {
         | DataType::Int64
         | DataType::Float64) => t,
         DataType::Decimal128(_, s) => DataType::Decimal128(38, s),
+        // SUM of FLOAT adds in FLOAT precision: float_sum (DataFusion's would add DOUBLEs)
         DataType::Float32 => {
-            return plan_err!(
-                "SUM of FLOAT adds in FLOAT precision in Flink; Weft refuses it rather than answer differently"
-            );
+            return plan_err!("SUM of FLOAT is float_sum's; DataFusion's SUM would add DOUBLEs");
         }
         other => return plan_err!("Flink's SUM does not take {other}"),
     })
@@ -162,7 +212,24 @@ fn sum_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
     })
 }
 
-/// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type.
+/// The name `$SUM0` is planned as (sqlparser reads `$SUM0` as a placeholder).
+pub const SUM0: &str = "flink_sum0";
+
+/// $SUM0's values: SUM's, with 0 for no (non-NULL) values.
+fn sum0_finish(a: ArrayRef, t: &DataType) -> Result<ArrayRef> {
+    let sums = sum_finish(a, t)?;
+    if sums.null_count() == 0 {
+        return Ok(sums);
+    }
+    let zero = ScalarValue::new_zero(t)?.to_scalar()?;
+    Ok(arrow::compute::kernels::zip::zip(
+        &arrow::compute::is_not_null(&sums)?,
+        &sums,
+        &zero,
+    )?)
+}
+
+/// STDDEV_* / VAR_* of FLOAT and DOUBLE: the argument's type (exact types: `variance`).
 fn floating(t: &[DataType]) -> Result<DataType> {
     match one(t, "STDDEV / VARIANCE")? {
         t @ (DataType::Float32 | DataType::Float64) => Ok(t),
@@ -179,6 +246,7 @@ pub const DATAFUSION_AS_FLINK: &[&str] = &["min", "max", "grouping"];
 /// GROUPING(…) and GROUPING_ID(…) are DataFusion's `grouping` (the same bits: the first
 /// argument is the highest), as Flink's BIGINT.
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    typed_args::rewrite_sql(e);
     let ast::Expr::Function(f) = e else { return };
     let name = f.name.to_string().to_ascii_lowercase();
     if name != "grouping" && name != "grouping_id" {

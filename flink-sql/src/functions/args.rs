@@ -88,3 +88,12 @@ pub fn null_array(t: &DataType, rows: usize) -> ArrayRef {
 pub fn arc<A: Array + 'static>(a: A) -> ArrayRef {
     Arc::new(a)
 }
+
+/// A boolean mask with NULL as FALSE (arrow's `prep_null_mask_filter` wants a null buffer).
+pub fn nulls_false(b: &arrow::array::BooleanArray) -> arrow::array::BooleanArray {
+    if b.null_count() > 0 {
+        arrow::compute::prep_null_mask_filter(b)
+    } else {
+        b.clone()
+    }
+}

@@ -1,4 +1,9 @@
-//! Conditional functions: `IF`, `IFNULL`, … (Flink docs: "Conditional Functions").
+//! Conditional functions: `IF`, `COALESCE`, `IFNULL`, `NULLIF`, `GREATEST`, `LEAST`
+//! (Flink docs: "Conditional Functions").
+
+pub mod extremes;
+pub mod nulls;
+pub mod widen;
 
 use arrow::array::{Array, BooleanArray};
 use arrow::compute::kernels::zip::zip;
@@ -15,7 +20,7 @@ use super::args::{arrays, eval_rows, result};
 use super::scalar;
 
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![
+    let mut all = vec![
         // IF(condition, true_value, false_value): a NULL condition takes false_value.
         scalar(
             "if",
@@ -25,7 +30,10 @@ pub fn functions() -> Vec<ScalarUDF> {
         )
         .coerced(coerce_if)
         .build(),
-    ]
+    ];
+    all.extend(nulls::functions());
+    all.extend(extremes::functions());
+    all
 }
 
 fn coerce_if(t: &[DataType]) -> Result<Vec<DataType>> {

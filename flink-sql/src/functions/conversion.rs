@@ -10,6 +10,9 @@
 //! - CHAR(n) pads to n and truncates, VARCHAR(n) truncates ([`rewrite_sql`]);
 //! - casts Weft does not give Flink's meaning yet are refused at planning.
 
+pub mod inet;
+pub mod type_of;
+
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Int64Builder, StringBuilder};
@@ -47,7 +50,7 @@ fn last_type(t: &[DataType]) -> Result<DataType> {
 
 pub fn functions() -> Vec<ScalarUDF> {
     let any = |n| Signature::any(n, Volatility::Immutable);
-    vec![
+    let mut all = vec![
         scalar(PARSE_INT, any(2), last_type, |a, n, r| {
             eval_parse_integer(a, n, r, false)
         })
@@ -102,7 +105,10 @@ pub fn functions() -> Vec<ScalarUDF> {
             |a, n, _| eval_char(a, n, false),
         )
         .build(),
-    ]
+    ];
+    all.extend(type_of::functions());
+    all.extend(inet::functions());
+    all
 }
 
 fn type_name(t: &DataType) -> String {

@@ -94,7 +94,7 @@ fn digest(
     result(args, std::sync::Arc::new(out.finish()))
 }
 
-/// SHA2(s, bits): bits 224, 256, 384 or 512 (0 means 256); another length gives NULL.
+/// SHA2(s, bits): bits 224, 256, 384 or 512; another length fails, as in Flink (0 too).
 fn eval_sha2(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     if args.len() != 2 {
         return exec_err!("SHA2 takes 2 arguments (string, bit length)");
@@ -112,10 +112,15 @@ fn eval_sha2(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Column
         let b = bytes_at(&a[0], i);
         match bits.value(i) {
             224 => out.append_value(hex::encode(sha2::Sha224::digest(b))),
-            0 | 256 => out.append_value(hex::encode(sha2::Sha256::digest(b))),
+            256 => out.append_value(hex::encode(sha2::Sha256::digest(b))),
             384 => out.append_value(hex::encode(sha2::Sha384::digest(b))),
             512 => out.append_value(hex::encode(sha2::Sha512::digest(b))),
-            _ => out.append_null(),
+            // Flink: `RuntimeException: Unsupported algorithm.` (0 too)
+            other => {
+                return exec_err!(
+                    "SHA2: Unsupported algorithm (bit length {other}; Flink takes 224, 256, 384 or 512)"
+                );
+            }
         }
     }
     result(args, std::sync::Arc::new(out.finish()))

@@ -11,29 +11,36 @@
 //!   `r` the text of a nested JSON_OBJECT / JSON_ARRAY (inserted as it is), `j` the argument
 //!   of `JSON(…)` (parsed, inserted as JSON).
 //!
-//! What sqlparser does not parse — `ON EMPTY` / `ON ERROR` behaviours, JSON_QUERY's
-//! wrappers, `KEY 'k' VALUE v`, `IS [NOT] JSON …` — fails at parsing, before planning.
+//! - `JSON_ARRAYAGG(v [ON NULL])` / `JSON_OBJECTAGG(k VALUE v [ON NULL])` are
+//!   `flink_json_arrayagg(flags, v)` / `flink_json_objectagg(flags, k, v)` ([`agg`]).
+//!
+//! `crate::sql_text` rewrites in the SQL text what sqlparser does not parse: `KEY 'k' VALUE
+//! v`, `IS [NOT] JSON …`, JSON_EXISTS's ON ERROR, JSON_VALUE / JSON_QUERY's `ON EMPTY` /
+//! `ON ERROR` behaviours and JSON_QUERY's wrappers ([`behaviour`]).
 
+pub mod agg;
+pub mod behaviour;
 mod build;
+pub mod is_json;
 mod path;
+mod query;
 mod value;
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanBuilder, ListBuilder, StringArray, StringBuilder};
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::array::{Array, ArrayRef, StringArray, StringBuilder};
+use arrow::datatypes::DataType;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, ScalarValue, exec_err, plan_err};
+use datafusion::common::{DFSchema, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    AggregateUDF, ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
-    ScalarUDFImpl, Signature, Volatility,
+    AggregateUDF, ColumnarValue, Expr, ScalarUDF, Signature, Volatility,
 };
 use datafusion::sql::sqlparser::ast;
 
 use super::args::{arrays, const_str, eval_rows, result, strings_to_utf8, utf8};
 use super::scalar;
-use path::{JsonPath, Mode, Read};
+use query::{PathFn, PathKind};
 use value::Json;
 
 pub fn functions() -> Vec<ScalarUDF> {
@@ -65,11 +72,14 @@ pub fn functions() -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(PathFn::new(PathKind::Query)),
         ScalarUDF::new_from_impl(PathFn::new(PathKind::Exists)),
     ]
+    .into_iter()
+    .chain(is_json::functions())
+    .collect()
 }
 
-/// JSON_OBJECTAGG / JSON_ARRAYAGG: not implemented yet (refused by name).
+/// JSON_ARRAYAGG / JSON_OBJECTAGG ([`agg`]).
 pub fn aggregates() -> Vec<AggregateUDF> {
-    vec![]
+    agg::aggregates()
 }
 
 /// DataFusion functions of this family used unchanged as Flink's (see `crate::check`).
@@ -233,7 +243,7 @@ fn flags(args: &[ColumnarValue]) -> Result<(bool, Vec<u8>)> {
 }
 
 /// The JSON for a value argument, or None to leave it out (ABSENT ON NULL).
-fn member(a: &ArrayRef, i: usize, flag: u8, absent: bool) -> Result<Option<Json>> {
+pub(crate) fn member(a: &ArrayRef, i: usize, flag: u8, absent: bool) -> Result<Option<Json>> {
     if a.is_null(i) {
         return Ok(if absent { None } else { Some(Json::Null) });
     }
@@ -302,271 +312,6 @@ fn eval_array(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colum
     result(args, Arc::new(out.finish()))
 }
 
-// ---- JSON_VALUE / JSON_QUERY / JSON_EXISTS --------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum PathKind {
-    Value,
-    Query,
-    Exists,
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct PathFn {
-    kind: PathKind,
-    signature: Signature,
-}
-
-impl PathFn {
-    fn new(kind: PathKind) -> Self {
-        PathFn {
-            kind,
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
-    }
-    fn sql_name(&self) -> &'static str {
-        match self.kind {
-            PathKind::Value => "JSON_VALUE",
-            PathKind::Query => "JSON_QUERY",
-            PathKind::Exists => "JSON_EXISTS",
-        }
-    }
-}
-
-/// The RETURNING types Weft supports in JSON_VALUE: strings. (Flink 2.3 refuses BIGINT,
-/// DECIMAL, DATE and ARRAY at planning and casts the JSON value's Java object directly for
-/// the other types — a JSON string RETURNING INT or BOOLEAN fails with a ClassCastException —
-/// which Weft does not reproduce: it refuses them.)
-fn value_returning(t: &DataType) -> bool {
-    super::args::is_string(t)
-}
-
-impl ScalarUDFImpl for PathFn {
-    fn name(&self) -> &str {
-        match self.kind {
-            PathKind::Value => "json_value",
-            PathKind::Query => "json_query",
-            PathKind::Exists => "json_exists",
-        }
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
-        let max = if self.kind == PathKind::Exists { 2 } else { 3 };
-        if t.len() < 2 || t.len() > max {
-            return plan_err!("{} takes a JSON string and a path", self.sql_name());
-        }
-        let mut out = strings_to_utf8(&t[..2]);
-        if out.iter().any(|t| *t != DataType::Utf8) {
-            return plan_err!(
-                "{} takes string arguments, got {} and {}",
-                self.sql_name(),
-                t[0],
-                t[1]
-            );
-        }
-        if t.len() == 3 {
-            out.push(t[2].clone());
-        }
-        Ok(out)
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        unreachable!("return_field_from_args is implemented")
-    }
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        match args.scalar_arguments.get(1) {
-            Some(Some(p)) => {
-                if let Some(spec) = scalar_text(p)
-                    && self.kind != PathKind::Value
-                    && let Err(e) = JsonPath::parse(&spec)
-                {
-                    return plan_err!("{}: {}", self.sql_name(), e.0);
-                }
-            }
-            // Flink: `Unsupported call: JSON_EXISTS(…, STRING)` for a path that is not a literal.
-            _ if self.kind == PathKind::Exists => {
-                return plan_err!(
-                    "JSON_EXISTS: the JSON path must be a literal (Flink: Unsupported call)"
-                );
-            }
-            _ => {}
-        }
-        let t = match (self.kind, args.arg_fields.get(2)) {
-            (PathKind::Exists, _) => DataType::Boolean,
-            (_, None) => DataType::Utf8,
-            (PathKind::Value, Some(f)) => {
-                if !value_returning(f.data_type()) {
-                    return plan_err!(
-                        "JSON_VALUE: RETURNING {} is not supported",
-                        crate::types::flink_name(f.data_type())
-                    );
-                }
-                DataType::Utf8
-            }
-            (PathKind::Query, Some(f)) => match f.data_type() {
-                t if super::args::is_string(t) => DataType::Utf8,
-                DataType::List(e) if super::args::is_string(e.data_type()) => {
-                    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
-                }
-                other => {
-                    return plan_err!(
-                        "JSON_QUERY: RETURNING {} is not supported",
-                        crate::types::flink_name(other)
-                    );
-                }
-            },
-        };
-        Ok(Arc::new(Field::new(self.name(), t, true)))
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let ret = args.return_field.data_type().clone();
-        let n = eval_rows(&args.args[..2], args.number_rows);
-        let docs = utf8(&args.args[0].to_array(n)?)?;
-        let specs = utf8(&args.args[1].to_array(n)?)?;
-        let mut cache: Option<(String, Option<JsonPath>)> = None;
-        let mut paths: Vec<Option<JsonPath>> = Vec::with_capacity(n);
-        for i in 0..n {
-            if specs.is_null(i) || docs.is_null(i) {
-                paths.push(None);
-                continue;
-            }
-            let spec = specs.value(i);
-            if cache.as_ref().is_none_or(|(s, _)| s != spec) {
-                let parsed = match JsonPath::parse(spec) {
-                    Ok(p) => Some(p),
-                    // Every path Weft does not evaluate is indefinite (a filter, a slice) or
-                    // invalid, unless it calls a function: JSON_VALUE gives NULL for both
-                    // (NULL ON EMPTY, NULL ON ERROR).
-                    Err(_) if self.kind == PathKind::Value && !path::calls_function(spec) => None,
-                    Err(e) => return exec_err!("{}: {}", self.sql_name(), e.0),
-                };
-                cache = Some((spec.to_string(), parsed));
-            }
-            paths.push(cache.as_ref().unwrap().1.clone());
-        }
-        let out: ArrayRef = match self.kind {
-            PathKind::Exists => {
-                let mut b = BooleanBuilder::with_capacity(n);
-                for i in 0..n {
-                    match &paths[i] {
-                        _ if docs.is_null(i) || specs.is_null(i) => b.append_null(),
-                        Some(p) => b.append_value(exists(docs.value(i), p)),
-                        None => b.append_value(false),
-                    }
-                }
-                Arc::new(b.finish())
-            }
-            PathKind::Value => {
-                let mut texts: Vec<Option<Json>> = Vec::with_capacity(n);
-                for i in 0..n {
-                    texts.push(paths[i].as_ref().and_then(|p| json_value(docs.value(i), p)));
-                }
-                value_texts(&texts)
-            }
-            PathKind::Query => {
-                let mut found: Vec<Option<Json>> = Vec::with_capacity(n);
-                for i in 0..n {
-                    found.push(paths[i].as_ref().and_then(|p| json_query(docs.value(i), p)));
-                }
-                match &ret {
-                    DataType::List(_) => {
-                        let mut b = ListBuilder::new(StringBuilder::new());
-                        for v in &found {
-                            match v {
-                                Some(Json::Arr(items)) => {
-                                    for it in items {
-                                        match it {
-                                            Json::Null => b.values().append_null(),
-                                            it if it.is_scalar() => {
-                                                b.values().append_value(it.java_string())
-                                            }
-                                            it => b.values().append_value(it.to_text()),
-                                        }
-                                    }
-                                    b.append(true);
-                                }
-                                _ => b.append(false),
-                            }
-                        }
-                        Arc::new(b.finish())
-                    }
-                    _ => {
-                        let mut b = StringBuilder::with_capacity(n, n * 16);
-                        for v in &found {
-                            b.append_option(v.as_ref().map(|v| v.to_text()));
-                        }
-                        Arc::new(b.finish())
-                    }
-                }
-            }
-        };
-        result(&args.args[..2], out)
-    }
-}
-
-fn scalar_text(s: &ScalarValue) -> Option<String> {
-    match s {
-        ScalarValue::Utf8(v) | ScalarValue::Utf8View(v) | ScalarValue::LargeUtf8(v) => v.clone(),
-        _ => None,
-    }
-}
-
-/// What the path gives in the document: Ok(value) — a value or the matches of an indefinite
-/// path as an array — or Err (Flink's error: bad JSON or a failed read in strict mode).
-/// In lax mode failures are "empty" (Ok(None)).
-fn evaluate(doc: &str, path: &JsonPath) -> Result<Option<Json>, ()> {
-    let parsed = value::parse(doc);
-    let read = match parsed {
-        Err(_) => {
-            return if path.mode == Mode::Lax {
-                Ok(None)
-            } else {
-                Err(())
-            };
-        }
-        Ok(d) => path.read(&d),
-    };
-    match (read, path.mode) {
-        (Read::Value(Json::Null), Mode::Strict) => Err(()),
-        (Read::Value(Json::Null), Mode::Lax) => Ok(None),
-        (Read::Value(v), _) => Ok(Some(v)),
-        (Read::List(l), _) => Ok(Some(Json::Arr(l))),
-        (Read::NotFound, Mode::Strict) => Err(()),
-        (Read::NotFound, Mode::Lax) => Ok(None),
-    }
-}
-
-/// JSON_EXISTS with FALSE ON ERROR.
-fn exists(doc: &str, path: &JsonPath) -> bool {
-    matches!(evaluate(doc, path), Ok(Some(_)))
-}
-
-/// JSON_VALUE with NULL ON EMPTY and NULL ON ERROR: a scalar, else NULL.
-fn json_value(doc: &str, path: &JsonPath) -> Option<Json> {
-    match evaluate(doc, path) {
-        Ok(Some(v)) if v.is_scalar() => Some(v),
-        _ => None,
-    }
-}
-
-/// JSON_QUERY WITHOUT WRAPPER, NULL ON EMPTY, NULL ON ERROR: an array or object, else NULL.
-fn json_query(doc: &str, path: &JsonPath) -> Option<Json> {
-    match evaluate(doc, path) {
-        Ok(Some(v)) if !v.is_scalar() => Some(v),
-        _ => None,
-    }
-}
-
-/// JSON_VALUE's scalars as strings (`String.valueOf` of the Java object Jackson read).
-fn value_texts(vals: &[Option<Json>]) -> ArrayRef {
-    let texts: StringArray = vals
-        .iter()
-        .map(|v| v.as_ref().map(|v| v.java_string()))
-        .collect();
-    Arc::new(texts)
-}
-
 // ---- SQL surface ------------------------------------------------------------------------------
 
 fn call_name(f: &ast::Function) -> Option<String> {
@@ -606,6 +351,7 @@ fn value_arg(e: ast::Expr) -> (u8, ast::Expr) {
 
 /// Rewrites of this family's SQL syntax before DataFusion plans it (see `crate::rewrite`).
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    is_json::rewrite_sql(e);
     let ast::Expr::Function(f) = e else { return };
     let Some(name) = call_name(f) else { return };
     let ast::FunctionArguments::List(list) = &mut f.args else {
@@ -613,19 +359,93 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
     };
     match name.as_str() {
         "JSON_VALUE" | "JSON_QUERY" => {
-            let [ast::FunctionArgumentClause::JsonReturningClause(r)] = list.clauses.as_slice()
-            else {
-                return;
+            // the behaviours `crate::sql_text` marked: after the RETURNING type
+            let marked = list.args.iter().position(|a| {
+                matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(m)))
+                    if call_name(m).is_some_and(|n| n.eq_ignore_ascii_case(behaviour::MARKER)))
+            });
+            let behaviours = match marked {
+                Some(k) => match list.args.remove(k) {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Function(
+                        m,
+                    ))) => match m.args {
+                        ast::FunctionArguments::List(l) => Some(l.args),
+                        _ => return,
+                    },
+                    _ => return,
+                },
+                None => None,
             };
-            let ty = r.data_type.clone();
+            let ty = match list.clauses.as_slice() {
+                [ast::FunctionArgumentClause::JsonReturningClause(r)] => Some(r.data_type.clone()),
+                [] => None,
+                _ => return,
+            };
+            if ty.is_none() && behaviours.is_none() {
+                return;
+            }
             list.clauses.clear();
             list.args.push(unnamed(ast::Expr::Cast {
                 kind: ast::CastKind::Cast,
                 expr: Box::new(ast::Expr::value(ast::Value::Null)),
-                data_type: ty,
+                data_type: ty.unwrap_or(ast::DataType::String(None)),
                 array: false,
                 format: None,
             }));
+            list.args.extend(behaviours.unwrap_or_default());
+        }
+        "JSON_ARRAYAGG" | "JSON_OBJECTAGG" => {
+            let object = name == "JSON_OBJECTAGG";
+            let mut absent = !object; // OBJECTAGG: NULL ON NULL; ARRAYAGG: ABSENT ON NULL
+            for c in &list.clauses {
+                match c {
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::AbsentOnNull,
+                    ) => absent = true,
+                    ast::FunctionArgumentClause::JsonNullClause(
+                        ast::JsonNullClause::NullOnNull,
+                    ) => absent = false,
+                    // Flink ignores JSON_ARRAYAGG's ORDER BY: rows keep their order
+                    ast::FunctionArgumentClause::OrderBy(_) if !object => {}
+                    _ => return,
+                }
+            }
+            if list.duplicate_treatment.is_some() || f.filter.is_some() || f.over.is_some() {
+                return;
+            }
+            let args: Vec<ast::Expr> = match (object, list.args.as_slice()) {
+                (
+                    true,
+                    [
+                        ast::FunctionArg::Named {
+                            name,
+                            arg: ast::FunctionArgExpr::Expr(v),
+                            operator: ast::FunctionArgOperator::Value,
+                        },
+                    ],
+                ) => {
+                    let key = match name.quote_style {
+                        Some('\'') => lit(&name.value),
+                        _ => ast::Expr::Identifier(name.clone()),
+                    };
+                    let (k, v) = value_arg(v.clone());
+                    let flags = format!("{}{}", if absent { "A" } else { "N" }, k as char);
+                    vec![lit(&flags), key, v]
+                }
+                (false, [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(v))]) => {
+                    let (k, v) = value_arg(v.clone());
+                    let flags = format!("{}{}", if absent { "A" } else { "N" }, k as char);
+                    vec![lit(&flags), v]
+                }
+                _ => return,
+            };
+            list.clauses.clear();
+            list.args = args.into_iter().map(unnamed).collect();
+            f.name = ast::ObjectName::from(vec![ast::Ident::new(if object {
+                agg::OBJECTAGG
+            } else {
+                agg::ARRAYAGG
+            })]);
         }
         "JSON_OBJECT" | "JSON_ARRAY" => {
             let object = name == "JSON_OBJECT";

@@ -19,6 +19,7 @@ pub mod conversion;
 pub mod hash;
 pub mod json;
 pub mod math;
+pub mod session;
 pub mod string;
 pub mod temporal;
 pub mod udf;
@@ -49,6 +50,7 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         all.extend(conversion::functions());
         all.extend(aggregate::functions());
         all.extend(window::functions());
+        all.extend(session::functions());
         all.extend(crate::cast_text::functions());
         all.into_iter().map(Arc::new).collect()
     })
@@ -125,11 +127,8 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         temporal::rewrite_expr,
         json::rewrite_expr,
         collection::rewrite_expr,
-        // math::rewrite_expr and conversion::rewrite_expr (Flink's DECIMAL arithmetic and
-        // casts) are off in planning: rewriting expressions inside an Aggregate renamed its
-        // group and aggregate columns under the projection above (TPC-H q1, GROUP BY id % 4
-        // failed with "No field named …"). Their cases are known differences until the
-        // rewrite keeps names there.
+        math::rewrite_expr,
+        conversion::rewrite_expr,
         aggregate::rewrite_expr,
         window::rewrite_expr,
     ] {

@@ -82,7 +82,7 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
             'x' if is_bin(ty) => DataType::Binary,
             'x' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
             'n' if ty.is_integer() => DataType::Int64,
-            'n' if is_bin(ty) => DataType::Binary,
+            // HEX takes no BYTES in Flink ('HEX(<INTEGER>)' or a string)
             'n' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
             'a' => ty.clone(),
             _ => return bad(),
@@ -1065,7 +1065,7 @@ fn eval_starts_ends(args: &[ColumnarValue], rows: usize, starts: bool) -> Result
     })
 }
 
-/// HEX(n) of an integer (two's complement, 64 bits) or of a string's UTF-8 / bytes.
+/// HEX(n) of an integer (two's complement, 64 bits) or of a string's UTF-8.
 fn eval_hex(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let a = &c.arrays[0];
@@ -1075,7 +1075,6 @@ fn eval_hex(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Columna
         }
         match a.data_type() {
             DataType::Int64 => o.push_str(&format!("{:X}", c.ints(0).value(i) as u64)),
-            DataType::Binary => o.push_str(&hex::encode_upper(c.bins(0).value(i))),
             _ => o.push_str(&hex::encode_upper(c.strs(0).value(i).as_bytes())),
         }
         Ok(true)
@@ -1368,8 +1367,9 @@ use regex::Regex;
 // Rewrites
 // ---------------------------------------------------------------------------------------
 
-/// DataFusion functions of this family used unchanged as Flink's (see `crate::check`).
-pub const DATAFUSION_AS_FLINK: &[&str] = &[];
+/// DataFusion functions of this family used unchanged as Flink's (see `crate::check`):
+/// `uuid()` is a random (version 4) UUID's 36-character text, as Flink's UUID().
+pub const DATAFUSION_AS_FLINK: &[&str] = &["uuid"];
 
 fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
     ast::Expr::Function(ast::Function {
@@ -1405,6 +1405,13 @@ fn escape_arg(v: &Option<ast::ValueWithSpan>) -> Option<ast::Expr> {
 /// (`` `LEFT`(s, 1) ``, needed for Flink's reserved words) are resolved case-insensitively
 /// as Flink does.
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    // U&'…' (sqlparser has decoded its escapes) is a string literal
+    if let ast::Expr::Value(v) = e
+        && let ast::Value::UnicodeStringLiteral(text) = &v.value
+    {
+        v.value = ast::Value::SingleQuotedString(text.clone());
+        return;
+    }
     let new = match e {
         ast::Expr::Position { expr, r#in } => call("position", vec![take(expr), take(r#in)]),
         ast::Expr::Substring {

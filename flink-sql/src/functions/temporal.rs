@@ -8,6 +8,7 @@
 //! `execution.time_zone`), DATE a day number. Arrow stands for Flink's types as in
 //! `crate::types`: precision p maps to the unit holding it (0 s, 1–3 ms, 4–6 µs, 7–9 ns).
 
+pub mod overlaps;
 mod pattern;
 
 use std::sync::Arc;
@@ -241,6 +242,9 @@ pub fn functions() -> Vec<ScalarUDF> {
             },
         ),
     ]
+    .into_iter()
+    .chain(overlaps::functions())
+    .collect()
 }
 
 /// DataFusion functions of this family used unchanged as Flink's (see `crate::check`).
@@ -1800,6 +1804,7 @@ fn interval_range(text: &str, lead: &str, last: &str) -> Option<std::result::Res
 
 /// Rewrites of this family's SQL syntax before DataFusion plans it (see `crate::rewrite`).
 pub fn rewrite_sql(e: &mut ast::Expr) {
+    overlaps::rewrite_sql(e);
     let new = match e {
         ast::Expr::Extract { field, expr, .. } => Some(call(
             "extract",

@@ -28,9 +28,20 @@ pub fn supported(t: &DataType) -> bool {
         | DataType::Binary
         | DataType::LargeBinary
         | DataType::BinaryView => true,
-        // Not yet: timestamps (ISO text; no recorded case), rows (Flink names a ROW(…)
-        // constructor's fields EXPR$n, DataFusion c0, c1, …) and maps (no case runs in Weft).
+        // Not yet: timestamps (ISO text; no recorded case).
         DataType::List(f) | DataType::LargeList(f) => supported(f.data_type()),
+        // a ROW is an object of its fields (a ROW(…) constructor's are EXPR$0, EXPR$1, …)
+        DataType::Struct(fields) => fields.iter().all(|f| supported(f.data_type())),
+        // a MAP with string keys is an object
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) if kv.len() == 2 => {
+                matches!(
+                    kv[0].data_type(),
+                    DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+                ) && supported(kv[1].data_type())
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -79,6 +90,30 @@ pub fn node(a: &ArrayRef, i: usize) -> Json {
             let l = a.as_list::<i64>();
             let items = l.value(i);
             Json::Arr((0..items.len()).map(|k| node(&items, k)).collect())
+        }
+        DataType::Struct(_) => {
+            let r = a.as_struct();
+            Json::Obj(
+                r.fields()
+                    .iter()
+                    .zip(r.columns())
+                    .map(|(f, c)| (f.name().clone(), node(c, i)))
+                    .collect(),
+            )
+        }
+        DataType::Map(_, _) => {
+            let m = a.as_map();
+            let entries = m.value(i);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            let Ok(keys) = arrow::compute::cast(keys, &DataType::Utf8) else {
+                return Json::Null;
+            };
+            let keys = keys.as_string::<i32>();
+            let mut members = Vec::new();
+            for k in 0..entries.len() {
+                Json::put(&mut members, keys.value(k).to_string(), node(values, k));
+            }
+            Json::Obj(members)
         }
         _ => Json::Null,
     }

@@ -30,6 +30,8 @@ enum Step {
 pub struct JsonPath {
     pub mode: Mode,
     steps: Vec<Step>,
+    /// a trailing `.length()` (Jayway's function): the length of the array read
+    length: bool,
 }
 
 /// A path Weft does not evaluate (the reason, for the planning error).
@@ -48,12 +50,20 @@ pub enum Read {
 impl JsonPath {
     pub fn parse(spec: &str) -> Result<JsonPath, Unsupported> {
         let (mode, body) = split_mode(spec);
+        let (body, length) = match body.trim_end().strip_suffix(".length()") {
+            Some(base) => (base, true),
+            None => (body, false),
+        };
         let steps = parse_steps(body).ok_or_else(|| {
             Unsupported(format!(
-                "Weft supports JSON paths made of $, .name, ['name'], [n], [n, m], [*], .* and ..name; '{spec}' is not one"
+                "Weft supports JSON paths made of $, .name, ['name'], [n], [n, m], [*], .* and ..name, and a final .length(); '{spec}' is not one"
             ))
         })?;
-        Ok(JsonPath { mode, steps })
+        Ok(JsonPath {
+            mode,
+            steps,
+            length,
+        })
     }
 
     /// Jayway's definite paths: no wildcard, deep scan or index list.
@@ -66,6 +76,20 @@ impl JsonPath {
     /// Read the path in `doc` as Jayway does without options (exceptions for missing parts
     /// of a definite path; an indefinite path skips what is missing).
     pub fn read(&self, doc: &Json) -> Read {
+        let read = self.read_steps(doc);
+        if !self.length {
+            return read;
+        }
+        // Jayway's length(): of the array read, or of an indefinite path's matches
+        match read {
+            Read::Value(Json::Arr(a)) | Read::List(a) => {
+                Read::Value(Json::Int(a.len().to_string()))
+            }
+            _ => Read::NotFound,
+        }
+    }
+
+    fn read_steps(&self, doc: &Json) -> Read {
         if self.is_definite() {
             let mut cur = doc;
             for step in &self.steps {

@@ -201,51 +201,63 @@ pub fn eval_decimal(
             out.append_null();
             continue;
         }
-        let (u, v) = (i256::from_i128(x.value(i)), i256::from_i128(y.value(i)));
-        let exact: Option<i256> = match op {
-            Operator::Plus | Operator::Minus | Operator::Modulo => {
-                let s = s1.max(s2);
-                let (u, v) = (rescale(u, s1, s).unwrap(), rescale(v, s2, s).unwrap());
-                match op {
-                    Operator::Plus => u.checked_add(v).and_then(|r| rescale(r, s, rs)),
-                    Operator::Minus => u.checked_sub(v).and_then(|r| rescale(r, s, rs)),
-                    _ => {
-                        if v == i256::ZERO {
-                            return exec_err!(
-                                "MOD: division by zero ({} % 0)",
-                                crate::cast_text::decimal_text(x.value(i), s1 as i8)
-                            );
-                        }
-                        u.checked_rem(v).and_then(|r| rescale(r, s, rs))
-                    }
-                }
-            }
-            Operator::Multiply => u.checked_mul(v).and_then(|r| rescale(r, s1 + s2, rs)),
-            _ => {
-                if v == i256::ZERO {
-                    return exec_err!(
-                        "divide: division by zero ({} / 0)",
-                        crate::cast_text::decimal_text(x.value(i), s1 as i8)
-                    );
-                }
-                // u / 10^s1 / (v / 10^s2) at scale rs = u * 10^(rs - s1 + s2) / v
-                let shift = rs - s1 + s2;
-                if shift >= 0 {
-                    u.checked_mul(pow10(shift as u32))
-                        .and_then(|n| div_half_up(n, v))
-                } else {
-                    v.checked_mul(pow10((-shift) as u32))
-                        .and_then(|d| div_half_up(u, d))
-                }
-            }
-        };
-        match exact.and_then(|r| fits(r, rp)) {
+        match apply(op, (x.value(i), s1), (y.value(i), s2), (rp, rs))? {
             Some(r) => out.append_value(r),
             None => out.append_null(),
         }
     }
     let arr: ArrayRef = Arc::new(out.finish().with_precision_and_scale(rp, rs as i8)?);
     result(args, arr)
+}
+
+/// `u op v` (unscaled values at scales `s1`, `s2`) at the result type `(rp, rs)`: exact,
+/// rounded HALF_UP to `rs`, None when it does not fit; division by zero is an error.
+pub fn apply(
+    op: Operator,
+    (u, s1): (i128, i32),
+    (v, s2): (i128, i32),
+    (rp, rs): (u8, i32),
+) -> Result<Option<i128>> {
+    let x = u;
+    let (u, v) = (i256::from_i128(u), i256::from_i128(v));
+    let exact: Option<i256> = match op {
+        Operator::Plus | Operator::Minus | Operator::Modulo => {
+            let s = s1.max(s2);
+            let (u, v) = (rescale(u, s1, s).unwrap(), rescale(v, s2, s).unwrap());
+            match op {
+                Operator::Plus => u.checked_add(v).and_then(|r| rescale(r, s, rs)),
+                Operator::Minus => u.checked_sub(v).and_then(|r| rescale(r, s, rs)),
+                _ => {
+                    if v == i256::ZERO {
+                        return exec_err!(
+                            "MOD: division by zero ({} % 0)",
+                            crate::cast_text::decimal_text(x, s1 as i8)
+                        );
+                    }
+                    u.checked_rem(v).and_then(|r| rescale(r, s, rs))
+                }
+            }
+        }
+        Operator::Multiply => u.checked_mul(v).and_then(|r| rescale(r, s1 + s2, rs)),
+        _ => {
+            if v == i256::ZERO {
+                return exec_err!(
+                    "divide: division by zero ({} / 0)",
+                    crate::cast_text::decimal_text(x, s1 as i8)
+                );
+            }
+            // u / 10^s1 / (v / 10^s2) at scale rs = u * 10^(rs - s1 + s2) / v
+            let shift = rs - s1 + s2;
+            if shift >= 0 {
+                u.checked_mul(pow10(shift as u32))
+                    .and_then(|n| div_half_up(n, v))
+            } else {
+                v.checked_mul(pow10((-shift) as u32))
+                    .and_then(|d| div_half_up(u, d))
+            }
+        }
+    };
+    Ok(exact.and_then(|r| fits(r, rp)))
 }
 
 #[cfg(test)]

@@ -144,6 +144,16 @@ pub fn type_literal(e: &mut Expr) {
     }
 }
 
+/// Functions whose literal arguments stay literals, their type being no part of the answer:
+/// ROUND's and TRUNCATE's digits (read as a constant for a DECIMAL's result type) and
+/// COUNT's argument (`COUNT(1)` would be named as `COUNT(*)` is, a duplicate column).
+fn keeps_literal_args(name: &ast::ObjectName) -> bool {
+    let name = name.to_string();
+    ["round", "truncate", "count"]
+        .iter()
+        .any(|k| name.eq_ignore_ascii_case(k))
+}
+
 /// Type the numeric literals that are direct operands or arguments of `e`.
 pub fn type_children(e: &mut Expr) {
     match e {
@@ -194,7 +204,7 @@ pub fn type_children(e: &mut Expr) {
                 type_literal(e);
             }
         }
-        Expr::Function(f) if f.over.is_none() => {
+        Expr::Function(f) if f.over.is_none() && !keeps_literal_args(&f.name) => {
             if let FunctionArguments::List(list) = &mut f.args {
                 for a in &mut list.args {
                     if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = a {
@@ -214,20 +224,11 @@ pub fn type_children(e: &mut Expr) {
 pub fn type_query(body: &mut SetExpr) {
     match body {
         SetExpr::Select(select) => {
-            // GROUP BY expressions are matched against the SELECT list's, so their literals
-            // get the same types (positions `GROUP BY 1` stay positions).
-            if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(exprs, _) =
-                &mut select.group_by
-            {
-                for g in exprs.iter_mut() {
-                    if !matches!(g, Expr::Value(_)) {
-                        let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(g, |e| {
-                            super::super::math::rewrite_sql(e);
-                            std::ops::ControlFlow::<()>::Continue(())
-                        });
-                    }
-                }
-            }
+            // GROUP BY expressions are matched against the SELECT list's: their literals are
+            // typed as operands and arguments by the family rewrites, which visit them as
+            // every expression (positions `GROUP BY 1` stay positions). Running a rewrite on
+            // them again typed them twice (`CAST(CAST(4 AS INT) AS INT)`), so `GROUP BY id % 4`
+            // no longer matched `SELECT id % 4`.
             for item in &mut select.projection {
                 match item {
                     SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
