@@ -12,8 +12,13 @@ use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
 };
+
+use groups::AvgGroups;
+
+#[path = "avg_groups.rs"]
+mod groups;
 
 pub fn avg() -> AggregateUDF {
     AggregateUDF::new_from_impl(Avg {
@@ -66,6 +71,20 @@ impl AggregateUDFImpl for Avg {
             Arc::new(Field::new("sum", sum_type(&input), true)),
             Arc::new(Field::new("count", DataType::Int64, true)),
         ])
+    }
+    fn groups_accumulator_supported(&self, args: AccumulatorArgs) -> bool {
+        !args.is_distinct
+    }
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        let input = args.expr_fields[0].data_type().clone();
+        Ok(Box::new(AvgGroups::new(
+            input.clone(),
+            sum_type(&input),
+            args.return_type().clone(),
+        )))
     }
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         let input = args.expr_fields[0].data_type().clone();
@@ -142,11 +161,18 @@ impl AvgAcc {
     }
 
     fn result(&self) -> Result<ScalarValue> {
-        if self.count == 0 {
-            return ScalarValue::try_from(&self.ret);
+        avg_result(&self.ret, &self.sum_type, self.sum, self.count)
+    }
+}
+
+/// Flink's AVG of `count` values summing to `sum` (NULL for none).
+fn avg_result(ret: &DataType, sum_type: &DataType, sum: Sum, count: i64) -> Result<ScalarValue> {
+    {
+        if count == 0 {
+            return ScalarValue::try_from(ret);
         }
-        let n = self.count;
-        Ok(match (&self.ret, self.sum) {
+        let n = count;
+        Ok(match (ret, sum) {
             (DataType::Int8, Sum::Int(s)) => ScalarValue::Int8(Some((s / n) as i8)),
             (DataType::Int16, Sum::Int(s)) => ScalarValue::Int16(Some((s / n) as i16)),
             (DataType::Int32, Sum::Int(s)) => ScalarValue::Int32(Some((s / n) as i32)),
@@ -154,8 +180,8 @@ impl AvgAcc {
             (DataType::Float32, Sum::Float(s)) => ScalarValue::Float32(Some((s / n as f64) as f32)),
             (DataType::Float64, Sum::Float(s)) => ScalarValue::Float64(Some(s / n as f64)),
             (DataType::Decimal128(p, t), Sum::Dec(s)) => {
-                let from = match self.sum_type {
-                    DataType::Decimal128(_, s) => s,
+                let from = match sum_type {
+                    DataType::Decimal128(_, s) => *s,
                     _ => 0,
                 };
                 ScalarValue::Decimal128(s.and_then(|s| divide_half_up(s, from, n, *t)), *p, *t)
