@@ -158,7 +158,10 @@ fn on_yarn_and_locally(
 async fn application_mode_runs_a_multi_stage_job_from_hdfs_to_hdfs() {
     let (mc, dir, base) = with_inputs("app-mode");
     // On YARN: 4 subtasks, 2 slots per TaskManager (two containers); the same rows as locally.
-    let out = on_yarn_and_locally(mc, dir.path(), &base, "yarn", &[]);
+    // Every vertex keeps its 4 subtasks (adaptive parallelism would shrink the small
+    // consumers to 1, and the job could end before the second container starts).
+    let fixed = ["execution.batch.adaptive.auto-parallelism.enabled=false".to_string()];
+    let out = on_yarn_and_locally(mc, dir.path(), &base, "yarn", &fixed);
     let id = submitted_id(&out);
     assert!(out.contains("FINISHED / SUCCEEDED"), "{out}");
 
