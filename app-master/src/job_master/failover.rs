@@ -172,20 +172,32 @@ mod tests {
         }
     }
 
+    /// `decide` for subtasks `failed` reporting `error` (from TaskManager `lost_tm`).
+    fn fail(
+        g: &ExecutionGraph,
+        h: &mut FailoverHistory,
+        failed: Evid,
+        error: &WeftError,
+        lost_tm: Option<&str>,
+        deployed: &BTreeMap<Evid, u32>,
+    ) -> Decision {
+        decide(
+            Failure {
+                failed: vec![failed],
+                error,
+                lost_tm,
+            },
+            g,
+            h,
+            deployed,
+        )
+    }
+
     #[test]
     fn a_task_failure_restarts_that_task_and_spends_an_attempt() {
         let (g, mut h) = (graph(), history(2));
         let e = WeftError::internal("boom");
-        let d = decide(
-            Failure {
-                failed: vec![(1, 0)],
-                error: &e,
-                lost_tm: None,
-            },
-            &g,
-            &mut h,
-            &BTreeMap::new(),
-        );
+        let d = fail(&g, &mut h, (1, 0), &e, None, &BTreeMap::new());
         assert_eq!(
             d,
             Decision::Restart {
@@ -201,16 +213,7 @@ mod tests {
         let (g, mut h) = (graph(), history(3));
         let e = lost("a/data");
         let deployed: BTreeMap<Evid, u32> = [((1, 0), 0), ((1, 1), 0)].into();
-        let first = decide(
-            Failure {
-                failed: vec![(1, 0)],
-                error: &e,
-                lost_tm: None,
-            },
-            &g,
-            &mut h,
-            &deployed,
-        );
+        let first = fail(&g, &mut h, (1, 0), &e, None, &deployed);
         assert_eq!(
             first,
             Decision::Restart {
@@ -219,16 +222,7 @@ mod tests {
             }
         );
         // The other consumer, deployed before that failover, reports the same loss.
-        let second = decide(
-            Failure {
-                failed: vec![(1, 1)],
-                error: &e,
-                lost_tm: None,
-            },
-            &g,
-            &mut h,
-            &deployed,
-        );
+        let second = fail(&g, &mut h, (1, 1), &e, None, &deployed);
         assert_eq!(
             second,
             Decision::Restart {
@@ -244,16 +238,7 @@ mod tests {
         let (g, mut h) = (graph(), history(3));
         let e = WeftError::internal("TaskManager b lost");
         for (failed, counted) in [((1, 1), true), ((1, 0), false)] {
-            let d = decide(
-                Failure {
-                    failed: vec![failed],
-                    error: &e,
-                    lost_tm: Some("b"),
-                },
-                &g,
-                &mut h,
-                &BTreeMap::new(),
-            );
+            let d = fail(&g, &mut h, failed, &e, Some("b"), &BTreeMap::new());
             assert_eq!(
                 d,
                 Decision::Restart {
@@ -269,16 +254,7 @@ mod tests {
     fn no_attempts_left_gives_up() {
         let (g, mut h) = (graph(), history(0));
         let e = WeftError::internal("boom");
-        let d = decide(
-            Failure {
-                failed: vec![(1, 0)],
-                error: &e,
-                lost_tm: None,
-            },
-            &g,
-            &mut h,
-            &BTreeMap::new(),
-        );
+        let d = fail(&g, &mut h, (1, 0), &e, None, &BTreeMap::new());
         assert_eq!(d, Decision::NoRestartsLeft);
     }
 
@@ -288,16 +264,7 @@ mod tests {
         let e = WeftError::OutOfMemory {
             message: "a subtask ran out of managed memory".into(),
         };
-        let d = decide(
-            Failure {
-                failed: vec![(1, 0)],
-                error: &e,
-                lost_tm: None,
-            },
-            &g,
-            &mut h,
-            &BTreeMap::new(),
-        );
+        let d = fail(&g, &mut h, (1, 0), &e, None, &BTreeMap::new());
         assert_eq!(d, Decision::NotRecoverable);
         assert_eq!(h.restarts, 0);
     }
