@@ -15,10 +15,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::Mutex;
+use tonic::service::interceptor::InterceptedService;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::{self, Configuration};
 use weft_core::proto::dispatcher_server::DispatcherServer;
 use weft_core::proto::job_manager_gateway_server::JobManagerGatewayServer;
+use weft_core::security::{Authenticate, ClusterSecret, Peer};
 use weft_core::{Result, WeftError};
 
 use resource_manager::{ResourceDriver, SlotPool, WorkerSpec};
@@ -35,6 +37,9 @@ pub struct JobManagerOptions {
     /// Start TaskManagers as jobs need them and release idle ones (YARN), instead of
     /// keeping `workers` alive.
     pub elastic: bool,
+    /// The application's secret: every call to the JobManager must carry it, and the
+    /// JobManager's calls to TaskManagers carry it.
+    pub secret: ClusterSecret,
 }
 
 /// A running JobManager.
@@ -71,7 +76,10 @@ impl JobManagerHandle {
                     .entries()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+                secret: opts.secret.clone(),
+                shuffle_secret: weft_remote_shuffle::auth::service_secret(),
             },
+            secret: opts.secret.clone(),
             config: opts.config.clone(),
             registry: opts.registry,
             slots: Mutex::new(SlotPool::default()),
@@ -96,22 +104,27 @@ impl JobManagerHandle {
             }));
         }
         let jobmanager_id = uuid::Uuid::new_v4().simple().to_string();
+        // Calls about this application's shuffles name it to the remote shuffle service.
+        weft_remote_shuffle::auth::set_application(&opts.secret);
+        let auth = Authenticate::new(opts.secret.clone(), "the JobManager");
         let server = tonic::transport::Server::builder()
-            .add_service(
+            .add_service(InterceptedService::new(
                 DispatcherServer::new(services::dispatcher::DispatcherService {
                     shared: shared.clone(),
                 })
                 .max_decoding_message_size(256 << 20)
                 .max_encoding_message_size(256 << 20),
-            )
-            .add_service(
+                auth.clone(),
+            ))
+            .add_service(InterceptedService::new(
                 JobManagerGatewayServer::new(services::gateway::GatewayService {
                     shared: shared.clone(),
                     jobmanager_id,
                 })
                 .max_decoding_message_size(256 << 20)
                 .max_encoding_message_size(256 << 20),
-            )
+                auth,
+            ))
             .serve_with_incoming(weft_core::net::incoming(listener));
         let server = tokio::spawn(async move {
             if let Err(e) = server.await {
@@ -126,6 +139,11 @@ impl JobManagerHandle {
             server,
             monitor,
         })
+    }
+
+    /// The Dispatcher as a client reaches it: its address and the application's secret.
+    pub fn peer(&self) -> Peer {
+        Peer::new(self.address.clone(), self.shared.secret.clone())
     }
 
     /// Wait until `n` TaskManagers are registered (or the timeout passes).

@@ -28,6 +28,8 @@ pub struct JobManagerShared {
     pub job_order: Mutex<Vec<String>>,
     pub driver: Arc<dyn ResourceDriver>,
     pub worker_spec: WorkerSpec,
+    /// The application's secret (see `weft_core::security`).
+    pub secret: weft_core::security::ClusterSecret,
     /// How many TaskManagers the ResourceManager keeps alive.
     pub wanted_workers: AtomicU32,
     /// Worker starts in flight (asked of the driver, no resource id yet).

@@ -49,6 +49,8 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
         config.set_pair(d)?;
     }
     let host = std::env::var("NM_HOST").unwrap_or_else(|_| "127.0.0.1".into());
+    // The secret the client generated, from this container's credentials.
+    let secret = crate::secret_source::load(None)?;
     let hconf = HadoopConf::load_from_env()?;
     let am = Arc::new(AmRmClient::from_env()?);
     let nm = Arc::new(NmClient::new(
@@ -127,6 +129,7 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
         bind_host: host.clone(),
         workers,
         elastic: !application,
+        secret,
     })
     .await?;
     let rest_port = config.get_int(config::REST_PORT).max(0) as u16;
@@ -156,7 +159,7 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
                 &args.name,
                 &config,
                 &registry,
-                &jm.address,
+                &jm.peer(),
                 resume.as_deref(),
                 None::<&mut crate::streaming::NoHook>,
             )
@@ -209,7 +212,7 @@ pub async fn run(args: AppMasterArgs) -> anyhow::Result<ExitCode> {
                     }
                 })
             };
-            let outcome = crate::run::submit_and_wait(&jm.address, proto, true).await;
+            let outcome = crate::run::submit_and_wait(&jm.peer(), proto, true).await;
             progress.abort();
             match outcome {
                 Ok(st) if st.state == JobState::Finished as i32 => {

@@ -180,7 +180,7 @@ INSERT INTO customers SELECT id, name, balance FROM cdc;
         "bench-cdc",
         &config,
         &registry,
-        &cluster.jobmanager.address,
+        &cluster.jobmanager.peer(),
         None,
         None::<&mut crate::streaming::NoHook>,
     )

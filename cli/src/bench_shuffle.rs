@@ -148,11 +148,16 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
     let work = tempfile::tempdir_in(&base)
         .with_context(|| format!("cannot write under {}", base.display()))?;
 
+    // One secret for the in-process service and its client; one application.
+    let secret = weft_core::security::ClusterSecret::generate();
+    weft_remote_shuffle::auth::set_service_secret(secret.clone());
+    weft_remote_shuffle::auth::set_application(&weft_core::security::ClusterSecret::generate());
     let coordinator = Coordinator::new(CoordinatorOptions {
         worker_timeout: Duration::from_secs(60),
         heartbeat_interval: Duration::from_secs(1),
         expiry: Duration::from_secs(3600),
         disk_reserve: 0,
+        secret: secret.clone(),
     });
     let caddr = coordinator.start("127.0.0.1:0").await?.to_string();
     let worker = Worker::start(WorkerOptions {
@@ -160,6 +165,7 @@ pub async fn run(args: ShuffleBenchArgs) -> anyhow::Result<ExitCode> {
         listen: "127.0.0.1:0".into(),
         data_dirs: vec![work.path().join("worker")],
         disk_reserve: 0,
+        secret,
     })
     .await?;
     let env = RemoteShuffleEnvironment::new(ClientOptions {

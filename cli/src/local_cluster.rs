@@ -9,6 +9,7 @@ use weft_app_master::resource_manager::LocalProcessDriver;
 use weft_app_master::{JobManagerHandle, JobManagerOptions};
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::{self, Configuration};
+use weft_core::security::ClusterSecret;
 use weft_core::{Result, WeftError};
 
 pub struct LocalCluster {
@@ -34,12 +35,8 @@ impl LocalCluster {
             d => PathBuf::from(d.split([',', ':']).next().unwrap_or(&d)),
         };
         let work_dir = base.join(format!("weft-local-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&work_dir).map_err(|e| {
-            WeftError::io(format!(
-                "cannot create work directory {}: {e}",
-                work_dir.display()
-            ))
-        })?;
+        // Owner-only: it holds the secret file the TaskManagers read.
+        weft_core::security::secret::create_private_dir(&work_dir)?;
         let workers = config.get_int(config::LOCAL_NUMBER_TASKMANAGER).max(1) as u32;
         let jobmanager = JobManagerHandle::start(JobManagerOptions {
             config: config.clone(),
@@ -48,6 +45,7 @@ impl LocalCluster {
             bind_host: "127.0.0.1".into(),
             workers,
             elastic: false,
+            secret: ClusterSecret::generate(),
         })
         .await?;
         jobmanager

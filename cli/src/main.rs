@@ -12,6 +12,8 @@ mod pipeline;
 mod proc_status;
 mod progress;
 mod run;
+mod secret_source;
+mod session_file;
 mod shuffle_cmd;
 mod streaming;
 mod streaming_state;

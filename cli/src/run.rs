@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use arrow::ipc::reader::StreamReader;
 use weft_core::codec::WeftCodec;
 use weft_core::config::Configuration;
@@ -11,6 +10,7 @@ use weft_core::planner::plan_script;
 use weft_core::proto::dispatcher_client::DispatcherClient;
 use weft_core::proto::{GetJobStatusRequest, JobState, JobStatusProto, SubmitJobRequest};
 use weft_core::rpc_error;
+use weft_core::security::{AuthChannel, Peer};
 use weft_core::{Result, WeftError};
 
 use crate::JobArgs;
@@ -95,9 +95,21 @@ async fn run_streaming(
             let settings = crate::streaming::with_script_settings(script, &config)?;
             let id = yarn_deploy::session_id(&settings)?;
             let client = weft_yarn_client::YarnClient::from_env()?;
-            let address = yarn_deploy::session_address(&client, id).await?;
-            eprintln!("Running the streaming job's epochs on session {id} (JobManager {address})");
-            crate::streaming::run(script, name, &config, registry, &address, resume, no_hook).await
+            let jobmanager = yarn_deploy::session_peer(&client, id, &settings).await?;
+            eprintln!(
+                "Running the streaming job's epochs on session {id} (JobManager {})",
+                jobmanager.address
+            );
+            crate::streaming::run(
+                script,
+                name,
+                &config,
+                registry,
+                &jobmanager,
+                resume,
+                no_hook,
+            )
+            .await
         }
         _ => {
             let settings = crate::streaming::with_script_settings(script, &config)?;
@@ -108,7 +120,7 @@ async fn run_streaming(
                 name,
                 &config,
                 registry,
-                &cluster.jobmanager.address,
+                &cluster.jobmanager.peer(),
                 resume,
                 no_hook,
             )
@@ -168,19 +180,22 @@ pub async fn run(args: JobArgs) -> anyhow::Result<ExitCode> {
         "yarn-session" => {
             let id = yarn_deploy::session_id(&job_config)?;
             let client = weft_yarn_client::YarnClient::from_env()?;
-            let address = yarn_deploy::session_address(&client, id).await?;
-            eprintln!("Submitting to session {id} (JobManager {address})");
+            let jobmanager = yarn_deploy::session_peer(&client, id, &job_config).await?;
+            eprintln!(
+                "Submitting to session {id} (JobManager {})",
+                jobmanager.address
+            );
             if args.detached {
-                let job_id = submit(&address, proto).await?;
+                let job_id = submit(&jobmanager, proto).await?;
                 println!("{job_id}");
                 return Ok(ExitCode::SUCCESS);
             }
-            report(submit_and_wait(&address, proto, true).await?)
+            report(submit_and_wait(&jobmanager, proto, true).await?)
         }
         _ => {
             let cluster = LocalCluster::start(&job_config, registry).await?;
             eprintln!("Web UI at http://{}/", cluster.web);
-            let outcome = submit_and_wait(&cluster.jobmanager.address, proto, true).await;
+            let outcome = submit_and_wait(&cluster.jobmanager.peer(), proto, true).await;
             let failed = outcome
                 .as_ref()
                 .map_or(true, |st| st.state != JobState::Finished as i32);
@@ -197,7 +212,12 @@ pub async fn yarn_session(args: crate::SessionArgs) -> anyhow::Result<ExitCode> 
         config.set_pair(d)?;
     }
     let d = yarn_deploy::deploy(yarn_deploy::Mode::Session, &config, "Weft session").await?;
-    eprintln!("Submitted session {}; waiting for its JobManager", d.app_id);
+    crate::session_file::record(&config, d.app_id, &d.secret)?;
+    eprintln!(
+        "Submitted session {}; waiting for its JobManager (properties in {})",
+        d.app_id,
+        crate::session_file::path(&config).display()
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(300);
     let address = loop {
         match yarn_deploy::session_address(&d.client, d.app_id).await {
@@ -251,7 +271,7 @@ pub async fn execute_script(
     let graph = plan_script(script, name, config, &registry).await?;
     let proto = graph.to_proto(&WeftCodec::new(registry.codec.clone()))?;
     let planned = started.elapsed();
-    let status = submit_and_wait(&cluster.jobmanager.address, proto, false).await?;
+    let status = submit_and_wait(&cluster.jobmanager.peer(), proto, false).await?;
     tracing::debug!(
         "{name}: planned in {:.1} ms, job ran {} ms, result after {:.1} ms",
         planned.as_secs_f64() * 1e3,
@@ -269,21 +289,29 @@ pub async fn execute_script(
     Ok(status)
 }
 
-async fn dispatcher(address: &str) -> anyhow::Result<DispatcherClient<tonic::transport::Channel>> {
-    Ok(DispatcherClient::connect(format!("http://{address}"))
-        .await
-        .with_context(|| format!("cannot reach the JobManager at {address}"))?
-        .max_decoding_message_size(1 << 30)
-        .max_encoding_message_size(1 << 30))
+async fn dispatcher(jobmanager: &Peer) -> anyhow::Result<DispatcherClient<AuthChannel>> {
+    Ok(
+        DispatcherClient::new(jobmanager.channel("the JobManager").await?)
+            .max_decoding_message_size(1 << 30)
+            .max_encoding_message_size(1 << 30),
+    )
 }
 
 /// Submit a job and return its id.
-async fn submit(address: &str, graph: weft_core::proto::JobGraphProto) -> anyhow::Result<String> {
-    submit_on(&mut dispatcher(address).await?, address, graph).await
+async fn submit(
+    jobmanager: &Peer,
+    graph: weft_core::proto::JobGraphProto,
+) -> anyhow::Result<String> {
+    submit_on(
+        &mut dispatcher(jobmanager).await?,
+        &jobmanager.address,
+        graph,
+    )
+    .await
 }
 
 async fn submit_on(
-    client: &mut DispatcherClient<tonic::transport::Channel>,
+    client: &mut DispatcherClient<AuthChannel>,
     address: &str,
     graph: weft_core::proto::JobGraphProto,
 ) -> anyhow::Result<String> {
@@ -298,7 +326,7 @@ async fn submit_on(
 }
 
 async fn job_status(
-    client: &mut DispatcherClient<tonic::transport::Channel>,
+    client: &mut DispatcherClient<AuthChannel>,
     address: &str,
     job_id: &str,
     include_result: bool,
@@ -319,11 +347,12 @@ async fn job_status(
 const STATUS_WAIT_MS: u32 = 200;
 
 pub(crate) async fn submit_and_wait(
-    address: &str,
+    jobmanager: &Peer,
     graph: weft_core::proto::JobGraphProto,
     verbose: bool,
 ) -> anyhow::Result<JobStatusProto> {
-    let mut client = dispatcher(address).await?;
+    let address = jobmanager.address.as_str();
+    let mut client = dispatcher(jobmanager).await?;
     let job_id = submit_on(&mut client, address, graph).await?;
     if verbose {
         eprintln!("Job has been submitted with JobID {job_id}");

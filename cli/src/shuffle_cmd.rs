@@ -21,6 +21,12 @@ pub enum ShuffleCommand {
         #[arg(short = 'D', value_name = "KEY=VALUE")]
         dynamic: Vec<String>,
     },
+    /// Write a new service secret to a file of mode 600: give the coordinator, the workers
+    /// and jobs `-D shuffle.remote.secret-file=FILE`.
+    Secret {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run a worker that stores pushed shuffle data and serves it to reducers.
     Worker {
         /// host:port of the coordinator.
@@ -51,12 +57,26 @@ fn conf(dynamic: &[String]) -> anyhow::Result<Configuration> {
 
 pub async fn run(cmd: ShuffleCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        ShuffleCommand::Secret { out } => {
+            if out.exists() {
+                anyhow::bail!(
+                    "{} exists; the service's secret is not replaced in place (remove the file first)",
+                    out.display()
+                );
+            }
+            weft_core::security::ClusterSecret::generate().write_private(&out)?;
+            eprintln!(
+                "Wrote a shuffle service secret to {} (mode 600)",
+                out.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         ShuffleCommand::Coordinator {
             listen,
             metrics_listen,
             dynamic,
         } => {
-            let c = Coordinator::new(CoordinatorOptions::from_config(&conf(&dynamic)?));
+            let c = Coordinator::new(CoordinatorOptions::from_config(&conf(&dynamic)?)?);
             let addr = c.start(&listen).await?;
             let m = c.serve_metrics(&metrics_listen).await?;
             println!("Weft shuffle coordinator listening on {addr}; metrics at http://{m}/metrics");
@@ -74,6 +94,7 @@ pub async fn run(cmd: ShuffleCommand) -> anyhow::Result<ExitCode> {
                 listen,
                 data_dirs,
                 disk_reserve: conf.get_memory(config::SHUFFLE_REMOTE_DISK_RESERVE),
+                secret: weft_remote_shuffle::auth::load_service_secret(&conf)?,
             })
             .await
             .with_context(|| format!("shuffle worker for coordinator {coordinator}"))?;

@@ -125,7 +125,7 @@ pub async fn run(
     name: &str,
     config: &Configuration,
     registry: &ConnectorRegistry,
-    jobmanager: &str,
+    jobmanager: &weft_core::security::Peer,
     resume: Option<&Path>,
     mut hook: Option<&mut impl EpochHook>,
 ) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,10 @@ pub struct TaskManagerArgs {
     data_dir: PathBuf,
     #[arg(long, default_value = "127.0.0.1")]
     bind_host: String,
+    /// The owner-only file with the application's secret (local TaskManagers); in a YARN
+    /// container the secret comes from the container's credentials.
+    #[arg(long)]
+    secret_file: Option<PathBuf>,
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     dynamic: Vec<String>,
 }
@@ -30,6 +34,7 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
     for d in &args.dynamic {
         config.set_pair(d)?;
     }
+    let secret = crate::secret_source::load(args.secret_file.as_deref())?;
     let run = run_taskmanager(TaskManagerOptions {
         jobmanager_address: args.jobmanager,
         resource_id: args.resource_id,
@@ -39,6 +44,7 @@ pub async fn run(args: TaskManagerArgs) -> anyhow::Result<ExitCode> {
         bind_host: args.bind_host,
         config,
         registry: weft_connectors::default_registry(),
+        secret,
     });
     // YARN stops a container with SIGTERM: say how much memory this TaskManager used.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use weft_app_master::resource_manager::shell_quote;
+use weft_app_master::resource_manager::{container_credentials, shell_quote};
 use weft_core::config::{self, Configuration};
+use weft_core::security::{ClusterSecret, Peer};
 use weft_yarn_client::conf::current_user;
 use weft_yarn_client::proto::yarn::{
     ApplicationSubmissionContextProto, ContainerLaunchContextProto, FinalApplicationStatusProto,
@@ -36,6 +37,8 @@ pub struct Deployed {
     pub client: YarnClient,
     pub app_id: ApplicationId,
     pub staging_url: String,
+    /// The application's secret, which its ApplicationMaster got in its credentials.
+    pub secret: ClusterSecret,
 }
 
 fn weft_binary() -> anyhow::Result<PathBuf> {
@@ -64,6 +67,12 @@ pub async fn deploy(
 ) -> anyhow::Result<Deployed> {
     // Memory settings that cannot work fail here, not in the ApplicationMaster.
     config.managed_memory()?;
+    // The remote shuffle service's secret goes to the containers in their credentials: the
+    // file it is in exists on this machine only.
+    let shuffle_secret = match config.get_string(config::SHUFFLE_REMOTE_SECRET_FILE) {
+        f if f.trim().is_empty() => None,
+        f => Some(ClusterSecret::read_private(Path::new(f.trim()))?),
+    };
     let dirs = HadoopConf::dirs_from_env();
     if dirs.is_empty() {
         anyhow::bail!(
@@ -118,6 +127,7 @@ pub async fn deploy(
             "jobmanager.memory.process.size ({am_memory} MiB) is larger than the largest YARN container ({memory_limit} MiB); lower it with -D jobmanager.memory.process.size=…"
         );
     }
+    let secret = ClusterSecret::generate();
     let context = ApplicationSubmissionContextProto {
         application_id: Some(app.id.into()),
         application_name: Some(app_name),
@@ -132,6 +142,9 @@ pub async fn deploy(
                 env("RUST_BACKTRACE", "1"),
             ],
             command: vec![cmd.join(" ")],
+            // The ResourceManager adds its AMRMToken; the NodeManager writes the whole to
+            // the container's token file, which only the application's user can read.
+            tokens: Some(container_credentials(&secret, shuffle_secret.as_ref())),
             ..Default::default()
         }),
         resource: Some(
@@ -154,6 +167,7 @@ pub async fn deploy(
         client,
         app_id: app.id,
         staging_url,
+        secret,
     })
 }
 
@@ -237,15 +251,31 @@ fn progress_line(r: &ApplicationReport) -> String {
     s
 }
 
-/// `yarn.application.id` as an application id, or a clear error.
+/// `yarn.application.id` as an application id; without it, the latest session of the
+/// session properties file (as Flink's CLI does); or a clear error.
 pub fn session_id(config: &Configuration) -> anyhow::Result<ApplicationId> {
     let raw = config.get_string(config::YARN_APP_ID);
     if raw.is_empty() {
+        if let Some(id) = crate::session_file::latest_session(config) {
+            return Ok(id);
+        }
         anyhow::bail!(
-            "-t yarn-session needs the session's application id: add -D yarn.application.id=application_…"
+            "-t yarn-session needs the session's application id: add -D yarn.application.id=application_… (no session is recorded in {})",
+            crate::session_file::path(config).display()
         );
     }
     Ok(raw.parse()?)
+}
+
+/// A running session's Dispatcher, with the secret from the session properties file.
+pub async fn session_peer(
+    client: &YarnClient,
+    id: ApplicationId,
+    config: &Configuration,
+) -> anyhow::Result<Peer> {
+    let address = session_address(client, id).await?;
+    let secret = crate::session_file::secret_of(config, id)?;
+    Ok(Peer::new(address, secret))
 }
 
 /// The JobManager (Dispatcher) address of a running session.

@@ -81,6 +81,8 @@ options! {
         "Comma-separated YARN application tags.";
     YARN_APP_ID: "yarn.application.id", Kind::String, "",
         "The YARN session (application id) that `-t yarn-session` submits the job to.";
+    YARN_PROPERTIES_FILE: "yarn.properties-file.location", Kind::String, "",
+        "Directory of the session properties file `.yarn-properties-<user>` (application id and, mode 600, the session's secret) that `-t yarn-session` clients read; empty = the system temp directory.";
     YARN_AM_VCORES: "yarn.appmaster.vcores", Kind::Int, "1",
         "Virtual cores of the ApplicationMaster container.";
     YARN_TM_VCORES: "yarn.containers.vcores", Kind::Int, "-1",
@@ -99,6 +101,8 @@ options! {
         "Where blocking results live: local = sort-based files in the producing TaskManager; remote = the remote shuffle service's workers.";
     SHUFFLE_REMOTE_COORDINATOR: "shuffle.remote.coordinator", Kind::String, "",
         "host:port of the remote shuffle coordinator (`weft shuffle coordinator`), for shuffle.mode = remote.";
+    SHUFFLE_REMOTE_SECRET_FILE: "shuffle.remote.secret-file", Kind::String, "",
+        "The remote shuffle service's secret (a file of mode 600, made by `weft shuffle secret`): the coordinator and workers refuse calls without it. Jobs name it too; on YARN the client ships its content in the containers' credentials.";
     SHUFFLE_REMOTE_REPLICAS: "shuffle.remote.replicas", Kind::Int, "1",
         "Copies of each reduce partition on different shuffle workers (1 or 2).";
     SHUFFLE_REMOTE_PUSH_BUFFER: "shuffle.remote.push-buffer", Kind::MemorySize, "1mb",

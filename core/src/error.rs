@@ -43,6 +43,9 @@ pub enum WeftError {
     /// the operator and the setting to raise.
     #[error("{message}")]
     OutOfMemory { message: String },
+    /// A call to an internal port without this application's secret (or with another's).
+    #[error("{service} refused the call: {message}")]
+    Unauthenticated { service: String, message: String },
     /// A query-engine error.
     #[error("{0}")]
     DataFusion(#[from] DataFusionError),
@@ -164,6 +167,10 @@ impl WeftError {
                 message: message.clone(),
             },
             OutOfMemory { message } => OutOfMemory {
+                message: message.clone(),
+            },
+            Unauthenticated { service, message } => Unauthenticated {
+                service: service.clone(),
                 message: message.clone(),
             },
             Internal(m) => Internal(m.clone()),

@@ -16,6 +16,7 @@ pub mod proto;
 pub mod regions;
 pub mod rpc_error;
 pub mod script;
+pub mod security;
 pub mod session;
 pub mod shuffle;
 pub mod task_runtime;

@@ -47,6 +47,10 @@ pub fn to_proto(e: &WeftError) -> ErrorProto {
             ("JobFailed", message.clone())
         }
         WeftError::OutOfMemory { message } => ("OutOfMemory", message.clone()),
+        WeftError::Unauthenticated { service, message } => {
+            fields.insert("service".into(), service.clone());
+            ("Unauthenticated", message.clone())
+        }
         other => ("Internal", other.to_string()),
     };
     ErrorProto {
@@ -77,6 +81,10 @@ pub fn from_proto(p: &ErrorProto) -> WeftError {
         },
         "Io" => WeftError::Io { message },
         "OutOfMemory" => WeftError::OutOfMemory { message },
+        "Unauthenticated" => WeftError::Unauthenticated {
+            service: f("service"),
+            message,
+        },
         "Unreachable" => WeftError::Unreachable {
             what: f("what"),
             address: f("address"),

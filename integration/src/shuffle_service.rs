@@ -85,6 +85,14 @@ impl ShuffleService {
     /// A coordinator (workers time out after 3 s) and `workers` workers.
     pub fn start(workers: usize) -> ShuffleService {
         let dir = tempfile::tempdir().expect("temp dir");
+        let secret = dir.path().join("shuffle.secret");
+        let o = Command::new(weft_bin())
+            .args(["shuffle", "secret", "--out"])
+            .arg(&secret)
+            .output()
+            .expect("run weft shuffle secret");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let secret_setting = format!("shuffle.remote.secret-file={}", secret.display());
         let coordinator = Process::start(
             &[
                 "shuffle".into(),
@@ -93,6 +101,8 @@ impl ShuffleService {
                 "127.0.0.1:0".into(),
                 "-D".into(),
                 "shuffle.remote.worker-timeout=3s".into(),
+                "-D".into(),
+                secret_setting.clone(),
             ],
             dir.path().join("coordinator.log"),
         );
@@ -114,6 +124,8 @@ impl ShuffleService {
                     data.display().to_string(),
                     "-D".into(),
                     "shuffle.remote.disk-reserve=0".into(),
+                    "-D".into(),
+                    secret_setting.clone(),
                 ],
                 s.dir.path().join(format!("worker{i}.log")),
             );
@@ -128,7 +140,16 @@ impl ShuffleService {
             "shuffle.mode=remote".into(),
             format!("shuffle.remote.coordinator={}", self.coordinator.address),
             format!("shuffle.remote.replicas={replicas}"),
+            format!(
+                "shuffle.remote.secret-file={}",
+                self.secret_file().display()
+            ),
         ]
+    }
+
+    /// The service's secret file.
+    pub fn secret_file(&self) -> PathBuf {
+        self.dir.path().join("shuffle.secret")
     }
 
     /// The service's logs, for failure messages.

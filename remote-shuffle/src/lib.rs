@@ -12,6 +12,7 @@
 //! Data on the wire and on disk are the engine's shuffle frames (Arrow IPC, LZ4/ZSTD, a CRC
 //! per batch), tagged with map id, attempt and batch id.
 
+pub mod auth;
 pub mod client;
 pub mod coordinator;
 mod disk;

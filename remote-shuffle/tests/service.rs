@@ -9,6 +9,7 @@ use arrow::array::{Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use futures::TryStreamExt;
+use weft_core::security::ClusterSecret;
 use weft_core::shuffle::local::CompressionCodec;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment, WriterSpec};
 use weft_remote_shuffle::client::ClientOptions;
@@ -22,12 +23,21 @@ struct Service {
     _dirs: Vec<tempfile::TempDir>,
 }
 
+/// One service secret and one application per test process (credentials are per process).
+static SECRET: std::sync::LazyLock<ClusterSecret> = std::sync::LazyLock::new(|| {
+    let s = ClusterSecret::generate();
+    weft_remote_shuffle::auth::set_service_secret(s.clone());
+    weft_remote_shuffle::auth::set_application(&ClusterSecret::generate());
+    s
+});
+
 async fn service(workers: usize) -> Service {
     let c = Coordinator::new(CoordinatorOptions {
         worker_timeout: Duration::from_secs(30),
         heartbeat_interval: Duration::from_millis(200),
         expiry: Duration::from_secs(3600),
         disk_reserve: 0,
+        secret: SECRET.clone(),
     });
     let coordinator = c.start("127.0.0.1:0").await.unwrap().to_string();
     let mut ws = Vec::new();
@@ -40,6 +50,7 @@ async fn service(workers: usize) -> Service {
                 listen: "127.0.0.1:0".into(),
                 data_dirs: vec![d.path().to_path_buf()],
                 disk_reserve: 0,
+                secret: SECRET.clone(),
             })
             .await
             .unwrap(),

@@ -10,11 +10,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tonic::service::interceptor::InterceptedService;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::{self, Configuration};
 use weft_core::proto::job_manager_gateway_client::JobManagerGatewayClient;
 use weft_core::proto::task_executor_gateway_server::TaskExecutorGatewayServer;
 use weft_core::proto::{RegisterTaskManagerRequest, TaskManagerHeartbeat};
+use weft_core::security::{AuthChannel, Authenticate, ClusterSecret, Peer};
 use weft_core::shuffle::local::CompressionCodec;
 use weft_core::shuffle::local_env::LocalShuffleEnvironment;
 use weft_core::{Result, WeftError};
@@ -28,11 +30,16 @@ pub struct TaskManagerOptions {
     pub bind_host: String,
     pub config: Configuration,
     pub registry: ConnectorRegistry,
+    /// The application's secret: calls to this TaskManager must carry it, and its calls
+    /// to the JobManager and to other TaskManagers carry it.
+    pub secret: ClusterSecret,
 }
 
 /// Run a TaskManager until the JobManager goes away or asks it to shut down.
 pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
     std::fs::create_dir_all(&opts.data_dir)?;
+    // Calls about this application's shuffles name it to the remote shuffle service.
+    weft_remote_shuffle::auth::set_application(&opts.secret);
     let listener = tokio::net::TcpListener::bind((opts.bind_host.as_str(), 0))
         .await
         .map_err(|e| {
@@ -55,13 +62,10 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
         host: opts.bind_host.clone(),
         dir: opts.data_dir.join("shuffle"),
         codec,
+        secret: opts.secret.clone(),
     });
     std::fs::create_dir_all(&shuffle.dir)?;
-    let jm_url = format!("http://{}", opts.jobmanager_address);
-    let channel = tonic::transport::Endpoint::from_shared(jm_url)
-        .map_err(|e| WeftError::internal(e.to_string()))?
-        .connect_timeout(Duration::from_secs(5))
-        .connect_lazy();
+    let channel = Peer::new(opts.jobmanager_address.clone(), opts.secret.clone()).lazy_channel()?;
     let jm = JobManagerGatewayClient::new(channel).max_encoding_message_size(256 << 20);
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::channel::<()>(1);
     let service = service::TaskExecutorService::new(
@@ -75,11 +79,12 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
         shutdown_tx,
     );
     let server = tonic::transport::Server::builder()
-        .add_service(
+        .add_service(InterceptedService::new(
             TaskExecutorGatewayServer::new(service)
                 .max_decoding_message_size(256 << 20)
                 .max_encoding_message_size(256 << 20),
-        )
+            Authenticate::new(opts.secret.clone(), "this TaskManager"),
+        ))
         .serve_with_incoming(weft_core::net::incoming(listener));
     let server = tokio::spawn(server);
 
@@ -124,7 +129,7 @@ pub async fn run_taskmanager(opts: TaskManagerOptions) -> Result<()> {
 }
 
 async fn register(
-    jm: &JobManagerGatewayClient<tonic::transport::Channel>,
+    jm: &JobManagerGatewayClient<AuthChannel>,
     opts: &TaskManagerOptions,
     address: &str,
 ) -> Result<()> {

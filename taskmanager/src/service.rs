@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 use weft_core::WeftError;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::Configuration;
+use weft_core::ids::{is_job_id, parse_result_partition_name};
 use weft_core::proto::job_manager_gateway_client::JobManagerGatewayClient;
 use weft_core::proto::task_executor_gateway_server::TaskExecutorGateway;
 use weft_core::proto::{
@@ -20,7 +21,10 @@ use weft_core::proto::{
     ShutdownRequest, TaskDeploymentDescriptor,
 };
 use weft_core::rpc_error::to_status;
-use weft_core::shuffle::local::{DEFAULT_CHUNK_BYTES, PartitionChunkReader};
+use weft_core::security::AuthChannel;
+use weft_core::shuffle::local::{
+    DEFAULT_CHUNK_BYTES, PartitionChunkReader, data_file_path, index_file_path,
+};
 use weft_core::shuffle::local_env::LocalShuffleEnvironment;
 
 use crate::task::{TaskEnv, release_job_partitions, run_task};
@@ -30,7 +34,7 @@ type AttemptKey = (String, u32, u32, u32);
 pub struct TaskExecutorService {
     env: Arc<TaskEnv>,
     shuffle_dir: PathBuf,
-    jm: JobManagerGatewayClient<tonic::transport::Channel>,
+    jm: JobManagerGatewayClient<AuthChannel>,
     running: Arc<Mutex<HashMap<AttemptKey, tokio::task::AbortHandle>>>,
     shutdown: tokio::sync::mpsc::Sender<()>,
 }
@@ -42,7 +46,7 @@ impl TaskExecutorService {
         _config: Configuration,
         registry: ConnectorRegistry,
         shuffle: Arc<LocalShuffleEnvironment>,
-        jm: JobManagerGatewayClient<tonic::transport::Channel>,
+        jm: JobManagerGatewayClient<AuthChannel>,
         slot_memory: u64,
         data_dir: PathBuf,
         shutdown: tokio::sync::mpsc::Sender<()>,
@@ -113,6 +117,11 @@ impl TaskExecutorGateway for TaskExecutorService {
         request: Request<ReleasePartitionsRequest>,
     ) -> Result<Response<Ack>, Status> {
         let job_id = request.into_inner().job_id;
+        if !is_job_id(&job_id) {
+            return Err(to_status(&WeftError::internal(format!(
+                "cannot release the partitions of `{job_id}`: not a job id"
+            ))));
+        }
         let dir = self.shuffle_dir.clone();
         tokio::task::spawn_blocking(move || release_job_partitions(&dir, &job_id));
         Ok(Response::new(Ack {}))
@@ -130,9 +139,18 @@ impl TaskExecutorGateway for TaskExecutorService {
         request: Request<FetchPartitionRequest>,
     ) -> Result<Response<Self::FetchPartitionStream>, Status> {
         let r = request.into_inner();
+        // The request names a result partition; the path is this TaskManager's to choose.
+        if parse_result_partition_name(&r.result_partition).is_none() {
+            return Err(to_status(&WeftError::PartitionNotFound {
+                partition: r.result_partition,
+                message: "that is not the name of a result partition; a partition request names \
+                          one (`<job>-<vertex>_<subtask>_<attempt>`), never a path"
+                    .into(),
+            }));
+        }
         let reader = PartitionChunkReader::open(
-            std::path::Path::new(&r.data_path),
-            std::path::Path::new(&r.index_path),
+            &data_file_path(&self.shuffle_dir, &r.result_partition),
+            &index_file_path(&self.shuffle_dir, &r.result_partition),
             r.partition as usize,
             DEFAULT_CHUNK_BYTES,
         )

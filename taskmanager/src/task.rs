@@ -231,7 +231,10 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
 pub fn release_job_partitions(dir: &Path, job_id: &str) {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(job_id) {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{job_id}-"))
+            {
                 let _ = std::fs::remove_file(e.path());
             }
         }

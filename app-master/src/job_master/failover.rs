@@ -53,6 +53,7 @@ fn recoverable(e: &WeftError) -> bool {
     !matches!(
         e,
         WeftError::OutOfMemory { .. }
+            | WeftError::Unauthenticated { .. }
             | WeftError::Sql { .. }
             | WeftError::TableOption { .. }
             | WeftError::Config { .. }

@@ -12,6 +12,12 @@ pub struct WorkerSpec {
     pub managed_memory: u64,
     /// `-D key=value` settings passed on to the TaskManager.
     pub dynamic_properties: Vec<(String, String)>,
+    /// The application's secret, which the driver hands to the TaskManager in a file only
+    /// it can read (never on its command line).
+    pub secret: weft_core::security::ClusterSecret,
+    /// The remote shuffle service's secret, when this JobManager has one: YARN containers
+    /// get it in their credentials (local TaskManagers read `shuffle.remote.secret-file`).
+    pub shuffle_secret: Option<weft_core::security::ClusterSecret>,
 }
 
 /// Called with a resource id when a worker the driver started terminates.

@@ -22,10 +22,12 @@ pub struct LocalProcessDriver {
     next: AtomicU32,
     children: Arc<Mutex<HashMap<String, u32>>>,
     on_lost: Mutex<Option<LostCallback>>,
+    secret_written: Mutex<bool>,
 }
 
 impl LocalProcessDriver {
-    /// `exe` is the `weft` binary; `work_dir` holds one directory per TaskManager.
+    /// `exe` is the `weft` binary; `work_dir` (owner-only) holds one directory per
+    /// TaskManager and the file the TaskManagers read the application's secret from.
     pub fn new(exe: PathBuf, work_dir: PathBuf) -> Self {
         LocalProcessDriver {
             exe,
@@ -33,6 +35,7 @@ impl LocalProcessDriver {
             next: AtomicU32::new(1),
             children: Arc::new(Mutex::new(HashMap::new())),
             on_lost: Mutex::new(None),
+            secret_written: Mutex::new(false),
         }
     }
 
@@ -58,8 +61,21 @@ impl ResourceDriver for LocalProcessDriver {
                 dir.display()
             ))
         })?;
+        let secret_file = self
+            .work_dir
+            .join(weft_core::security::secret::SECRET_FILE_NAME);
+        {
+            // Once, before the first TaskManager starts (several may start at once).
+            let mut written = self.secret_written.lock();
+            if !*written {
+                spec.secret.write_private(&secret_file)?;
+                *written = true;
+            }
+        }
         let mut cmd = Command::new(&self.exe);
         cmd.arg("taskmanager")
+            .arg("--secret-file")
+            .arg(&secret_file)
             .arg("--jobmanager")
             .arg(&spec.jobmanager_address)
             .arg("--resource-id")

@@ -11,4 +11,4 @@ mod yarn_driver;
 pub use driver::{LostCallback, ResourceDriver, WorkerSpec};
 pub use local_driver::LocalProcessDriver;
 pub use slot_pool::{SlotPool, TaskManagerInfo};
-pub use yarn_driver::{ContainerTemplate, YarnDriver, shell_quote};
+pub use yarn_driver::{ContainerTemplate, YarnDriver, container_credentials, shell_quote};

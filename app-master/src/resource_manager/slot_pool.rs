@@ -18,7 +18,7 @@ pub struct TaskManagerInfo {
     pub data_dir: String,
     pub last_heartbeat: Instant,
     pub registered_at: Instant,
-    pub client: TaskExecutorGatewayClient<tonic::transport::Channel>,
+    pub client: TaskExecutorGatewayClient<weft_core::security::AuthChannel>,
 }
 
 #[derive(Default)]

@@ -19,6 +19,7 @@ use weft_yarn_client::proto::yarn::{
     PriorityProto, ResourceRequestProto, StringLocalResourceMapProto, StringStringMapProto,
 };
 use weft_yarn_client::records::Resource;
+use weft_yarn_client::token_file::Credentials;
 use weft_yarn_client::{AmRmClient, ContainerId, NmClient};
 
 use super::driver::LostCallback;
@@ -200,9 +201,39 @@ impl YarnDriver {
             local_resources: self.template.local_resources.clone(),
             environment: self.template.environment.clone(),
             command: vec![cmd.join(" ")],
+            // The NodeManager writes these to the container's token file, readable by the
+            // container's user only.
+            tokens: Some(container_credentials(
+                &spec.secret,
+                spec.shuffle_secret.as_ref(),
+            )),
             ..Default::default()
         }
     }
+}
+
+/// A container's credentials: the application's secret (see `weft_core::security`) and
+/// the remote shuffle service's, if the application uses one.
+pub fn container_credentials(
+    secret: &weft_core::security::ClusterSecret,
+    shuffle_secret: Option<&weft_core::security::ClusterSecret>,
+) -> Vec<u8> {
+    let mut secrets = vec![(
+        weft_core::security::secret::CREDENTIALS_ALIAS.to_string(),
+        secret.as_str().as_bytes().to_vec(),
+    )];
+    if let Some(s) = shuffle_secret {
+        secrets.push((
+            weft_remote_shuffle::auth::CREDENTIALS_ALIAS.to_string(),
+            s.as_str().as_bytes().to_vec(),
+        ));
+    }
+    Credentials {
+        tokens: Vec::new(),
+        secrets,
+    }
+    // The Writable form: every Hadoop release reads it.
+    .to_writable_bytes()
 }
 
 /// Single-quote a word for the container's launch script.

@@ -11,6 +11,7 @@ use weft_core::proto::{
     Ack, HeartbeatResponse, RegisterTaskManagerRequest, RegisterTaskManagerResponse,
     TaskExecutionStateProto, TaskManagerHeartbeat,
 };
+use weft_core::security::Peer;
 
 use crate::job_master::JobEvent;
 use crate::resource_manager::TaskManagerInfo;
@@ -28,10 +29,9 @@ impl JobManagerGateway for GatewayService {
         request: Request<RegisterTaskManagerRequest>,
     ) -> Result<Response<RegisterTaskManagerResponse>, Status> {
         let r = request.into_inner();
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", r.address))
-            .map_err(|e| Status::invalid_argument(format!("bad address {}: {e}", r.address)))?
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy();
+        let channel = Peer::new(r.address.clone(), self.shared.secret.clone())
+            .lazy_channel()
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let client = TaskExecutorGatewayClient::new(channel)
             .max_decoding_message_size(256 << 20)
             .max_encoding_message_size(256 << 20);

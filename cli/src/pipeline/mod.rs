@@ -243,7 +243,7 @@ pub async fn run(
         &name,
         config,
         registry,
-        &cluster.jobmanager.address,
+        &cluster.jobmanager.peer(),
         resume,
         Some(&mut watch),
     )

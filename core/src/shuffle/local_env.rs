@@ -20,6 +20,7 @@ use crate::error::{Result, WeftError, to_datafusion};
 use crate::ids::{ExecutionAttemptId, result_partition_name};
 use crate::proto::FetchPartitionRequest;
 use crate::proto::task_executor_gateway_client::TaskExecutorGatewayClient;
+use crate::security::{ClusterSecret, Peer};
 
 #[derive(Debug, Clone)]
 pub struct LocalShuffleEnvironment {
@@ -29,6 +30,8 @@ pub struct LocalShuffleEnvironment {
     pub host: String,
     pub dir: PathBuf,
     pub codec: CompressionCodec,
+    /// The application's secret, for fetching from other TaskManagers' data services.
+    pub secret: ClusterSecret,
 }
 
 struct LocalWriter {
@@ -96,7 +99,12 @@ impl ShuffleEnvironment for LocalShuffleEnvironment {
         if location.host == self.host && Path::new(&location.index_path).exists() {
             return Ok(read_local(location, partition, schema));
         }
-        Ok(fetch_remote(location.clone(), partition, schema))
+        Ok(fetch_remote(
+            location.clone(),
+            self.secret.clone(),
+            partition,
+            schema,
+        ))
     }
 }
 
@@ -133,16 +141,6 @@ fn read_local(
     ))
 }
 
-/// The producer's data service failed at the transport level: the TaskManager is gone (or
-/// not answering), which the JobMaster handles as the loss of everything it produced.
-fn producer_unreachable(location: &PartitionLocation, message: String) -> WeftError {
-    WeftError::Unreachable {
-        what: format!("producer TaskManager {}", location.resource_id),
-        address: location.address.clone(),
-        message,
-    }
-}
-
 /// A typed error from the producer's data service, or its transport failure.
 fn fetch_error(location: &PartitionLocation, s: &tonic::Status) -> WeftError {
     crate::rpc_error::from_peer_status(
@@ -154,21 +152,26 @@ fn fetch_error(location: &PartitionLocation, s: &tonic::Status) -> WeftError {
 
 fn fetch_remote(
     location: PartitionLocation,
+    secret: ClusterSecret,
     partition: usize,
     schema: SchemaRef,
 ) -> SendableRecordBatchStream {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         let result: Result<()> = async {
+            let what = format!("producer TaskManager {}", location.resource_id);
+            let channel = Peer::new(location.address.clone(), secret)
+                .channel(&what)
+                .await?;
             let mut client =
-                TaskExecutorGatewayClient::connect(format!("http://{}", location.address))
-                    .await
-                    .map_err(|e| producer_unreachable(&location, e.to_string()))?
-                    .max_decoding_message_size(64 << 20);
+                TaskExecutorGatewayClient::new(channel).max_decoding_message_size(64 << 20);
+            let result_partition = Path::new(&location.data_path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let mut stream = client
                 .fetch_partition(FetchPartitionRequest {
-                    data_path: location.data_path.clone(),
-                    index_path: location.index_path.clone(),
+                    result_partition,
                     partition: partition as u32,
                 })
                 .await

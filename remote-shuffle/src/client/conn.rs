@@ -1,4 +1,5 @@
-//! Connections to the coordinator and workers, with errors that name the endpoint.
+//! Connections to the coordinator and workers, with errors that name the endpoint. Every
+//! call carries this process's credentials ([`crate::auth`]).
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -10,7 +11,9 @@ use tonic::transport::{Channel, Endpoint};
 use weft_core::rpc_error::from_peer_status;
 use weft_core::{Result, WeftError};
 
+use crate::auth::AttachCredentials;
 use crate::proto::{PushRequest, PushResponse};
+use tonic::service::interceptor::InterceptedService;
 
 use crate::proto::shuffle_coordinator_client::ShuffleCoordinatorClient;
 use crate::proto::shuffle_worker_client::ShuffleWorkerClient;
@@ -73,22 +76,25 @@ async fn connect(address: &str, what: &str) -> Result<Channel> {
         })
 }
 
-pub async fn coordinator(address: &str) -> Result<ShuffleCoordinatorClient<Channel>> {
+/// A channel whose calls carry this process's credentials.
+pub type AuthedChannel = InterceptedService<Channel, AttachCredentials>;
+
+pub async fn coordinator(address: &str) -> Result<ShuffleCoordinatorClient<AuthedChannel>> {
+    let c = channel(address, Lane::Control, "shuffle coordinator").await?;
     Ok(
-        ShuffleCoordinatorClient::new(
-            channel(address, Lane::Control, "shuffle coordinator").await?,
-        )
-        .max_decoding_message_size(MAX_MESSAGE),
+        ShuffleCoordinatorClient::new(InterceptedService::new(c, AttachCredentials))
+            .max_decoding_message_size(MAX_MESSAGE),
     )
 }
 
-pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<Channel>> {
+pub async fn worker(address: &str) -> Result<ShuffleWorkerClient<AuthedChannel>> {
     worker_on(address, Lane::Control).await
 }
 
-async fn worker_on(address: &str, lane: Lane) -> Result<ShuffleWorkerClient<Channel>> {
+async fn worker_on(address: &str, lane: Lane) -> Result<ShuffleWorkerClient<AuthedChannel>> {
+    let c = channel(address, lane, "shuffle worker").await?;
     Ok(
-        ShuffleWorkerClient::new(channel(address, lane, "shuffle worker").await?)
+        ShuffleWorkerClient::new(InterceptedService::new(c, AttachCredentials))
             .max_decoding_message_size(MAX_MESSAGE)
             .max_encoding_message_size(MAX_MESSAGE),
     )
@@ -100,14 +106,19 @@ pub type PushHandle = (
     tokio::task::JoinHandle<Result<PushResponse>>,
 );
 
-/// Open a `Push` stream to the worker at `address` (`what` names it in errors).
-pub async fn open_push(address: &str, what: &'static str) -> Result<PushHandle> {
+/// Open a `Push` stream to the worker at `address` (`what` names it in errors), on behalf
+/// of application `app` (default: this process's).
+pub async fn open_push(address: &str, what: &'static str, app: Option<&str>) -> Result<PushHandle> {
     let mut client = worker_on(address, Lane::Push).await?;
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     let addr = address.to_string();
+    let mut request = tonic::Request::new(tokio_stream::wrappers::ReceiverStream::new(rx));
+    if let Some(app) = app {
+        request = crate::auth::as_app(request, app);
+    }
     let done = tokio::spawn(async move {
         client
-            .push(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .push(request)
             .await
             .map(|r| r.into_inner())
             .map_err(|s| from_peer_status(&s, what, &addr))

@@ -48,6 +48,7 @@ impl ClientOptions {
                 format!("must be 1 or 2, got {replicas}"),
             ));
         }
+        crate::auth::load_service_secret(conf)?;
         let codec = conf
             .get_string(config::SHUFFLE_COMPRESSION)
             .parse()

@@ -199,7 +199,7 @@ impl RemoteWriter {
             return Ok(());
         };
         if !self.streams.contains_key(address) {
-            let (tx, done) = match conn::open_push(address, "shuffle worker").await {
+            let (tx, done) = match conn::open_push(address, "shuffle worker", None).await {
                 Ok(p) => p,
                 Err(e) => return Err(self.worker_failed(address, e).await),
             };

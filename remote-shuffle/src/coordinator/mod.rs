@@ -5,6 +5,10 @@
 mod service;
 mod state;
 
+use tonic::service::interceptor::InterceptedService;
+use weft_core::security::{Authenticate, ClusterSecret};
+
+use crate::auth::Owners;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,16 +29,20 @@ pub struct CoordinatorOptions {
     pub heartbeat_interval: Duration,
     pub expiry: Duration,
     pub disk_reserve: u64,
+    /// The service's secret: calls without it are refused.
+    pub secret: ClusterSecret,
 }
 
 impl CoordinatorOptions {
-    pub fn from_config(conf: &Configuration) -> Self {
-        CoordinatorOptions {
+    /// The settings of `conf`, with the secret of `shuffle.remote.secret-file`.
+    pub fn from_config(conf: &Configuration) -> Result<Self> {
+        Ok(CoordinatorOptions {
             worker_timeout: conf.get_duration(config::SHUFFLE_REMOTE_WORKER_TIMEOUT),
             heartbeat_interval: conf.get_duration(config::SHUFFLE_REMOTE_HEARTBEAT),
             expiry: conf.get_duration(config::SHUFFLE_REMOTE_EXPIRY),
             disk_reserve: conf.get_memory(config::SHUFFLE_REMOTE_DISK_RESERVE),
-        }
+            secret: crate::auth::load_service_secret(conf)?,
+        })
     }
 }
 
@@ -48,6 +56,8 @@ pub struct CoordinatorMetrics {
 
 pub struct Coordinator {
     pub(crate) state: Mutex<State>,
+    /// Which application owns each job and shuffle.
+    pub(crate) owners: Mutex<Owners>,
     pub(crate) options: CoordinatorOptions,
     pub metrics: CoordinatorMetrics,
 }
@@ -59,6 +69,7 @@ impl Coordinator {
                 disk_reserve: options.disk_reserve,
                 ..Default::default()
             }),
+            owners: Mutex::new(Owners::default()),
             options,
             metrics: CoordinatorMetrics::default(),
         })
@@ -71,7 +82,10 @@ impl Coordinator {
             message: format!("shuffle coordinator cannot listen on {listen}: {e}"),
         })?;
         let addr = listener.local_addr()?;
-        let svc = ShuffleCoordinatorServer::new(service::CoordinatorService(self.clone()));
+        let svc = InterceptedService::new(
+            ShuffleCoordinatorServer::new(service::CoordinatorService(self.clone())),
+            Authenticate::new(self.options.secret.clone(), "the shuffle coordinator"),
+        );
         tokio::spawn(async move {
             if let Err(e) = conn::server()
                 .add_service(svc)

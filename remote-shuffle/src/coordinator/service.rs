@@ -7,6 +7,7 @@ use tonic::{Request, Response, Status};
 use weft_core::rpc_error::to_status;
 
 use super::Coordinator;
+use crate::auth::{self, app_of};
 use crate::proto::shuffle_coordinator_server::ShuffleCoordinator;
 use crate::proto::{
     CommitMapRequest, CoordinatorStatus, HeartbeatResponse, ReadPlan, ReadPlanRequest,
@@ -59,7 +60,13 @@ impl ShuffleCoordinator for CoordinatorService {
         &self,
         request: Request<RegisterShuffleRequest>,
     ) -> Result<Response<ShufflePlacement>, Status> {
+        let app = app_of(&request);
         let r = request.into_inner();
+        self.0
+            .owners
+            .lock()
+            .claim(&r.job_id, &r.shuffle_id, app.as_deref())
+            .map_err(|e| auth::to_status(&e))?;
         let partitions = self
             .0
             .state
@@ -93,7 +100,13 @@ impl ShuffleCoordinator for CoordinatorService {
         &self,
         request: Request<CommitMapRequest>,
     ) -> Result<Response<ShuffleAck>, Status> {
+        let app = app_of(&request);
         let r = request.into_inner();
+        self.0
+            .owners
+            .lock()
+            .check_shuffle(&r.shuffle_id, app.as_deref())
+            .map_err(|e| auth::to_status(&e))?;
         self.0
             .state
             .lock()
@@ -114,7 +127,13 @@ impl ShuffleCoordinator for CoordinatorService {
         &self,
         request: Request<ReadPlanRequest>,
     ) -> Result<Response<ReadPlan>, Status> {
+        let app = app_of(&request);
         let r = request.into_inner();
+        self.0
+            .owners
+            .lock()
+            .check_shuffle(&r.shuffle_id, app.as_deref())
+            .map_err(|e| auth::to_status(&e))?;
         let plan = self
             .0
             .state
@@ -129,7 +148,15 @@ impl ShuffleCoordinator for CoordinatorService {
         &self,
         request: Request<UnregisterJobRequest>,
     ) -> Result<Response<ShuffleAck>, Status> {
+        let app = app_of(&request);
         let job = request.into_inner().job_id;
+        {
+            let mut owners = self.0.owners.lock();
+            owners
+                .check_job(&job, app.as_deref())
+                .map_err(|e| auth::to_status(&e))?;
+            owners.forget_job(&job);
+        }
         let n = self.0.state.lock().unregister_job(&job);
         if n > 0 {
             tracing::info!("job {job}: {n} shuffle(s) unregistered");

@@ -14,11 +14,14 @@ use tokio::net::TcpListener;
 use weft_core::rpc_error::from_peer_status;
 use weft_core::{Result, WeftError};
 
+use crate::auth::Owners;
 use crate::client::conn;
 use crate::metrics::{self, Counter, Sample};
 use crate::proto::WorkerInfo;
 use crate::proto::shuffle_worker_server::ShuffleWorkerServer;
 use store::Store;
+use tonic::service::interceptor::InterceptedService;
+use weft_core::security::{Authenticate, ClusterSecret};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
@@ -27,6 +30,9 @@ pub struct WorkerOptions {
     pub listen: String,
     pub data_dirs: Vec<PathBuf>,
     pub disk_reserve: u64,
+    /// The service's secret: calls without it are refused, and the worker's own calls to
+    /// the coordinator and to replicas carry it.
+    pub secret: ClusterSecret,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +55,8 @@ pub struct Worker {
     pub coordinator: String,
     pub store: Arc<Store>,
     pub metrics: WorkerMetrics,
+    /// Which application owns each shuffle this worker holds.
+    pub(crate) owners: parking_lot::Mutex<Owners>,
 }
 
 impl Worker {
@@ -78,10 +86,15 @@ impl Worker {
             coordinator: opts.coordinator.clone(),
             store: Arc::new(store),
             metrics: WorkerMetrics::default(),
+            owners: parking_lot::Mutex::new(Owners::default()),
         });
-        let svc = ShuffleWorkerServer::new(service::WorkerService(worker.clone()))
-            .max_decoding_message_size(256 << 20)
-            .max_encoding_message_size(256 << 20);
+        crate::auth::set_service_secret(opts.secret.clone());
+        let svc = InterceptedService::new(
+            ShuffleWorkerServer::new(service::WorkerService(worker.clone()))
+                .max_decoding_message_size(256 << 20)
+                .max_encoding_message_size(256 << 20),
+            Authenticate::new(opts.secret.clone(), "the shuffle worker"),
+        );
         tokio::spawn(async move {
             if let Err(e) = conn::server()
                 .add_service(svc)
@@ -146,6 +159,7 @@ impl Worker {
                     let r = r.into_inner();
                     for s in r.removed_shuffles {
                         let n = self.store.drop_shuffle(&s);
+                        self.owners.lock().forget_shuffle(&s);
                         self.metrics.shuffles_deleted.add(1);
                         tracing::info!("deleted shuffle {s} ({n} partition file(s))");
                     }

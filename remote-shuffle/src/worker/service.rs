@@ -16,6 +16,7 @@ use weft_core::shuffle::local::FRAME_HEADER_LEN;
 
 use super::Worker;
 use super::store::{FileKey, Store};
+use crate::auth::{self, app_of};
 use crate::client::conn;
 use crate::proto::shuffle_worker_server::ShuffleWorker;
 use crate::proto::{
@@ -73,14 +74,15 @@ struct ReplicaStream {
     done: tokio::task::JoinHandle<Result<PushResponse, WeftError>>,
 }
 
-async fn open_replica(address: &str) -> Result<ReplicaStream, WeftError> {
-    let (tx, done) = conn::open_push(address, "replica shuffle worker").await?;
+async fn open_replica(address: &str, app: &str) -> Result<ReplicaStream, WeftError> {
+    let (tx, done) = conn::open_push(address, "replica shuffle worker", Some(app)).await?;
     Ok(ReplicaStream { tx, done })
 }
 
 impl WorkerService {
     async fn push_inner(
         &self,
+        app: Option<String>,
         mut inbound: Streaming<PushRequest>,
     ) -> Result<PushResponse, WeftError> {
         let w = &self.0;
@@ -101,6 +103,9 @@ impl WorkerService {
             };
             let mut forward: HashMap<String, Vec<PushBatch>> = HashMap::new();
             for b in &req.batches {
+                w.owners
+                    .lock()
+                    .check_shuffle(&b.shuffle_id, app.as_deref())?;
                 check_frame(b)?;
                 if !b.replica.is_empty() {
                     forward
@@ -115,7 +120,9 @@ impl WorkerService {
             }
             for (addr, batches) in forward {
                 if !replicas.contains_key(&addr) {
-                    replicas.insert(addr.clone(), open_replica(&addr).await?);
+                    // The replica learns the shuffle's owner from the forwarded push.
+                    let owner = app.clone().unwrap_or_default();
+                    replicas.insert(addr.clone(), open_replica(&addr, &owner).await?);
                 }
                 let bytes: usize = batches.iter().map(|b| b.frame.len()).sum();
                 let r = &replicas[&addr];
@@ -183,12 +190,13 @@ impl ShuffleWorker for WorkerService {
         &self,
         request: Request<Streaming<PushRequest>>,
     ) -> Result<Response<PushResponse>, Status> {
-        match self.push_inner(request.into_inner()).await {
+        let app = app_of(&request);
+        match self.push_inner(app, request.into_inner()).await {
             Ok(r) => Ok(Response::new(r)),
             Err(e) => {
                 self.0.metrics.pushes_rejected.add(1);
                 tracing::warn!("push refused: {e}");
-                Err(to_status(&e))
+                Err(auth::to_status(&e))
             }
         }
     }
@@ -196,7 +204,13 @@ impl ShuffleWorker for WorkerService {
     type ReadStream = ReadStream;
 
     async fn locate(&self, request: Request<ReadOpen>) -> Result<Response<LocalFrames>, Status> {
+        let app = app_of(&request);
         let open = request.into_inner();
+        self.0
+            .owners
+            .lock()
+            .check_read(&open.shuffle_id, app.as_deref())
+            .map_err(|e| auth::to_status(&e))?;
         let (key, maps) = key_and_maps(&open);
         let (path, entries) = self
             .0
@@ -230,6 +244,7 @@ impl ShuffleWorker for WorkerService {
         &self,
         request: Request<Streaming<ReadRequest>>,
     ) -> Result<Response<ReadStream>, Status> {
+        let app = app_of(&request);
         let mut inbound = request.into_inner();
         let first = inbound
             .message()
@@ -238,6 +253,11 @@ impl ShuffleWorker for WorkerService {
         let open = first
             .open
             .ok_or_else(|| Status::invalid_argument("a read starts with an open message"))?;
+        self.0
+            .owners
+            .lock()
+            .check_read(&open.shuffle_id, app.as_deref())
+            .map_err(|e| auth::to_status(&e))?;
         let (key, maps) = key_and_maps(&open);
         let (path, entries) = self
             .0
