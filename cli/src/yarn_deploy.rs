@@ -172,6 +172,7 @@ pub async fn deploy(
 }
 
 async fn stage(staging: &StagingDir, mode: &Mode<'_>, dirs: &[PathBuf]) -> anyhow::Result<()> {
+    staging.create_private().await?;
     let exe = weft_binary()?;
     eprintln!("Uploading {} to {}", exe.display(), staging.url());
     staging.upload_file(&exe, "weft").await?;

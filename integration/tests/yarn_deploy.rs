@@ -262,6 +262,11 @@ async fn a_session_runs_two_jobs_and_is_killed() {
     assert!(o.status.success(), "yarn-session failed:\n{out}");
     let id = submitted_id(&out);
     let session = format!("yarn.application.id={id}");
+    // The running session's staging directory is its owner's only.
+    let staging =
+        StagingDir::for_application(&mc.hdfs_uri, &weft_yarn_client::conf::current_user(), id)
+            .unwrap();
+    assert_eq!(staging.permission().await.unwrap(), 0o700);
 
     for (i, p) in [(1, 2), (2, 4)] {
         let job_out = format!("{base}/out-{i}");

@@ -83,12 +83,37 @@ impl StagingDir {
         }
     }
 
+    /// Create the directory for its owner only (700, as Flink's `.flink` staging
+    /// directories): the job's script and configuration are nobody else's to read.
+    pub async fn create_private(&self) -> Result<()> {
+        self.client
+            .mkdirs(&self.path, 0o700, true)
+            .await
+            .map_err(|e| self.err("mkdirs", &self.path, e))?;
+        // mkdirs applies the umask; say it exactly.
+        self.client
+            .set_permission(&self.path, 0o700)
+            .await
+            .map_err(|e| self.err("chmod", &self.path, e))
+    }
+
+    /// The directory's permission bits, as the NameNode reports them.
+    pub async fn permission(&self) -> Result<u32> {
+        let st = self
+            .client
+            .get_file_info(&self.path)
+            .await
+            .map_err(|e| self.err("stat", &self.path, e))?;
+        Ok(st.permission as u32)
+    }
+
     async fn create(&self, dest: &str) -> Result<hdfs_native::file::FileWriter> {
         self.client
             .create(
                 dest,
                 WriteOptions {
                     overwrite: true,
+                    permission: 0o600,
                     ..Default::default()
                 },
             )
