@@ -36,6 +36,9 @@ pub const JOB_STATUSES: [&str; 11] = [
     "RECONCILING",
 ];
 
+/// Flink's SchedulerType name of how Weft schedules (adaptive batch scheduling).
+pub const SCHEDULER_TYPE: &str = "AdaptiveBatch";
+
 /// Flink's name of a job state (`RUNNING`, `CANCELED`, ...).
 pub fn state_name(state: i32) -> &'static str {
     JobState::try_from(state)
@@ -145,6 +148,9 @@ pub fn job_overview(st: &JobStatusProto, now_ms: u64) -> Value {
         "end-time": end_time(st),
         "duration": duration(st, now_ms),
         "last-modification": last_modification(st, now_ms),
+        "jobType": "BATCH",
+        "schedulerType": SCHEDULER_TYPE,
+        "pending-operators": 0,
         "restarts": st.restarts,
         "tasks": task_counts(st),
     })
@@ -286,6 +292,8 @@ pub fn job_details(st: &JobStatusProto, edges: &[(u32, JobEdgeProto)], now_ms: u
         "isStoppable": false,
         "state": state_name(st.state),
         "job-type": "BATCH",
+        "schedulerType": SCHEDULER_TYPE,
+        "pending-operators": 0,
         "start-time": st.start_time_ms,
         "end-time": end_time(st),
         "duration": duration(st, now_ms),
@@ -408,6 +416,9 @@ mod tests {
             "end-time",
             "duration",
             "last-modification",
+            "jobType",
+            "schedulerType",
+            "pending-operators",
             "tasks",
         ] {
             assert!(v.get(key).is_some(), "{key}");
