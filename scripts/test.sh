@@ -4,6 +4,8 @@
 #     and builds: the Hadoop mini cluster (.ci/setup-minicluster.sh), a Hive Metastore
 #     (.ci/setup-metastore.sh), a Kafka broker (.ci/setup-kafka.sh) and the Apache Iceberg
 #     Java library, which reads back the Iceberg tables Weft writes (.ci/setup-iceberg.sh);
+#   - Apache Flink 2.3's CLI from PyPI (.ci/setup-flink.sh), which lists and cancels a Weft
+#     job through the REST API;
 #   - the `weft` binary, which the end-to-end tests run as real processes.
 # Then it runs every test of the workspace: unit tests, the end-to-end engine tests, TPC-H
 # against DataFusion, and the YARN client against the real mini cluster.
@@ -30,6 +32,7 @@ bash .ci/setup-minicluster.sh
 bash .ci/setup-metastore.sh
 bash .ci/setup-kafka.sh
 bash .ci/setup-iceberg.sh
+bash .ci/setup-flink.sh >/dev/null
 
 # One build for every target (one feature set: DataFusion is compiled once).
 cargo build -j2 --workspace --all-targets

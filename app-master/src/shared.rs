@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc::UnboundedSender;
 use weft_core::catalog::ConnectorRegistry;
 use weft_core::config::Configuration;
-use weft_core::proto::{JobStatusProto, ReleasePartitionsRequest};
+use weft_core::proto::{JobEdgeProto, JobStatusProto, ReleasePartitionsRequest};
 
 use crate::job_master::JobEvent;
 use crate::resource_manager::{ResourceDriver, SlotPool, WorkerSpec};
@@ -17,6 +17,19 @@ use crate::resource_manager::{ResourceDriver, SlotPool, WorkerSpec};
 pub struct JobEntry {
     pub tx: UnboundedSender<JobEvent>,
     pub status: Arc<Mutex<JobStatusProto>>,
+    /// The JobGraph's edges as `(consumer vertex id, edge)`, for the REST API's plan.
+    pub edges: Arc<Vec<(u32, JobEdgeProto)>>,
+}
+
+/// What a cancel request found (the gRPC Dispatcher and the REST API cancel alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// The JobMaster was told to cancel.
+    Requested,
+    /// The job had already ended in this state (a `JobState` value).
+    AlreadyEnded(i32),
+    /// No job of that id.
+    UnknownJob,
 }
 
 pub struct JobManagerShared {
@@ -47,6 +60,25 @@ pub struct JobManagerShared {
 }
 
 impl JobManagerShared {
+    /// Ask a job's JobMaster to cancel it: the one cancel path of the JobManager.
+    pub fn cancel_job(&self, job_id: &str) -> CancelOutcome {
+        use weft_core::proto::JobState;
+        let jobs = self.jobs.lock();
+        let Some(job) = jobs.get(job_id) else {
+            return CancelOutcome::UnknownJob;
+        };
+        let state = job.status.lock().state;
+        if matches!(
+            JobState::try_from(state),
+            Ok(JobState::Finished | JobState::Failed | JobState::Canceled)
+        ) {
+            return CancelOutcome::AlreadyEnded(state);
+        }
+        let _ = job.tx.send(JobEvent::Cancel);
+        tracing::info!("job {job_id}: cancel requested");
+        CancelOutcome::Requested
+    }
+
     /// Tell every running JobMaster.
     pub fn broadcast(&self, make: impl Fn() -> JobEvent) {
         for entry in self.jobs.lock().values() {

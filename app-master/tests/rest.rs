@@ -6,9 +6,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use weft_app_master::rest::views::{self, TaskManagerRow};
+use weft_app_master::rest::views::{self, LogLocation, TaskManagerRow};
 use weft_app_master::rest::{RestfulGateway, serve_gateway};
+use weft_app_master::shared::CancelOutcome;
 use weft_core::proto::{ErrorProto, JobState, JobStatusProto, SinkSummaryProto, VertexStatusProto};
+use weft_core::security::ClusterSecret;
 
 fn vertex(id: u32, name: &str, parallelism: u32, finished: u32, running: u32) -> VertexStatusProto {
     VertexStatusProto {
@@ -93,6 +95,7 @@ fn task_manager(id: &str, slots: u32, free: u32) -> TaskManagerRow {
         managed_memory: 64 << 20,
         pid: 4242,
         data_dir: "/tmp/weft".into(),
+        log_dir: String::new(),
         since_last_heartbeat_ms: 150,
     }
 }
@@ -135,7 +138,7 @@ fn rest_view_ended_job_reports_end_time_and_counts_unfinished_under_its_state() 
 
 #[test]
 fn rest_view_job_details_show_vertices_metrics_and_error() {
-    let v = views::job_details(&running_job(), 4_000);
+    let v = views::job_details(&running_job(), &[], 4_000);
     assert_eq!(v["error"], Value::Null);
     let vs = v["vertices"].as_array().unwrap();
     assert_eq!(vs.len(), 2);
@@ -150,13 +153,13 @@ fn rest_view_job_details_show_vertices_metrics_and_error() {
     assert_eq!(vs[1]["tasks"]["CREATED"], 1);
     assert_eq!(vs[1]["metrics"]["write-records-complete"], false);
 
-    let f = views::job_details(&failed_job(), 4_000);
+    let f = views::job_details(&failed_job(), &[], 4_000);
     assert_eq!(f["state"], "FAILED");
     assert_eq!(f["error"], "division by zero");
     assert_eq!(f["error-kind"], "JobFailed");
     assert_eq!(f["vertices"][0]["status"], "FAILED");
 
-    let d = views::job_details(&finished_job(), 4_000);
+    let d = views::job_details(&finished_job(), &[], 4_000);
     assert_eq!(d["sinks"][0]["table"], "b");
     assert_eq!(d["sinks"][0]["rows"], 100);
     // Collected result rows are not part of the REST view.
@@ -183,11 +186,28 @@ fn rest_view_cluster_overview_sums_slots_and_counts_jobs_by_state() {
     assert_eq!(v["jobs-failed"], 1);
     assert_eq!(v["jobs-cancelled"], 2);
     assert_eq!(v["weft-version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["flink-version"], "2.3.0");
 }
 
 struct FixedGateway {
     jobs: Vec<Arc<Mutex<JobStatusProto>>>,
     tms: Vec<TaskManagerRow>,
+    secret: ClusterSecret,
+    jobmanager_logs: LogLocation,
+    /// Job ids cancel was asked for.
+    cancelled: Mutex<Vec<String>>,
+}
+
+impl FixedGateway {
+    fn new(jobs: Vec<JobStatusProto>, tms: Vec<TaskManagerRow>) -> FixedGateway {
+        FixedGateway {
+            jobs: jobs.into_iter().map(|j| Arc::new(Mutex::new(j))).collect(),
+            tms,
+            secret: ClusterSecret::generate(),
+            jobmanager_logs: LogLocation::Nowhere,
+            cancelled: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 impl RestfulGateway for FixedGateway {
@@ -203,12 +223,42 @@ impl RestfulGateway for FixedGateway {
     fn task_managers(&self) -> Vec<TaskManagerRow> {
         self.tms.clone()
     }
+    fn jobmanager_logs(&self) -> LogLocation {
+        self.jobmanager_logs.clone()
+    }
+    fn secret(&self) -> ClusterSecret {
+        self.secret.clone()
+    }
+    fn cancel_job(&self, job_id: &str) -> CancelOutcome {
+        let Some(job) = self.job(job_id) else {
+            return CancelOutcome::UnknownJob;
+        };
+        let state = job.lock().state;
+        if views::is_terminal(state) {
+            return CancelOutcome::AlreadyEnded(state);
+        }
+        self.cancelled.lock().push(job_id.to_string());
+        CancelOutcome::Requested
+    }
 }
 
 /// A plain HTTP/1.1 GET; returns the status code, the content type and the body.
 async fn get(address: &str, path: &str) -> (u16, String, String) {
+    request(address, "GET", path, &[]).await
+}
+
+/// A plain HTTP/1.1 request with extra header lines (`Name: value`).
+async fn request(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+) -> (u16, String, String) {
     let mut conn = tokio::net::TcpStream::connect(address).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     conn.write_all(request.as_bytes()).await.unwrap();
     let mut raw = String::new();
     conn.read_to_string(&mut raw).await.unwrap();
@@ -236,11 +286,11 @@ async fn get_json(address: &str, path: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn rest_server_serves_flink_shaped_json_and_the_page() {
-    let running = Arc::new(Mutex::new(running_job()));
-    let gateway = Arc::new(FixedGateway {
-        jobs: vec![running.clone(), Arc::new(Mutex::new(failed_job()))],
-        tms: vec![task_manager("tm-a", 2, 1)],
-    });
+    let gateway = Arc::new(FixedGateway::new(
+        vec![running_job(), failed_job()],
+        vec![task_manager("tm-a", 2, 1)],
+    ));
+    let running = gateway.jobs[0].clone();
     let (address, server) = serve_gateway(gateway, "127.0.0.1", 0).await.unwrap();
     assert!(address.starts_with("127.0.0.1:") && !address.ends_with(":0"));
 
@@ -294,7 +344,7 @@ async fn rest_server_serves_flink_shaped_json_and_the_page() {
 
     let (code, v) = get_json(&address, "/no/such/thing").await;
     assert_eq!(code, 404);
-    assert!(v["errors"][0].as_str().unwrap().contains("/no/such/thing"));
+    assert_eq!(v["errors"][0], "Not found: /no/such/thing");
 
     let (code, content_type, body) = get(&address, "/").await;
     assert_eq!(code, 200);
@@ -308,5 +358,160 @@ async fn rest_server_serves_flink_shaped_json_and_the_page() {
     // Self-contained: the machines have no network.
     assert!(!body.contains("http://") && !body.contains("https://"));
 
+    server.abort();
+}
+
+#[tokio::test]
+async fn rest_server_answers_flinks_v1_paths_and_errors() {
+    let gateway = Arc::new(FixedGateway::new(
+        vec![running_job(), failed_job()],
+        vec![task_manager("tm-a", 2, 1)],
+    ));
+    let (address, server) = serve_gateway(gateway, "127.0.0.1", 0).await.unwrap();
+    for path in [
+        "/config",
+        "/overview",
+        "/jobs",
+        "/jobs/overview",
+        "/jobs/j-running",
+        "/jobs/j-failed/exceptions",
+        "/taskmanagers",
+        "/taskmanagers/tm-a",
+        "/taskmanagers/tm-a/logs",
+        "/jobmanager/config",
+        "/jobmanager/logs",
+    ] {
+        let (unversioned, a) = get_json(&address, path).await;
+        let (versioned, b) = get_json(&address, &format!("/v1{path}")).await;
+        assert_eq!((unversioned, versioned), (200, 200), "{path}");
+        if path != "/jobs/j-running" && path != "/overview" && path != "/taskmanagers" {
+            assert_eq!(a, b, "{path}");
+        }
+    }
+    let (_, v) = get_json(&address, "/v1/config").await;
+    assert_eq!(v["flink-version"], "2.3.0");
+    let (_, v) = get_json(&address, "/v1/jobs/j-failed/exceptions").await;
+    assert_eq!(v["root-exception"], "JobFailed: division by zero");
+    let (_, v) = get_json(&address, "/v1/taskmanagers/tm-a").await;
+    assert_eq!(v["slotsNumber"], 2);
+    let (code, v) = get_json(&address, "/v1/taskmanagers/tm-z").await;
+    assert_eq!(code, 404);
+    assert_eq!(v["errors"][0], "TaskManager tm-z not found");
+
+    let (code, _, body) = request(&address, "DELETE", "/v1/jobs/j-running", &[]).await;
+    assert_eq!(code, 405);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("DELETE is not allowed"),
+        "{v}"
+    );
+    let (code, _, body) = request(&address, "POST", "/v1/jobs/j-running/stop", &[]).await;
+    assert_eq!(code, 501);
+    assert!(
+        body.contains("does not support stop-with-savepoint"),
+        "{body}"
+    );
+    let (code, _, body) = request(&address, "PATCH", "/v1/jobs/j-running?mode=stop", &[]).await;
+    assert_eq!(code, 501, "{body}");
+    let (code, v) = get_json(&address, "/v1/no/such/thing").await;
+    assert_eq!(code, 404);
+    assert_eq!(v["errors"][0], "Not found: /v1/no/such/thing");
+    server.abort();
+}
+
+#[tokio::test]
+async fn rest_cancel_needs_the_applications_secret() {
+    let gateway = Arc::new(FixedGateway::new(vec![running_job(), failed_job()], vec![]));
+    let bearer = format!("Authorization: Bearer {}", gateway.secret.as_str());
+    let (address, server) = serve_gateway(gateway.clone(), "127.0.0.1", 0)
+        .await
+        .unwrap();
+
+    let (code, _, body) = request(&address, "PATCH", "/v1/jobs/j-running?mode=cancel", &[]).await;
+    assert_eq!(code, 401);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer"),
+        "{v}"
+    );
+    let wrong = format!(
+        "Authorization: Bearer {}",
+        ClusterSecret::generate().as_str()
+    );
+    let (code, _, _) = request(
+        &address,
+        "PATCH",
+        "/v1/jobs/j-running?mode=cancel",
+        &[&wrong],
+    )
+    .await;
+    assert_eq!(code, 401);
+    let (code, _, _) = request(&address, "GET", "/jobs/j-running/yarn-cancel", &[]).await;
+    assert_eq!(code, 401);
+    assert!(gateway.cancelled.lock().is_empty());
+
+    let (code, _, body) = request(
+        &address,
+        "PATCH",
+        "/v1/jobs/j-running?mode=cancel",
+        &[&bearer],
+    )
+    .await;
+    assert_eq!((code, body.as_str()), (202, "{}"));
+    let (code, _, _) = request(&address, "GET", "/jobs/j-running/yarn-cancel", &[&bearer]).await;
+    assert_eq!(code, 202);
+    assert_eq!(*gateway.cancelled.lock(), ["j-running", "j-running"]);
+    let (code, _, body) = request(&address, "PATCH", "/v1/jobs/j-failed", &[&bearer]).await;
+    assert_eq!(code, 409);
+    assert!(body.contains("already ended (FAILED)"), "{body}");
+    let (code, _, _) = request(&address, "PATCH", "/v1/jobs/nope?mode=cancel", &[&bearer]).await;
+    assert_eq!(code, 404);
+    server.abort();
+}
+
+#[tokio::test]
+async fn rest_serves_listed_log_files_by_plain_name_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("container");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::write(logs.join("jobmanager.log"), "started\n").unwrap();
+    std::fs::write(dir.path().join("secret"), "do not serve").unwrap();
+    std::fs::write(dir.path().join("tm-a.log"), "tm line\n").unwrap();
+    let mut tm = task_manager("tm-a", 1, 1);
+    tm.data_dir = dir.path().join("tm-a").to_string_lossy().into_owned();
+    let mut gateway = FixedGateway::new(vec![], vec![tm]);
+    gateway.jobmanager_logs = LogLocation::Dir(logs.clone());
+    let (address, server) = serve_gateway(Arc::new(gateway), "127.0.0.1", 0)
+        .await
+        .unwrap();
+
+    let (_, v) = get_json(&address, "/v1/jobmanager/logs").await;
+    assert_eq!(v["logs"][0]["name"], "jobmanager.log");
+    assert_eq!(v["logs"][0]["size"], 8);
+    let (code, content_type, body) = get(&address, "/v1/jobmanager/logs/jobmanager.log").await;
+    assert_eq!((code, body.as_str()), (200, "started\n"));
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+
+    let (_, v) = get_json(&address, "/v1/taskmanagers/tm-a/logs").await;
+    assert_eq!(v["logs"][0]["name"], "tm-a.log");
+    let (code, _, body) = get(&address, "/v1/taskmanagers/tm-a/logs/tm-a.log").await;
+    assert_eq!((code, body.as_str()), (200, "tm line\n"));
+
+    // Names that leave the log directory are refused, or are not routes at all.
+    let (code, v) = get_json(&address, "/v1/jobmanager/logs/..").await;
+    assert_eq!(code, 400, "{v}");
+    let (code, v) = get_json(&address, "/v1/jobmanager/logs/..%2Fsecret").await;
+    assert!(code == 400 || code == 404, "{code} {v}");
+    let (code, _) = get_json(&address, "/v1/jobmanager/logs/../secret").await;
+    assert_eq!(code, 404);
+    let (code, v) = get_json(&address, "/v1/taskmanagers/tm-a/logs/secret").await;
+    assert_eq!(code, 404);
+    assert_eq!(v["errors"][0], "log secret of TaskManager tm-a not found");
     server.abort();
 }

@@ -144,6 +144,7 @@ async fn register(
             managed_memory: opts.managed_memory,
             pid: std::process::id(),
             data_dir: opts.data_dir.to_string_lossy().into_owned(),
+            log_dir: container_log_dir(),
         };
         match c.register_task_manager(req).await {
             Ok(_) => return Ok(()),
@@ -157,4 +158,13 @@ async fn register(
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
+}
+
+/// The YARN container's log directory (the NodeManager's `LOG_DIRS`, first entry), where
+/// the container's command writes `taskmanager.log`; empty outside YARN.
+fn container_log_dir() -> String {
+    std::env::var("LOG_DIRS")
+        .ok()
+        .and_then(|d| d.split(',').next().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -16,6 +16,8 @@ pub struct TaskManagerInfo {
     pub managed_memory: u64,
     pub pid: u32,
     pub data_dir: String,
+    /// A YARN TaskManager's container log directory; empty for a local one.
+    pub log_dir: String,
     pub last_heartbeat: Instant,
     pub registered_at: Instant,
     pub client: TaskExecutorGatewayClient<weft_core::security::AuthChannel>,

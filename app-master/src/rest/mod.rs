@@ -1,12 +1,16 @@
-//! The JobManager's REST API and web UI, shaped like Flink's (`/overview`, `/jobs`,
-//! `/jobs/overview`, `/jobs/{jobid}`, `/taskmanagers`, `/config`), read-only. `GET /`
-//! serves a self-contained page (no external assets) that polls those endpoints.
+//! The JobManager's REST API and web UI, shaped like Flink's REST API v1: every route
+//! answers at `/v1/...` and at the unversioned path, with Flink's JSON. Reads are open, as
+//! in Flink; cancel must carry the application's secret (`auth.rs`). A path Weft does not
+//! serve answers Flink's error body with 404, a wrong method with 405. `GET /` serves a
+//! self-contained page (no external assets) that polls the endpoints.
 //!
-//! - `gateway.rs` — [`RestfulGateway`], what the handlers read; implemented by
-//!   [`JobManagerShared`].
-//! - `views.rs` — the JSON bodies, pure functions over status snapshots.
-//! - `handlers.rs` — axum handlers: read the gateway, render a view.
+//! - `gateway.rs` — [`RestfulGateway`], what the handlers read and cancel through;
+//!   implemented by [`JobManagerShared`].
+//! - `views/` — the JSON bodies, pure functions over status snapshots.
+//! - `handlers/` — axum handlers: read the gateway, render a view.
+//! - `auth.rs` — the bearer-token check of control requests.
 
+pub mod auth;
 pub mod gateway;
 pub mod handlers;
 pub mod views;
@@ -14,24 +18,52 @@ pub mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use weft_core::{Result, WeftError};
 
 pub use gateway::RestfulGateway;
 
 use crate::shared::JobManagerShared;
+use handlers::{cluster, jobs, logs};
+
+type Routes = Vec<(&'static str, MethodRouter<Arc<dyn RestfulGateway>>)>;
+
+/// The API's routes, each served at `/v1<path>` and at `<path>`.
+fn api_routes() -> Routes {
+    vec![
+        ("/config", get(cluster::config)),
+        ("/overview", get(cluster::overview)),
+        ("/jobs", get(jobs::jobs)),
+        ("/jobs/overview", get(jobs::jobs_overview)),
+        (
+            "/jobs/{jobid}",
+            get(jobs::job_details).patch(jobs::terminate),
+        ),
+        ("/jobs/{jobid}/exceptions", get(jobs::job_exceptions)),
+        ("/jobs/{jobid}/yarn-cancel", get(jobs::yarn_cancel)),
+        ("/jobs/{jobid}/stop", post(jobs::stop_with_savepoint)),
+        ("/jobs/{jobid}/savepoints", post(jobs::stop_with_savepoint)),
+        ("/taskmanagers", get(cluster::taskmanagers)),
+        ("/taskmanagers/{id}", get(cluster::taskmanager)),
+        ("/taskmanagers/{id}/logs", get(logs::taskmanager_logs)),
+        ("/taskmanagers/{id}/logs/{name}", get(logs::taskmanager_log)),
+        ("/jobmanager/config", get(cluster::jobmanager_config)),
+        ("/jobmanager/logs", get(logs::jobmanager_logs)),
+        ("/jobmanager/logs/{name}", get(logs::jobmanager_log)),
+    ]
+}
 
 /// The REST routes over a gateway.
 pub fn router(gateway: Arc<dyn RestfulGateway>) -> Router {
-    Router::new()
-        .route("/", get(handlers::page))
-        .route("/config", get(handlers::config))
-        .route("/overview", get(handlers::overview))
-        .route("/jobs", get(handlers::jobs))
-        .route("/jobs/overview", get(handlers::jobs_overview))
-        .route("/jobs/{jobid}", get(handlers::job_details))
-        .route("/taskmanagers", get(handlers::taskmanagers))
-        .fallback(handlers::fallback)
+    let mut router = Router::new().route("/", get(handlers::page));
+    for (path, route) in api_routes() {
+        router = router
+            .route(&format!("/v1{path}"), route.clone())
+            .route(path, route);
+    }
+    router
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
         .with_state(gateway)
 }
 

@@ -9,13 +9,13 @@ use tonic::{Request, Response, Status};
 use weft_core::WeftError;
 use weft_core::proto::dispatcher_server::Dispatcher;
 use weft_core::proto::{
-    CancelJobRequest, CancelJobResponse, GetJobStatusRequest, JobState, JobStatusProto,
-    ListJobsRequest, ListJobsResponse, SubmitJobRequest, SubmitJobResponse,
+    CancelJobRequest, CancelJobResponse, GetJobStatusRequest, JobEdgeProto, JobState,
+    JobStatusProto, ListJobsRequest, ListJobsResponse, SubmitJobRequest, SubmitJobResponse,
 };
 use weft_core::rpc_error::to_status;
 
-use crate::job_master::{JobEvent, JobMaster};
-use crate::shared::{JobEntry, JobManagerShared};
+use crate::job_master::JobMaster;
+use crate::shared::{CancelOutcome, JobEntry, JobManagerShared};
 
 pub struct DispatcherService {
     pub shared: Arc<JobManagerShared>,
@@ -59,13 +59,22 @@ impl Dispatcher for DispatcherService {
                 .unwrap_or(1);
             self.shared.want_at_least(p.div_ceil(slots)).await;
         }
+        let edges: Vec<(u32, JobEdgeProto)> = graph
+            .vertices
+            .iter()
+            .flat_map(|v| v.inputs.iter().map(|e| (v.id, *e)))
+            .collect();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let master = JobMaster::new(self.shared.clone(), graph, status.clone(), tx.clone())
             .map_err(|e| to_status(&e))?;
-        self.shared
-            .jobs
-            .lock()
-            .insert(job_id.clone(), JobEntry { tx, status });
+        self.shared.jobs.lock().insert(
+            job_id.clone(),
+            JobEntry {
+                tx,
+                status,
+                edges: Arc::new(edges),
+            },
+        );
         self.shared.job_order.lock().push(job_id.clone());
         tracing::info!("job {job_id} submitted");
         tokio::spawn(master.run(rx));
@@ -112,12 +121,16 @@ impl Dispatcher for DispatcherService {
         request: Request<CancelJobRequest>,
     ) -> Result<Response<CancelJobResponse>, Status> {
         let r = request.into_inner();
-        let jobs = self.shared.jobs.lock();
-        let job = jobs.get(&r.job_id).ok_or_else(|| {
-            Status::not_found(format!("job {} is not known to this JobManager", r.job_id))
-        })?;
-        let _ = job.tx.send(JobEvent::Cancel);
-        Ok(Response::new(CancelJobResponse {}))
+        match self.shared.cancel_job(&r.job_id) {
+            CancelOutcome::UnknownJob => Err(Status::not_found(format!(
+                "job {} is not known to this JobManager",
+                r.job_id
+            ))),
+            // Cancelling an ended job changes nothing.
+            CancelOutcome::Requested | CancelOutcome::AlreadyEnded(_) => {
+                Ok(Response::new(CancelJobResponse {}))
+            }
+        }
     }
 
     async fn list_jobs(

@@ -51,6 +51,7 @@ impl JobManagerGateway for GatewayService {
             managed_memory: r.managed_memory,
             pid: r.pid,
             data_dir: r.data_dir,
+            log_dir: r.log_dir,
             last_heartbeat: Instant::now(),
             registered_at: Instant::now(),
             client,
