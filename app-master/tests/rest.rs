@@ -361,6 +361,26 @@ async fn rest_server_serves_flink_shaped_json_and_the_page() {
     server.abort();
 }
 
+/// `v` without the fields whose values are read from the clock at answer time.
+fn without_clock_fields(mut v: Value) -> Value {
+    const CLOCK: [&str; 5] = ["duration", "last-modification", "now", "timestamp", "time"];
+    match &mut v {
+        Value::Object(map) => {
+            map.retain(|key, _| !CLOCK.contains(&key.as_str()));
+            for value in map.values_mut() {
+                *value = without_clock_fields(value.take());
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = without_clock_fields(item.take());
+            }
+        }
+        _ => {}
+    }
+    v
+}
+
 #[tokio::test]
 async fn rest_server_answers_flinks_v1_paths_and_errors() {
     let gateway = Arc::new(FixedGateway::new(
@@ -384,9 +404,9 @@ async fn rest_server_answers_flinks_v1_paths_and_errors() {
         let (unversioned, a) = get_json(&address, path).await;
         let (versioned, b) = get_json(&address, &format!("/v1{path}")).await;
         assert_eq!((unversioned, versioned), (200, 200), "{path}");
-        if path != "/jobs/j-running" && path != "/overview" && path != "/taskmanagers" {
-            assert_eq!(a, b, "{path}");
-        }
+        // A running job's duration and last-modification come from the clock, so the two
+        // answers are compared without the fields that move between the two requests.
+        assert_eq!(without_clock_fields(a), without_clock_fields(b), "{path}");
     }
     let (_, v) = get_json(&address, "/v1/config").await;
     assert_eq!(v["flink-version"], "2.3.0");

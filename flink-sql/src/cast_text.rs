@@ -20,7 +20,7 @@ use arrow::datatypes::{
 };
 use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
 use datafusion::common::exec_err;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
@@ -454,6 +454,29 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
                 nested(s, v, j, style, zone)?;
             }
             s.push('}');
+        }
+        t if crate::functions::bitmap::is_bitmap(t) => {
+            let bytes = a.as_struct().column(0).as_binary::<i32>().value(i);
+            let set = crate::functions::bitmap::format::decode(bytes).map_err(|e| {
+                DataFusionError::Execution(format!("a BITMAP value is damaged: {e}"))
+            })?;
+            s.push_str(&crate::functions::bitmap::format::text(&set));
+        }
+        t if crate::functions::structured::class_of(t).is_some() => {
+            let st = a.as_struct();
+            let DataType::Struct(fields) = t else {
+                unreachable!()
+            };
+            s.push('(');
+            for (j, c) in st.columns().iter().enumerate().skip(1) {
+                if j > 1 {
+                    s.push_str(", ");
+                }
+                s.push_str(fields[j].name());
+                s.push('=');
+                nested(s, c, i, style, zone)?;
+            }
+            s.push(')');
         }
         DataType::Struct(_) => {
             let st = a.as_struct();

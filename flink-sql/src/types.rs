@@ -43,6 +43,10 @@ pub fn flink_name(t: &DataType) -> String {
             ),
             other => format!("MAP<{other}>"),
         },
+        t if crate::functions::bitmap::is_bitmap(t) => "BITMAP".into(),
+        t if crate::functions::structured::class_of(t).is_some() => {
+            crate::functions::structured::type_name(t).unwrap()
+        }
         DataType::Struct(fields) => format!(
             "ROW<{}>",
             fields

@@ -13,6 +13,7 @@
 
 pub mod aggregate;
 pub mod args;
+pub mod bitmap;
 pub mod collection;
 pub mod conditional;
 pub mod conversion;
@@ -21,6 +22,7 @@ pub mod json;
 pub mod math;
 pub mod session;
 pub mod string;
+pub mod structured;
 pub mod temporal;
 pub mod udf;
 pub mod window;
@@ -46,6 +48,8 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         all.extend(temporal::functions());
         all.extend(json::functions());
         all.extend(collection::functions());
+        all.extend(bitmap::functions());
+        all.extend(structured::functions());
         all.extend(math::functions());
         all.extend(conversion::functions());
         all.extend(aggregate::functions());
@@ -62,6 +66,7 @@ pub fn aggregate_udfs() -> &'static [Arc<AggregateUDF>] {
     ALL.get_or_init(|| {
         let mut all = aggregate::aggregates();
         all.extend(json::aggregates());
+        all.extend(bitmap::aggregates());
         all.into_iter().map(Arc::new).collect()
     })
 }
@@ -93,6 +98,7 @@ pub fn datafusion_as_flink(name: &str) -> bool {
         temporal::DATAFUSION_AS_FLINK,
         json::DATAFUSION_AS_FLINK,
         collection::DATAFUSION_AS_FLINK,
+        bitmap::DATAFUSION_AS_FLINK,
         math::DATAFUSION_AS_FLINK,
         conversion::DATAFUSION_AS_FLINK,
         aggregate::DATAFUSION_AS_FLINK,
@@ -110,6 +116,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
     temporal::rewrite_sql(e);
     json::rewrite_sql(e);
     collection::rewrite_sql(e);
+    bitmap::rewrite_sql(e);
     math::rewrite_sql(e);
     conversion::rewrite_sql(e);
     aggregate::rewrite_sql(e);
@@ -127,6 +134,7 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         temporal::rewrite_expr,
         json::rewrite_expr,
         collection::rewrite_expr,
+        bitmap::rewrite_expr,
         math::rewrite_expr,
         conversion::rewrite_expr,
         aggregate::rewrite_expr,
