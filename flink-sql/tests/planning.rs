@@ -41,7 +41,6 @@ async fn group_by_expressions_with_literals_match_the_select_list() {
 }
 
 #[tokio::test]
-#[ignore = "Flink's DECIMAL arithmetic is off in planning (math::FLINK_DECIMAL_ARITHMETIC)"]
 async fn decimal_arithmetic_has_flink_types() {
     let ctx = context();
     let b = run(

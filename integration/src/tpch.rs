@@ -248,6 +248,63 @@ pub fn float_columns(schema: &Schema) -> Vec<usize> {
         .collect()
 }
 
+/// Indices of DECIMAL columns with more than 6 fraction digits: Flink's division keeps 6
+/// digits of scale past 38 digits of precision (rounded HALF_UP) where DataFusion keeps
+/// more, so Weft (Flink's types) and the DataFusion reference agree to 6 digits there.
+pub fn decimal_columns(schema: &Schema) -> Vec<usize> {
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.data_type(), DataType::Decimal128(_, s) if *s > 6))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A decimal's text rounded HALF_UP to 6 fraction digits (None if it is not a decimal).
+fn round_decimal6(text: &str) -> Option<String> {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut frac: Vec<u8> = frac.bytes().map(|b| b - b'0').collect();
+    let up = frac.get(6).is_some_and(|d| *d >= 5);
+    frac.resize(6, 0);
+    let mut all: Vec<u8> = int.bytes().map(|b| b - b'0').chain(frac).collect();
+    if up {
+        let mut i = all.len();
+        loop {
+            if i == 0 {
+                all.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if all[i] == 9 {
+                all[i] = 0;
+            } else {
+                all[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = all.len() - 6;
+    let int: String = all[..split].iter().map(|d| (b'0' + d) as char).collect();
+    let int = int.trim_start_matches('0');
+    let frac: String = all[split..].iter().map(|d| (b'0' + d) as char).collect();
+    let zero = int.is_empty() && frac.bytes().all(|b| b == b'0');
+    let sign = if neg && !zero { "-" } else { "" };
+    Some(format!(
+        "{sign}{}.{frac}",
+        if int.is_empty() { "0" } else { int }
+    ))
+}
+
 /// Split one CSV line (arrow's quoting: `"` quotes, `""` escapes) into raw fields.
 fn split_csv(line: &str) -> Vec<String> {
     let mut fields = vec![String::new()];
@@ -267,32 +324,48 @@ fn split_csv(line: &str) -> Vec<String> {
     fields
 }
 
-/// `line` with its floating-point fields rounded to 10 significant digits.
-fn round_floats(line: &str, float_cols: &[usize]) -> String {
-    if float_cols.is_empty() {
+/// `line` with its floating-point fields rounded to 6 fraction digits and 10 significant
+/// digits and its
+/// [`decimal_columns`] to 6 fraction digits.
+fn round_inexact(line: &str, float_cols: &[usize], decimal_cols: &[usize]) -> String {
+    if float_cols.is_empty() && decimal_cols.is_empty() {
         return line.to_string();
     }
     split_csv(line)
         .into_iter()
         .enumerate()
-        .map(|(i, f)| match f.parse::<f64>() {
-            Ok(v) if float_cols.contains(&i) => format!("{v:.9e}"),
-            _ => f,
+        .map(|(i, f)| {
+            if decimal_cols.contains(&i) {
+                return round_decimal6(&f).unwrap_or(f);
+            }
+            match f.parse::<f64>() {
+                // 6 fraction digits first: where DataFusion computes a DOUBLE from decimal
+                // literals (`100.00 * … / …`), Weft computes Flink's DECIMAL of scale 6
+                Ok(v) if float_cols.contains(&i) => {
+                    let v = (v * 1e6).round() / 1e6;
+                    format!("{v:.9e}")
+                }
+                _ => f,
+            }
         })
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// Compare two results as sorted lines (floating-point columns rounded to 10 significant
-/// digits). On a difference, a readable report: row counts and the first lines only in one
+/// Compare two results as sorted lines (floating-point columns rounded to 6 fraction and 10
+/// significant digits, long-scale decimals to 6 fraction digits). On a difference, a readable report: row counts and the first lines only in one
 /// side.
 pub fn compare_lines(
     expected: &[String],
     actual: &[String],
     float_cols: &[usize],
+    decimal_cols: &[usize],
 ) -> Result<(), String> {
     let norm = |v: &[String]| {
-        let mut v: Vec<String> = v.iter().map(|l| round_floats(l, float_cols)).collect();
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|l| round_inexact(l, float_cols, decimal_cols))
+            .collect();
         v.sort();
         v
     };
@@ -360,18 +433,31 @@ mod tests {
     fn csv_split_and_rounding() {
         assert_eq!(split_csv(r#"a,"b,c","d""e""#), vec!["a", "b,c", r#"d"e"#]);
         assert_eq!(
-            round_floats("x,0.30000000000000004", &[1]),
-            round_floats("x,0.3", &[1])
+            round_inexact("x,0.30000000000000004", &[1], &[]),
+            round_inexact("x,0.3", &[1], &[])
         );
+        assert_eq!(
+            round_inexact("15.486546", &[0], &[]),
+            round_inexact("15.48654581", &[0], &[])
+        );
+        // Flink's q14 answer (6 digits of scale) and DataFusion's (more), as sink text
+        assert_eq!(
+            round_inexact("28.931498000000000000", &[], &[0]),
+            round_inexact("28.931497762301455000", &[], &[0])
+        );
+        assert_eq!(round_decimal6("-0.0000004").unwrap(), "0.000000");
+        assert_eq!(round_decimal6("9.9999995").unwrap(), "10.000000");
+        assert_eq!(round_decimal6("-12.5").unwrap(), "-12.500000");
+        assert_eq!(round_decimal6("abc"), None);
     }
 
     #[test]
     fn diff_reports_both_sides() {
         let e = vec!["1,a".to_string(), "2,b".to_string()];
         let a = vec!["2,b".to_string(), "3,c".to_string()];
-        let m = compare_lines(&e, &a, &[]).unwrap_err();
+        let m = compare_lines(&e, &a, &[], &[]).unwrap_err();
         assert!(m.contains("- 1,a") && m.contains("+ 3,c"), "{m}");
-        assert!(compare_lines(&e, &[e[1].clone(), e[0].clone()], &[]).is_ok());
+        assert!(compare_lines(&e, &[e[1].clone(), e[0].clone()], &[], &[]).is_ok());
     }
 
     #[test]

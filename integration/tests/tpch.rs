@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use weft_integration::shuffle_service::ShuffleService;
 use weft_integration::tpch::{
-    QUERY_COUNT, QueryResult, TPCH_TABLES, compare_lines, csv_sink_ddl, flink_type_name,
-    float_columns, query_sql, read_csv_dir, reference_context, run_query, tpch_source_ddl,
-    tpch_table_def,
+    QUERY_COUNT, QueryResult, TPCH_TABLES, compare_lines, csv_sink_ddl, decimal_columns,
+    flink_type_name, float_columns, query_sql, read_csv_dir, reference_context, run_query,
+    tpch_source_ddl, tpch_table_def,
 };
 use weft_integration::weft_bin::weft_bin;
 
@@ -211,8 +211,13 @@ fn check_query(n: usize, out: &Path) -> Result<usize, String> {
     let expected = &reference()[n - 1];
     let actual = read_csv_dir(&out.join(format!("q{n}")))
         .map_err(|e| format!("cannot read the output of q{n}: {e}"))?;
-    compare_lines(&expected.lines, &actual, &float_columns(&expected.schema))
-        .map(|()| expected.lines.len())
+    compare_lines(
+        &expected.lines,
+        &actual,
+        &float_columns(&expected.schema),
+        &decimal_columns(&expected.schema),
+    )
+    .map(|()| expected.lines.len())
 }
 
 fn run_tpch(parallelism: usize, parquet: bool) {

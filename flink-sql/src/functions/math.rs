@@ -452,17 +452,12 @@ fn between_symmetric(e: &mut ast::Expr) {
     };
 }
 
-/// Whether `+ - * /` on DECIMALs get Flink's result types and values ([`decimal`]) in
-/// planning. Off: Flink's DECIMAL division scales change TPC-H q14's digits (28.931498, as
-/// Flink answers, where DataFusion gives 28.931497762…), and the TPC-H integration test
-/// compares Weft with plain DataFusion. The DECIMAL cases that differ for this are listed
-/// known differences; turn it on together with a Flink-typed TPC-H reference.
-pub const FLINK_DECIMAL_ARITHMETIC: bool = false;
-
 /// Rewrites of planned expressions after type coercion (see `crate::rewrite::FlinkSemantics`):
 /// FLOAT / DOUBLE comparisons as Flink's, integer division as Java's, IN lists of DECIMAL
-/// constants cast to the tested integer's type, and (when [`FLINK_DECIMAL_ARITHMETIC`])
-/// arithmetic on DECIMALs as Flink's.
+/// constants cast to the tested integer's type, and arithmetic on DECIMALs as Flink's
+/// ([`decimal`]): division always (Flink rounds HALF_UP to its result scale), `+ - * %`
+/// where Flink's result type is not DataFusion's (past 38 digits Flink keeps 6 of scale);
+/// where the types agree those are exact in both, so DataFusion's kernels stay.
 pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     if let Some(rewritten) = in_list::values_to_tested_type(&e, schema) {
         return Ok(Transformed::yes(rewritten));
@@ -491,8 +486,7 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             ScalarFunction::new_udf(udf, vec![(**left).clone(), (**right).clone()]),
         )));
     }
-    if FLINK_DECIMAL_ARITHMETIC
-        && let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e
+    if let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e
         && let Some(name) = decimal::udf_name(*op)
     {
         let (Ok(lt), Ok(rt)) = (left.get_type(schema), right.get_type(schema)) else {
@@ -500,7 +494,18 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         };
         let is_dec = |t: &DataType| matches!(t, DataType::Decimal128(_, _));
         let exact = |t: &DataType| is_dec(t) || t.is_integer() || *t == DataType::Null;
-        if (is_dec(&lt) || is_dec(&rt)) && exact(&lt) && exact(&rt) {
+        let same_type = || {
+            let flink = decimal::dec(&lt)
+                .zip(decimal::dec(&rt))
+                .and_then(|(a, b)| decimal::result_type(*op, a, b));
+            let datafusion = e.get_type(schema).ok().and_then(|t| decimal::dec(&t));
+            flink.is_some() && flink == datafusion
+        };
+        if (is_dec(&lt) || is_dec(&rt))
+            && exact(&lt)
+            && exact(&rt)
+            && (*op == Operator::Divide || !same_type())
+        {
             let udf = super::scalar_udf(name).expect("decimal arithmetic is registered");
             return Ok(Transformed::yes(Expr::ScalarFunction(
                 ScalarFunction::new_udf(udf, vec![(**left).clone(), (**right).clone()]),
