@@ -15,6 +15,7 @@ pub mod cast_text;
 pub mod catalog;
 pub mod check;
 pub mod functions;
+pub mod lateral;
 pub mod rewrite;
 pub mod setops;
 pub mod sql_text;
@@ -76,5 +77,6 @@ pub async fn plan_sql(state: &SessionState, sql: &str) -> Result<LogicalPlan> {
     rewrite::flink_surface(&mut statement)?;
     let plan = state.statement_to_plan(statement).await?;
     check::refuse_non_flink(&plan)?;
+    let plan = lateral::unnest_joins(plan)?;
     setops::bag_semantics(plan)
 }

@@ -51,6 +51,41 @@ impl VisitorMut for DefaultNames {
         crate::functions::rewrite_sql(expr);
         ControlFlow::Continue(())
     }
+
+    /// `UNNEST(a) WITH ORDINALITY` is `UNNEST(a, flink_ordinals(a))` (see
+    /// `functions::collection::ordinals`).
+    fn post_visit_table_factor(&mut self, factor: &mut ast::TableFactor) -> ControlFlow<()> {
+        if let ast::TableFactor::UNNEST {
+            array_exprs,
+            with_ordinality,
+            ..
+        } = factor
+            && *with_ordinality
+            && array_exprs.len() == 1
+        {
+            let ordinals = ast::Expr::Function(ast::Function {
+                name: ast::ObjectName::from(vec![Ident::new(
+                    crate::functions::collection::ordinals::NAME,
+                )]),
+                uses_odbc_syntax: false,
+                parameters: ast::FunctionArguments::None,
+                args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                        array_exprs[0].clone(),
+                    ))],
+                    clauses: vec![],
+                }),
+                filter: None,
+                null_treatment: None,
+                over: None,
+                within_group: vec![],
+            });
+            array_exprs.push(ordinals);
+            *with_ordinality = false;
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 fn name_set_expr(body: &mut SetExpr) {

@@ -73,12 +73,23 @@ fn columns_of(sql: &str, family: &str, line: u64) -> Vec<String> {
 #[test]
 fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
     // IF / MOD, CONCAT and ||, INTERSECT-free cases whose functions are Weft UDFs, the
-    // cast-to-string text of booleans, SHA256 as hex text.
+    // cast-to-string text of booleans, SHA256 as hex text; BITMAP and structured values,
+    // DECIMAL division and lateral UNNEST.
     let cases = [
         ("issue_examples", 2),
         ("issue_examples", 5),
         ("issue_examples", 12),
         ("issue_examples", 15),
+        // BITMAP values through a grouped (two-phase) aggregation and a shuffle
+        ("bitmap", 96),
+        ("bitmap", 105),
+        // structured values, DECIMAL division, lateral UNNEST (plain, LEFT, ordinality)
+        ("structured", 12),
+        ("math", 30),
+        ("collection", 175),
+        ("collection", 180),
+        ("collection", 181),
+        ("collection", 183),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut script = String::new();

@@ -176,3 +176,9 @@ SELECT id, x FROM (VALUES (1, ARRAY[10, 20]), (2, ARRAY[30]), (3, CAST(NULL AS A
 SELECT id, x, n FROM (VALUES (1, ARRAY[10, 20]), (2, ARRAY[30])) AS t(id, a) CROSS JOIN UNNEST(t.a) WITH ORDINALITY AS u(x, n);
 SELECT x FROM UNNEST(ARRAY[1, 2, CAST(NULL AS INT)]) AS u(x);
 SELECT id, k, v FROM (VALUES (1, MAP['a', 1, 'b', 2])) AS t(id, m) CROSS JOIN UNNEST(t.m) AS u(k, v);
+SELECT t.id, u.x FROM (VALUES (1, ARRAY[10, 20]), (2, ARRAY[30])) AS t(id, a), UNNEST(a) AS u(x) WHERE u.x > 10;
+SELECT id, x FROM (VALUES (1, ARRAY[10, 20]), (2, ARRAY_REMOVE(ARRAY[1], 1)), (3, CAST(NULL AS ARRAY<INT>))) AS t(id, a) LEFT JOIN UNNEST(t.a) AS u(x) ON TRUE;
+SELECT id, s, n FROM (VALUES (1, ARRAY['a', 'b', 'c'])) AS t(id, a) CROSS JOIN UNNEST(a) WITH ORDINALITY AS u(s, n) WHERE n > 1;
+SELECT x, n FROM UNNEST(ARRAY['p', 'q']) WITH ORDINALITY AS u(x, n);
+SELECT id, SUM(x) FROM (VALUES (1, ARRAY[1, 2, 3]), (2, ARRAY[4])) AS t(id, a) CROSS JOIN UNNEST(t.a) AS u(x) GROUP BY id;
+SELECT id, x FROM (VALUES (1, ARRAY[10, 20])) AS t(id, a) JOIN UNNEST(t.a) AS u(x) ON u.x > id;

@@ -13,6 +13,7 @@
 mod arrays;
 mod construct;
 mod maps;
+pub mod ordinals;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub fn functions() -> Vec<ScalarUDF> {
     let mut all = construct::functions();
     all.extend(arrays::functions());
     all.extend(maps::functions());
+    all.extend(ordinals::functions());
     all
 }
 
