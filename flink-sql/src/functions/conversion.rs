@@ -11,6 +11,9 @@
 //! - casts Weft does not give Flink's meaning yet are refused at planning.
 
 pub mod inet;
+pub mod string_boolean;
+pub mod string_decimal;
+pub mod time;
 pub mod type_of;
 
 use std::sync::Arc;
@@ -70,6 +73,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         scalar(FLOAT_TO_INT, any(2), last_type, eval_float_to_int).build(),
         scalar(PARSE_DECIMAL, any(2), last_type, eval_parse_decimal).build(),
         scalar(
+            string_decimal::TRY_PARSE_DECIMAL,
+            any(2),
+            last_type,
+            string_decimal::eval,
+        )
+        .build(),
+        scalar(
             PARSE_DATE,
             any(1),
             |_| Ok(DataType::Date32),
@@ -108,6 +118,8 @@ pub fn functions() -> Vec<ScalarUDF> {
     ];
     all.extend(type_of::functions());
     all.extend(inet::functions());
+    all.extend(time::functions());
+    all.extend(string_boolean::functions());
     all
 }
 
@@ -244,7 +256,13 @@ fn eval_parse_decimal(
             continue;
         }
         match parse_decimal(s.value(i), *sc) {
-            Some(v) if v.abs() < limit => out.append_value(v),
+            // Flink checks the digits before rounding: '999.995' is DECIMAL(5, 2) 1000.00
+            Some(v)
+                if v.abs() < limit
+                    || string_decimal::try_decimal(s.value(i), *p, *sc) == Some(v) =>
+            {
+                out.append_value(v)
+            }
             Some(_) => {
                 return exec_err!(
                     "CAST to {}: For input string: '{}'. Overflow.",
@@ -465,6 +483,27 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         return;
     };
     match data_type {
+        ast::DataType::Time(p, tz)
+            if matches!(
+                tz,
+                ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone
+            ) =>
+        {
+            let name = if matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) {
+                time::TRY_CAST_TO_TIME
+            } else {
+                time::CAST_TO_TIME
+            };
+            let precision = p.unwrap_or(0);
+            let inner = std::mem::replace(expr.as_mut(), ast::Expr::value(ast::Value::Null));
+            *e = call(
+                name,
+                vec![
+                    inner,
+                    ast::Expr::value(ast::Value::Number(precision.to_string(), false)),
+                ],
+            );
+        }
         ast::DataType::Timestamp(None, tz) => {
             *data_type = ast::DataType::Timestamp(Some(6), *tz);
         }
@@ -564,8 +603,12 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 let trimmed = udf(TRIM_SPACES, vec![inner.clone()]);
                 Ok(Transformed::yes(rebuild(trimmed, target, is_try)))
             }
-            DataType::Decimal128(_, _) if !is_try => Ok(Transformed::yes(udf(
-                PARSE_DECIMAL,
+            DataType::Decimal128(_, _) => Ok(Transformed::yes(udf(
+                if is_try {
+                    string_decimal::TRY_PARSE_DECIMAL
+                } else {
+                    PARSE_DECIMAL
+                },
                 vec![inner.clone(), typed_null(target)?],
             ))),
             DataType::Date32 => {
@@ -583,9 +626,14 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                     vec![inner.clone(), typed_null(target)?],
                 )))
             }
-            // Flink's BOOLEAN text differs from Arrow's (no trimming, other words)
-            DataType::Boolean => refuse(),
-            DataType::Decimal128(_, _) => refuse(),
+            DataType::Boolean => Ok(Transformed::yes(udf(
+                if is_try {
+                    string_boolean::TRY_CAST_TO_BOOLEAN
+                } else {
+                    string_boolean::CAST_TO_BOOLEAN
+                },
+                vec![inner.clone()],
+            ))),
             DataType::Time32(_) | DataType::Time64(_) => refuse(),
             _ => Ok(Transformed::no(e)),
         };
@@ -602,6 +650,15 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             FLOAT_TO_INT,
             vec![inner.clone(), typed_null(target)?],
         )));
+    }
+    // TIME -> TIMESTAMP: that time on 1970-01-01 (Arrow casts no TIME to a TIMESTAMP, but its
+    // raw count in the TIME's unit is the TIMESTAMP of the same unit)
+    if let (DataType::Time32(unit) | DataType::Time64(unit), DataType::Timestamp(_, None)) =
+        (&source, target)
+    {
+        let raw = Expr::Cast(Cast::new(Box::new(inner.clone()), DataType::Int64));
+        let ts = Expr::Cast(Cast::new(Box::new(raw), DataType::Timestamp(*unit, None)));
+        return Ok(Transformed::yes(rebuild(ts, target, is_try)));
     }
     if matches!(target, DataType::Time64(_) | DataType::Time32(_)) {
         // Flink's TIME is TIME(0); Weft has no TIME(p) from SQL yet
