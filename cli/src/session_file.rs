@@ -52,6 +52,30 @@ fn with_session(text: &str, id: ApplicationId, secret: &ClusterSecret) -> String
     render(&entries)
 }
 
+/// The file after session `id` ended: its secret goes, and if it was the latest session
+/// `applicationID` goes too (Flink's `yarn-session.sh` removes the file on stop).
+fn without_session(text: &str, id: ApplicationId) -> String {
+    let mut entries = parse(text);
+    entries.remove(&format!("{SECRET_PREFIX}{id}"));
+    if entries.get(APPLICATION_ID) == Some(&id.to_string()) {
+        entries.remove(APPLICATION_ID);
+    }
+    render(&entries)
+}
+
+/// Forgets an ended session (after `weft yarn kill`); a missing file is nothing to forget.
+pub fn forget(config: &Configuration, id: ApplicationId) -> anyhow::Result<()> {
+    let p = path(config);
+    let Ok(old) = std::fs::read_to_string(&p) else {
+        return Ok(());
+    };
+    if !parse(&old).contains_key(&format!("{SECRET_PREFIX}{id}")) {
+        return Ok(());
+    }
+    write_private(&p, without_session(&old, id).as_bytes())?;
+    Ok(())
+}
+
 /// Records a started session.
 pub fn record(
     config: &Configuration,
@@ -108,6 +132,14 @@ mod tests {
         assert_eq!(e[&format!("{SECRET_PREFIX}{}", id(2))], b.as_str());
         // What Flink wrote stays.
         assert!(e.contains_key("dynamicPropertiesString"));
+        // Killing the latest forgets it; the earlier session's secret stays.
+        let after = parse(&without_session(&twice, id(2)));
+        assert!(!after.contains_key(APPLICATION_ID));
+        assert!(!after.contains_key(&format!("{SECRET_PREFIX}{}", id(2))));
+        assert_eq!(after[&format!("{SECRET_PREFIX}{}", id(1))], a.as_str());
+        // Killing an earlier one keeps the latest.
+        let after = parse(&without_session(&twice, id(1)));
+        assert_eq!(after[APPLICATION_ID], id(2).to_string());
     }
 
     #[test]

@@ -67,6 +67,14 @@ pub async fn run(cmd: YarnCommand) -> anyhow::Result<()> {
             // A killed ApplicationMaster cannot clean up after itself.
             if report.application_type == "Weft" {
                 remove_staging(&report.user, id).await;
+                // and its entry in the session properties file (default location)
+                let config = weft_core::config::Configuration::new();
+                if let Err(e) = crate::session_file::forget(&config, id) {
+                    eprintln!(
+                        "could not remove session {id} from {}: {e}",
+                        crate::session_file::path(&config).display()
+                    );
+                }
             }
         }
         YarnCommand::Nodes => {

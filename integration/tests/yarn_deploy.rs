@@ -267,6 +267,18 @@ async fn a_session_runs_two_jobs_and_is_killed() {
         StagingDir::for_application(&mc.hdfs_uri, &weft_yarn_client::conf::current_user(), id)
             .unwrap();
     assert_eq!(staging.permission().await.unwrap(), 0o700);
+    // Its secret is in the owner's session properties file (default location), until killed.
+    let properties = std::env::temp_dir().join(format!(
+        ".yarn-properties-{}",
+        weft_yarn_client::conf::current_user()
+    ));
+    let entry = format!("weft.secret.{id}=");
+    let recorded = std::fs::read_to_string(&properties).unwrap_or_default();
+    assert!(
+        recorded.contains(&entry),
+        "{}: {recorded}",
+        properties.display()
+    );
 
     for (i, p) in [(1, 2), (2, 4)] {
         let job_out = format!("{base}/out-{i}");
@@ -310,6 +322,11 @@ async fn a_session_runs_two_jobs_and_is_killed() {
     let r = final_report(&c, id).await;
     assert_eq!(r.state, YarnApplicationState::Killed);
     assert!(!staging_exists(mc, id).await);
+    let left = std::fs::read_to_string(&properties).unwrap_or_default();
+    assert!(
+        !left.contains(&entry),
+        "a killed session's secret stayed: {left}"
+    );
 }
 
 /// GET a path from an HTTP server (`http://host:port/…` base), returning the body.
