@@ -82,8 +82,12 @@ def run_case(t_env, sql):
 def main():
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
+    # Other suites (integration/fixtures/flink) keep their cases and expectations elsewhere;
+    # `${DIR}` in their SQL is the cases directory (for files the cases read).
+    cases_dir = os.environ.get("WEFT_RECORD_CASES", os.path.join(HERE, "cases"))
+    out_dir = os.environ.get("WEFT_RECORD_OUT", os.path.join(HERE, "expected"))
     families = sys.argv[1:] or sorted(
-        f[:-4] for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith(".sql")
+        f[:-4] for f in os.listdir(cases_dir) if f.endswith(".sql")
     )
     for family in families:
         t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
@@ -91,8 +95,8 @@ def main():
         conf.set("parallelism.default", "1")
         conf.set("table.local-time-zone", "UTC")
         settings = {}
-        with open(os.path.join(HERE, "cases", family + ".sql")) as f:
-            cases = split_cases(f.read())
+        with open(os.path.join(cases_dir, family + ".sql")) as f:
+            cases = split_cases(f.read().replace("${DIR}", os.path.abspath(cases_dir)))
         out = []
         for line, function, sql in cases:
             m = SET_RE.match(sql)
@@ -109,7 +113,7 @@ def main():
             out.append(rec)
             status = rec.get("error", "ok")
             print(f"{family}:{line}: {status}", file=sys.stderr)
-        path = os.path.join(HERE, "expected", family + ".jsonl")
+        path = os.path.join(out_dir, family + ".jsonl")
         with open(path, "w") as f:
             for rec in out:
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")

@@ -69,6 +69,10 @@ pub struct CsvOptions {
     /// `csv.allow-comments`: lines starting with `#` are skipped.
     #[serde(default)]
     pub allow_comments: bool,
+    /// `csv.ignore-parse-errors`: a field Flink's reader cannot read is NULL, a row with more
+    /// fields than the table is skipped.
+    #[serde(default)]
+    pub ignore_parse_errors: bool,
 }
 
 /// A `filesystem` table's options, normalized.
@@ -115,7 +119,7 @@ impl FsOptions {
                 }
             }
         };
-        let csv = CsvOptions {
+        let mut csv = CsvOptions {
             delimiter: single_byte("csv.field-delimiter", b',')?,
             quote: single_byte("csv.quote-character", b'"')?,
             null_literal: t.option("csv.null-literal").map(str::to_string),
@@ -132,11 +136,14 @@ impl FsOptions {
                     )));
                 }
             },
+            ignore_parse_errors: false,
         };
+        let mut ignore_parse_errors = false;
         for key in ["csv.ignore-parse-errors", "json.ignore-parse-errors"] {
             match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {
                 None => {}
                 Some(v) if v == "false" => {}
+                Some(v) if v == "true" && key.starts_with("csv.") => ignore_parse_errors = true,
                 Some(v) if v == "true" => {
                     return Err(err(format!(
                         "option '{key}' = 'true' is not supported yet; malformed rows fail the job"
@@ -149,6 +156,7 @@ impl FsOptions {
                 }
             }
         }
+        csv.ignore_parse_errors = ignore_parse_errors;
         let parquet_compression = t
             .option("parquet.compression")
             .unwrap_or("zstd")

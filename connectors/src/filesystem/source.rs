@@ -10,6 +10,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::ScalarValue;
+use datafusion::config::ConfigOptions;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
@@ -22,8 +23,12 @@ use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::logical_expr::Operator;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{BinaryExpr, CaseExpr, Column, Literal, cast};
+use datafusion::physical_expr::ScalarFunctionExpr;
+use datafusion::physical_expr::expressions::{
+    BinaryExpr, CaseExpr, Column, IsNullExpr, Literal, cast,
+};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use object_store::ObjectStore;
 use url::Url;
@@ -60,6 +65,8 @@ pub(crate) async fn create_source(
                 .with_delimiter(options.csv.delimiter)
                 .with_quote(options.csv.quote)
                 .with_comment(options.csv.allow_comments.then_some(b'#'))
+                // rows with fewer fields read as NULLs (as Flink's reader does)
+                .with_truncated_rows(options.csv.ignore_parse_errors)
                 .with_null_regex(
                     options
                         .csv
@@ -94,19 +101,39 @@ pub(crate) async fn create_source(
         ListingTableUrl::try_new(url, Some(glob))?
     };
     // DataFusion's CSV reader ignores a null regex when reading, so with `csv.null-literal`
-    // data columns are read as text and mapped (literal -> NULL, then cast) in `scan`.
-    let csv_null_literal = match options.format {
-        Format::Csv => options.csv.null_literal.clone(),
+    // data columns are read as text and mapped (literal -> NULL, then cast) in `scan`; with
+    // `csv.ignore-parse-errors` they are read as text and mapped through Flink's CSV readers.
+    let text = match options.format {
+        Format::Csv if options.csv.null_literal.is_some() || options.csv.ignore_parse_errors => {
+            Some(TextColumns {
+                null_literal: options.csv.null_literal.clone(),
+                flink_readers: options.csv.ignore_parse_errors,
+            })
+        }
         _ => None,
     };
+    if text.as_ref().is_some_and(|t| t.flink_readers) {
+        for f in table.data_columns() {
+            if !weft_flink_sql::functions::conversion::csv_field::supported(f.data_type()) {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    format!(
+                        "'csv.ignore-parse-errors' = 'true' cannot read column `{}` of type {} yet; declare it STRING and cast it in the query",
+                        f.name(),
+                        weft_flink_sql::types::flink_name(f.data_type())
+                    ),
+                ));
+            }
+        }
+    }
     // Parquet strings are read as views (DataFusion's own default for Parquet): decoding
     // into `Utf8` copies every string, and filters, joins and aggregates compare views
     // faster. Sinks get `STRING` columns cast back where they need `Utf8`.
     let as_views = options.format == Format::Parquet;
-    let file_fields: Vec<Field> = table
+    let mut file_fields: Vec<Field> = table
         .data_columns()
         .into_iter()
-        .map(|f| match csv_null_literal {
+        .map(|f| match text {
             Some(_) => Field::new(f.name(), DataType::Utf8, true),
             None if as_views && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) => {
                 f.with_data_type(DataType::Utf8View)
@@ -114,6 +141,13 @@ pub(crate) async fn create_source(
             None => f,
         })
         .collect();
+    // Flink skips a row with more fields than the table: read up to EXTRA_FIELDS more, and
+    // skip the rows that have one.
+    if text.as_ref().is_some_and(|t| t.flink_readers) {
+        for k in 0..EXTRA_FIELDS {
+            file_fields.push(Field::new(extra_field(k), DataType::Utf8, true));
+        }
+    }
     let file_schema = Arc::new(Schema::new(file_fields));
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(listing_options)
@@ -152,8 +186,25 @@ pub(crate) async fn create_source(
         inner: Arc::new(inner),
         to_inner,
         partition_keys: table.partition_keys.clone(),
-        csv_null_literal,
+        text,
     }))
+}
+
+/// How many fields past the table's a row may have (it is skipped) before the CSV reader
+/// fails on it.
+const EXTRA_FIELDS: usize = 8;
+
+fn extra_field(k: usize) -> String {
+    format!("__weft_extra_field_{k}")
+}
+
+/// Data columns read as text and mapped in `scan`.
+#[derive(Debug, Clone)]
+struct TextColumns {
+    /// `csv.null-literal`: this text is NULL.
+    null_literal: Option<String>,
+    /// `csv.ignore-parse-errors`: Flink's CSV readers, NULL for what they cannot read.
+    flink_readers: bool,
 }
 
 /// A `filesystem` table: a ListingTable seen in the DDL's column order.
@@ -165,24 +216,25 @@ pub struct FilesystemTable {
     to_inner: Vec<usize>,
     partition_keys: Vec<String>,
     /// Set when data columns are read as text and mapped in `scan`.
-    csv_null_literal: Option<String>,
+    text: Option<TextColumns>,
 }
 
 impl FilesystemTable {
     /// Whether the ListingTable can evaluate `filter` on its own columns (only partition
     /// columns when data columns are read as text).
     fn inner_can_use(&self, filter: &Expr) -> bool {
-        self.csv_null_literal.is_none()
+        self.text.is_none()
             || filter
                 .column_refs()
                 .iter()
                 .all(|c| self.partition_keys.contains(&c.name))
     }
 
-    /// `CAST(CASE WHEN c = literal THEN NULL ELSE c END AS declared)` for every data column.
+    /// `CAST(CASE WHEN c = literal THEN NULL ELSE c END AS declared)` for every data column
+    /// (`flink_csv_field(…)` in place of the CAST with Flink's readers).
     fn map_text_columns(
         &self,
-        literal: &str,
+        text: &TextColumns,
         columns: &[usize],
         input: Arc<dyn ExecutionPlan>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
@@ -195,20 +247,41 @@ impl FilesystemTable {
                 exprs.push((c, field.name().clone()));
                 continue;
             }
-            let is_null_literal: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(
-                c.clone(),
-                Operator::Eq,
-                Arc::new(Literal::new(ScalarValue::Utf8(Some(literal.to_string())))),
-            ));
-            let mapped: Arc<dyn PhysicalExpr> = Arc::new(CaseExpr::try_new(
-                None,
-                vec![(
-                    is_null_literal,
-                    Arc::new(Literal::new(ScalarValue::Utf8(None))) as Arc<dyn PhysicalExpr>,
-                )],
-                Some(c),
-            )?);
-            let typed = cast(mapped, &input_schema, field.data_type().clone())?;
+            let mapped: Arc<dyn PhysicalExpr> = match &text.null_literal {
+                None => c,
+                Some(literal) => {
+                    let is_null_literal: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(
+                        c.clone(),
+                        Operator::Eq,
+                        Arc::new(Literal::new(ScalarValue::Utf8(Some(literal.to_string())))),
+                    ));
+                    Arc::new(CaseExpr::try_new(
+                        None,
+                        vec![(
+                            is_null_literal,
+                            Arc::new(Literal::new(ScalarValue::Utf8(None)))
+                                as Arc<dyn PhysicalExpr>,
+                        )],
+                        Some(c),
+                    )?)
+                }
+            };
+            let typed = if text.flink_readers {
+                let udf = weft_flink_sql::functions::scalar_udf(
+                    weft_flink_sql::functions::conversion::csv_field::NAME,
+                )
+                .expect("the CSV field reader is registered");
+                let target: Arc<dyn PhysicalExpr> =
+                    Arc::new(Literal::new(ScalarValue::try_from(field.data_type())?));
+                Arc::new(ScalarFunctionExpr::try_new(
+                    udf,
+                    vec![mapped, target],
+                    &input_schema,
+                    Arc::new(ConfigOptions::default()),
+                )?) as Arc<dyn PhysicalExpr>
+            } else {
+                cast(mapped, &input_schema, field.data_type().clone())?
+            };
             exprs.push((typed, field.name().clone()));
         }
         Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
@@ -249,7 +322,7 @@ impl TableProvider for FilesystemTable {
             Some(p) => p.iter().map(|&i| self.to_inner[i]).collect(),
             None => self.to_inner.clone(),
         };
-        let Some(literal) = &self.csv_null_literal else {
+        let Some(text) = &self.text else {
             let plan = self
                 .inner
                 .scan(state, Some(&mapped), filters, limit)
@@ -266,11 +339,52 @@ impl TableProvider for FilesystemTable {
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
+        if !text.flink_readers {
+            let plan = self
+                .inner
+                .scan(state, Some(&mapped), &usable, limit)
+                .await?;
+            return self.map_text_columns(text, &columns, plan);
+        }
+        // Flink's readers: also read the extra fields, and skip rows that have one.
+        let inner_schema = self.inner.schema();
+        let mut with_extras = mapped.clone();
+        for k in 0..EXTRA_FIELDS {
+            with_extras.push(inner_schema.index_of(&extra_field(k))?);
+        }
+        // no LIMIT below the filter: skipped rows must not count
         let plan = self
             .inner
-            .scan(state, Some(&mapped), &usable, limit)
+            .scan(state, Some(&with_extras), &usable, None)
             .await?;
-        self.map_text_columns(literal, &columns, plan)
+        let mut no_extra: Option<Arc<dyn PhysicalExpr>> = None;
+        for k in 0..EXTRA_FIELDS {
+            let e: Arc<dyn PhysicalExpr> = Arc::new(IsNullExpr::new(Arc::new(Column::new(
+                &extra_field(k),
+                mapped.len() + k,
+            ))));
+            no_extra = Some(match no_extra {
+                None => e,
+                Some(acc) => Arc::new(BinaryExpr::new(acc, Operator::And, e)),
+            });
+        }
+        let filtered: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(
+            no_extra.expect("EXTRA_FIELDS > 0"),
+            plan,
+        )?);
+        let out = self.map_text_columns(text, &columns, filtered)?;
+        Ok(match limit {
+            Some(n) => Arc::new(datafusion::physical_plan::limit::GlobalLimitExec::new(
+                Arc::new(
+                    datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec::new(
+                        out,
+                    ),
+                ),
+                0,
+                Some(n),
+            )),
+            None => out,
+        })
     }
 }
 

@@ -10,6 +10,7 @@
 //! - CHAR(n) pads to n and truncates, VARCHAR(n) truncates ([`rewrite_sql`]);
 //! - casts Weft does not give Flink's meaning yet are refused at planning.
 
+pub mod csv_field;
 pub mod inet;
 pub mod string_boolean;
 pub mod string_decimal;
@@ -119,6 +120,7 @@ pub fn functions() -> Vec<ScalarUDF> {
     all.extend(type_of::functions());
     all.extend(inet::functions());
     all.extend(time::functions());
+    all.extend(csv_field::functions());
     all.extend(string_boolean::functions());
     all
 }
