@@ -206,6 +206,61 @@ pub fn explain_out_of_memory(e: WeftError, slot_memory: u64) -> WeftError {
     }
 }
 
+/// `e` as an [`WeftError::Io`] when a CSV or JSON input could not be read: one sentence
+/// with the reader's own words (line, value, row) and what to do.
+pub fn explain_input_error(e: WeftError) -> WeftError {
+    let arrow = match &e {
+        WeftError::DataFusion(d) => arrow_error(d),
+        WeftError::Arrow(a) => Some(a),
+        _ => None,
+    };
+    let Some(a) = arrow else {
+        return e;
+    };
+    use arrow::error::ArrowError;
+    let message = match a {
+        ArrowError::CsvError(m) => format!(
+            "a CSV input file could not be read: {m}; fix the file, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL and skip rows with too many fields"
+        ),
+        ArrowError::ParseError(m) if m.contains("for column") => format!(
+            // arrow counts the line within its batch, which is not the file's line: the row
+            // data says which row it is
+            "a CSV input file could not be read: {}; fix the file, declare the column with the file's type, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL",
+            without_batch_line(m)
+        ),
+        ArrowError::JsonError(m) => format!(
+            "a JSON input file could not be read: {m}; fix the file or declare the columns with the file's types"
+        ),
+        _ => return e,
+    };
+    WeftError::Io { message }
+}
+
+/// An arrow CSV message without its ` at line N` (a line of the batch, not of the file).
+fn without_batch_line(m: &str) -> String {
+    match m.find(" at line ") {
+        Some(i) => {
+            let rest = &m[i + " at line ".len()..];
+            let digits = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
+            format!("{}{}", &m[..i], &rest[digits..])
+        }
+        None => m.to_string(),
+    }
+}
+
+fn arrow_error(e: &DataFusionError) -> Option<&arrow::error::ArrowError> {
+    match e {
+        DataFusionError::ArrowError(a, _) => Some(a.as_ref()),
+        DataFusionError::Context(_, inner) => arrow_error(inner),
+        DataFusionError::Shared(inner) => arrow_error(inner),
+        DataFusionError::External(inner) => inner
+            .downcast_ref::<DataFusionError>()
+            .and_then(arrow_error)
+            .or_else(|| inner.downcast_ref::<arrow::error::ArrowError>()),
+        _ => None,
+    }
+}
+
 fn resources_exhausted(e: &DataFusionError) -> Option<&str> {
     match e {
         DataFusionError::ResourcesExhausted(m) => Some(m),
@@ -250,6 +305,32 @@ mod tests {
              taskmanager.memory.process.size) or lower taskmanager.numberOfTaskSlots"
         );
         let other = explain_out_of_memory(WeftError::internal("x"), 1);
+        assert!(matches!(other, WeftError::Internal(_)));
+    }
+
+    #[test]
+    fn unreadable_input_files_say_what_to_do() {
+        let csv = WeftError::DataFusion(DataFusionError::ArrowError(
+            Box::new(arrow::error::ArrowError::CsvError(
+                "incorrect number of fields for line 3, expected 3 got 2".into(),
+            )),
+            None,
+        ));
+        let msg = explain_input_error(csv).to_string();
+        assert!(
+            msg.starts_with(
+                "a CSV input file could not be read: incorrect number of fields for line 3"
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("'csv.ignore-parse-errors' = 'true'"), "{msg}");
+        assert!(!msg.contains("internal error"), "{msg}");
+        let parse = WeftError::Arrow(arrow::error::ArrowError::ParseError(
+            "Error while parsing value 'x' as type 'Int32' for column 0 at line 1. Row data: '[x,b,3.5]'".into(),
+        ));
+        let msg = explain_input_error(parse).to_string();
+        assert!(msg.contains("for column 0. Row data: '[x,b,3.5]'"), "{msg}");
+        let other = explain_input_error(WeftError::internal("x"));
         assert!(matches!(other, WeftError::Internal(_)));
     }
 

@@ -240,6 +240,15 @@ fn csv_ignore_parse_errors_reads_what_flink_reads() {
     want.sort();
     assert_eq!(got, want, "Weft's rows differ from Flink's");
 
+    // Without the option the same file fails the job with one sentence saying what to do.
+    let strict = script.replace(", 'csv.ignore-parse-errors' = 'true'", "");
+    let o = run_local(dir.path(), "strict.sql", &strict);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(t.contains("a CSV input file could not be read"), "{t}");
+    assert!(t.contains("'csv.ignore-parse-errors' = 'true'"), "{t}");
+    assert!(!t.contains("internal error"), "{t}");
+
     // A column type the readers do not have is refused at planning, by name.
     let refused = format!(
         "CREATE TABLE t (a ARRAY<INT>) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');\nSELECT * FROM t;\n",

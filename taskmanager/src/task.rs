@@ -63,6 +63,7 @@ pub async fn run_task(
         Err(e) => {
             tracing::debug!("subtask {}_{} failed: {e:?}", desc.vertex_id, desc.subtask);
             let e = weft_core::error::explain_out_of_memory(e, env.slot_memory);
+            let e = weft_core::error::explain_input_error(e);
             tracing::warn!(
                 "subtask {}_{}_{} of job {} failed: {e}",
                 desc.vertex_id,
