@@ -70,6 +70,21 @@ fn columns_of(sql: &str, family: &str, line: u64) -> Vec<String> {
     unreachable!()
 }
 
+/// A STRING sink's columns for `names` (`c0 STRING, …`) and the SELECT list writing each
+/// name through `text` (`{}` is the column).
+fn as_text(names: &[String], text: &str) -> (String, String) {
+    let cols = (0..names.len())
+        .map(|c| format!("c{c} STRING"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let exprs = names
+        .iter()
+        .map(|n| text.replace("{}", n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (cols, exprs)
+}
+
 #[test]
 fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
     // IF / MOD, CONCAT and ||, INTERSECT-free cases whose functions are Weft UDFs, the
@@ -98,15 +113,7 @@ fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
         let (sql, rows) = recorded(family, *line);
         let names = columns_of(&sql, family, *line);
         let out = dir.path().join(format!("out{i}"));
-        let cols = (0..names.len())
-            .map(|c| format!("c{c} STRING"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let casts = names
-            .iter()
-            .map(|n| format!("CAST(`{n}` AS STRING)"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let (cols, casts) = as_text(&names, "CAST(`{}` AS STRING)");
         script.push_str(&format!(
             "CREATE TABLE out{i} ({cols}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n",
             out.display()
@@ -217,15 +224,7 @@ fn csv_ignore_parse_errors_reads_what_flink_reads() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let sink_cols = (0..columns.len())
-        .map(|c| format!("c{c} STRING"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let texts = columns
-        .iter()
-        .map(|n| format!("COALESCE(CAST(`{n}` AS STRING), '<null>')"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (sink_cols, texts) = as_text(&columns, "COALESCE(CAST(`{}` AS STRING), '<null>')");
     let script = format!(
         "CREATE TABLE bad_rows (id INT, s STRING, d DOUBLE, b BOOLEAN, dt DATE, m DECIMAL(5, 2), ts TIMESTAMP(6)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');\n\
          CREATE TABLE out_t ({sink_cols}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n\

@@ -128,18 +128,18 @@ impl BitmapAcc {
         self.set = Some(all);
     }
 
+    /// BUILD and OR: `values` join the pending ones, merged once they outgrow the set.
+    fn add_pending(&mut self, values: impl IntoIterator<Item = u32>) {
+        self.pending.extend(values);
+        let settled = self.set.get_or_insert_with(Vec::new).len();
+        if self.pending.len() > 1024 + 2 * settled {
+            self.settle();
+        }
+    }
+
     fn fold_set(&mut self, s: Vec<u32>) {
         match self.fold {
-            Fold::Build | Fold::Or => {
-                self.pending.extend_from_slice(&s);
-                if self.set.is_none() {
-                    self.set = Some(Vec::new());
-                }
-                let settled = self.set.as_ref().map_or(0, |s| s.len());
-                if self.pending.len() > 1024 + 2 * settled {
-                    self.settle();
-                }
-            }
+            Fold::Build | Fold::Or => self.add_pending(s),
             Fold::And => {
                 self.set = Some(match self.set.take() {
                     Some(acc) => format::and(&acc, &s),
@@ -185,14 +185,7 @@ impl Accumulator for BitmapAcc {
         if self.fold == Fold::Build {
             let ints = cast(a, &DataType::Int32)?;
             let ints = ints.as_primitive::<Int32Type>();
-            self.pending.extend(ints.iter().flatten().map(|v| v as u32));
-            if self.set.is_none() {
-                self.set = Some(Vec::new());
-            }
-            let settled = self.set.as_ref().map_or(0, |s| s.len());
-            if self.pending.len() > 1024 + 2 * settled {
-                self.settle();
-            }
+            self.add_pending(ints.iter().flatten().map(|v| v as u32));
             return Ok(());
         }
         let Some(s) = a.as_struct_opt() else {
