@@ -23,23 +23,27 @@ fn recorded(family: &str, line: u64) -> (String, Vec<String>) {
                 v.get("error").is_none(),
                 "{family}:{line} is a failing case in Flink"
             );
-            let rows = v["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    r.as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|c| c.as_str().map(csv_field).unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .collect();
-            return (v["sql"].as_str().unwrap().to_string(), rows);
+            return (v["sql"].as_str().unwrap().to_string(), csv_lines(&v, ""));
         }
     }
     panic!("no case at {family}:{line}");
+}
+
+/// A recorded case's rows as CSV lines, NULL written as `null`.
+fn csv_lines(case: &Value, null: &str) -> Vec<String> {
+    case["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| csv_field(c.as_str().unwrap_or(null)))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
 }
 
 /// A value as arrow's CSV writer writes it.
@@ -200,19 +204,7 @@ fn csv_ignore_parse_errors_reads_what_flink_reads() {
         .iter()
         .map(|c| c[0].as_str().unwrap().to_string())
         .collect();
-    let mut want: Vec<String> = select["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|c| csv_field(c.as_str().unwrap_or("<null>")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
+    let mut want: Vec<String> = csv_lines(&select, "<null>");
     assert!(want.len() >= 8, "{want:?}");
     // Known difference: DataFusion's CSV reader reads an empty field as NULL (it cannot tell
     // it from a missing one), where Flink reads '' for a STRING and FALSE for a BOOLEAN.
