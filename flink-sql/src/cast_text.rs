@@ -455,6 +455,9 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
             }
             s.push('}');
         }
+        t if crate::functions::variant::is_variant(t) => {
+            s.push_str(a.as_struct().column(0).as_string::<i32>().value(i));
+        }
         t if crate::functions::bitmap::is_bitmap(t) => {
             let bytes = a.as_struct().column(0).as_binary::<i32>().value(i);
             let set = crate::functions::bitmap::format::decode(bytes).map_err(|e| {

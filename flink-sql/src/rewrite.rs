@@ -203,6 +203,11 @@ fn cast_text(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     {
         return Ok(Transformed::no(e));
     }
+    if crate::functions::variant::is_variant(&source) {
+        return datafusion::common::plan_err!(
+            "Cast function cannot convert value of type VARIANT to type STRING"
+        );
+    }
     let udf = crate::functions::scalar_udfs()
         .iter()
         .find(|f| f.name() == CAST_STRING)

@@ -139,3 +139,14 @@ SELECT PARSE_JSON(s) FROM (VALUES ('bad')) AS t(s);
 
 -- function: TRY_PARSE_JSON
 SELECT TRY_PARSE_JSON(s) FROM (VALUES ('{"a":1}'), ('bad'), (CAST(NULL AS STRING))) AS t(s);
+SELECT TRY_PARSE_JSON(s) FROM (VALUES ('{"a":1,"a":2}'), ('[1, 2'), ('1 2')) AS t(s);
+
+-- function: PARSE_JSON
+SELECT PARSE_JSON(s) FROM (VALUES ('{"b":1, "a": [1, 2.5, "x", null, true]}'), ('  12  '), ('"str"'), ('null'), ('1.0'), ('1e3'), ('{"a":{"c":1,"b":2}}'), ('[]'), ('12345678901234567890'), ('-0.0'), ('100.0'), ('0.0015'), ('1.5E-10')) AS t(s);
+SELECT PARSE_JSON('{"a":"x\u00e9\n"}');
+SELECT PARSE_JSON('{"a":1,"a":2}', TRUE);
+SELECT PARSE_JSON('{"a":1,"a":2}');
+SELECT TYPEOF(PARSE_JSON('1'));
+SELECT PARSE_JSON('{"a":1}') IS NULL;
+SELECT CAST(PARSE_JSON('{"a":1}') AS STRING);
+SELECT PARSE_JSON(1);

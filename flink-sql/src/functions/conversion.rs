@@ -585,6 +585,12 @@ pub fn rewrite_expr(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     if source == *target || source == DataType::Null {
         return Ok(Transformed::no(e));
     }
+    if crate::functions::variant::is_variant(&source) {
+        return plan_err!(
+            "Cast function cannot convert value of type VARIANT to type {}",
+            type_name(target)
+        );
+    }
     let refuse = || {
         plan_err!(
             "{what} from {} to {} is not supported by Weft yet; Weft refuses it rather than answer differently from Flink",

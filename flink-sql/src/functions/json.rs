@@ -24,7 +24,7 @@ mod build;
 pub mod is_json;
 mod path;
 mod query;
-mod value;
+pub(crate) mod value;
 
 use std::sync::Arc;
 

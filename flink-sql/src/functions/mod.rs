@@ -25,6 +25,7 @@ pub mod string;
 pub mod structured;
 pub mod temporal;
 pub mod udf;
+pub mod variant;
 pub mod window;
 
 use std::sync::{Arc, OnceLock};
@@ -50,6 +51,7 @@ pub fn scalar_udfs() -> &'static [Arc<ScalarUDF>] {
         all.extend(collection::functions());
         all.extend(bitmap::functions());
         all.extend(structured::functions());
+        all.extend(variant::functions());
         all.extend(math::functions());
         all.extend(conversion::functions());
         all.extend(aggregate::functions());

@@ -336,7 +336,7 @@ fn flush_utf16(units: &mut Vec<u16>, s: &mut String) -> Result<(), String> {
 }
 
 /// Java's `String.compareTo`: UTF-16 code unit order.
-fn java_cmp(a: &str, b: &str) -> Ordering {
+pub fn java_cmp(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
