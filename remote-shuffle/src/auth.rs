@@ -193,6 +193,17 @@ impl Owners {
     pub fn forget_shuffle(&mut self, shuffle: &str) {
         self.shuffles.remove(shuffle);
     }
+
+    /// Forget shuffles the coordinator expired, and the jobs left with none (a job whose
+    /// client never unregistered it must not keep its owner forever).
+    pub fn forget_expired(&mut self, shuffles: &[String]) {
+        for s in shuffles {
+            self.shuffles.remove(s);
+        }
+        let shuffles = &self.shuffles;
+        self.jobs
+            .retain(|job, _| shuffles.keys().any(|s| s.starts_with(&format!("{job}-"))));
+    }
 }
 
 fn required<'a>(app: Option<&'a str>, what: &str) -> Result<&'a str> {
@@ -223,6 +234,21 @@ pub fn to_status(e: &WeftError) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expired_shuffles_and_their_jobs_are_forgotten() {
+        let mut o = Owners::default();
+        o.claim("j1", "j1-s1", Some("app_a")).unwrap();
+        o.claim("j1", "j1-s2", Some("app_a")).unwrap();
+        o.claim("j2", "j2-s1", Some("app_b")).unwrap();
+        o.forget_expired(&["j1-s1".to_string()]);
+        // j1 still has a shuffle: still owned
+        assert!(o.check_job("j1", Some("app_b")).is_err());
+        o.forget_expired(&["j1-s2".to_string(), "j2-s1".to_string()]);
+        assert!(o.jobs.is_empty() && o.shuffles.is_empty());
+        // now anyone may register the ids again
+        o.claim("j1", "j1-s1", Some("app_b")).unwrap();
+    }
 
     #[test]
     fn the_first_application_owns_a_job_and_its_shuffles() {

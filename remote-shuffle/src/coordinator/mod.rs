@@ -101,9 +101,13 @@ impl Coordinator {
             loop {
                 tick.tick().await;
                 let o = &me.options;
-                me.state
+                let expired = me
+                    .state
                     .lock()
                     .expire(Instant::now(), o.worker_timeout, o.expiry);
+                if !expired.is_empty() {
+                    me.owners.lock().forget_expired(&expired);
+                }
             }
         });
         Ok(addr)

@@ -310,8 +310,14 @@ impl State {
         }
     }
 
-    /// Lose silent workers and drop shuffles nobody touched for `expiry`.
-    pub fn expire(&mut self, now: Instant, worker_timeout: Duration, expiry: Duration) {
+    /// Lose silent workers and drop shuffles nobody touched for `expiry`; the dropped
+    /// shuffles' ids.
+    pub fn expire(
+        &mut self,
+        now: Instant,
+        worker_timeout: Duration,
+        expiry: Duration,
+    ) -> Vec<String> {
         let silent: Vec<String> = self
             .workers
             .iter()
@@ -330,13 +336,14 @@ impl State {
             .filter(|(_, s)| now.duration_since(s.last_activity) > expiry)
             .map(|(id, _)| id.clone())
             .collect();
-        for id in stale {
+        for id in &stale {
             tracing::info!(
                 "shuffle {id} expired (untouched for {} s)",
                 expiry.as_secs()
             );
-            self.remove_shuffle(&id);
+            self.remove_shuffle(id);
         }
+        stale
     }
 }
 
@@ -443,14 +450,18 @@ mod tests {
         s.register_shuffle("j", "j-v0", 1, 1, now).unwrap();
         let later = now + Duration::from_secs(30);
         s.heartbeat(worker("b:1", 0), later).unwrap();
-        s.expire(later, Duration::from_secs(10), Duration::from_secs(3600));
+        assert!(
+            s.expire(later, Duration::from_secs(10), Duration::from_secs(3600))
+                .is_empty()
+        );
         assert!(!s.workers.contains_key("a:1"));
         assert_eq!(s.lost_workers, 1);
-        s.expire(
+        let expired = s.expire(
             later + Duration::from_secs(3600),
             Duration::from_secs(1 << 20),
             Duration::from_secs(3600),
         );
+        assert_eq!(expired, vec!["j-v0".to_string()]);
         assert!(s.shuffles.is_empty());
         assert_eq!(
             s.heartbeat(worker("b:1", 0), later).unwrap(),
