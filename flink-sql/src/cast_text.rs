@@ -458,6 +458,20 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
         t if crate::functions::variant::is_variant(t) => {
             s.push_str(a.as_struct().column(0).as_string::<i32>().value(i));
         }
+        t if crate::functions::aggregate::collect::element_of(t).is_some() => {
+            let entries = a.as_struct().column(0).as_list::<i32>().value(i);
+            let e = entries.as_struct();
+            let counts = e.column(1).as_primitive::<Int32Type>();
+            s.push('{');
+            for j in 0..e.len() {
+                if j > 0 {
+                    s.push_str(", ");
+                }
+                nested(s, e.column(0), j, style, zone)?;
+                let _ = write!(s, "={}", counts.value(j));
+            }
+            s.push('}');
+        }
         t if crate::functions::bitmap::is_bitmap(t) => {
             let bytes = a.as_struct().column(0).as_binary::<i32>().value(i);
             let set = crate::functions::bitmap::format::decode(bytes).map_err(|e| {

@@ -44,6 +44,10 @@ pub fn flink_name(t: &DataType) -> String {
             other => format!("MAP<{other}>"),
         },
         t if crate::functions::bitmap::is_bitmap(t) => "BITMAP".into(),
+        t if crate::functions::aggregate::collect::element_of(t).is_some() => format!(
+            "MULTISET<{}>",
+            flink_name(crate::functions::aggregate::collect::element_of(t).unwrap())
+        ),
         t if crate::functions::variant::is_variant(t) => "VARIANT".into(),
         t if crate::functions::structured::class_of(t).is_some() => {
             crate::functions::structured::type_name(t).unwrap()

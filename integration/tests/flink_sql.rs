@@ -102,6 +102,9 @@ fn recorded_flink_cases_give_flinks_rows_through_the_engine() {
         // BITMAP values through a grouped (two-phase) aggregation and a shuffle
         ("bitmap", 96),
         ("bitmap", 105),
+        // MULTISET in Flink's HashMap order after a two-phase aggregation
+        ("aggregate", 145),
+        ("aggregate", 152),
         // structured values, DECIMAL division, lateral UNNEST (plain, LEFT, ordinality)
         ("structured", 12),
         ("math", 30),

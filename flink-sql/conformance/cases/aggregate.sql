@@ -139,3 +139,16 @@ SELECT $SUM0(a) FROM (VALUES (1), (2)) AS t(a);
 SELECT COUNT(DISTINCT a), SUM(DISTINCT a), AVG(DISTINCT a), MIN(DISTINCT a), MAX(DISTINCT a) FROM (VALUES (1), (1), (2), (CAST(NULL AS INT))) AS t(a);
 SELECT b, COUNT(DISTINCT a), SUM(DISTINCT a) FROM (VALUES (1, 'x'), (1, 'x'), (2, 'x'), (3, 'y')) AS t(a, b) GROUP BY b;
 SELECT COUNT(DISTINCT a, b) FROM (VALUES (1, 'x'), (1, 'x'), (1, 'y'), (CAST(NULL AS INT), 'z')) AS t(a, b);
+
+-- function: collect
+SELECT COLLECT(a) FROM (VALUES (1), (1), (2), (CAST(NULL AS INT))) AS t(a);
+SELECT g, COLLECT(s) FROM (VALUES (1, 'b'), (1, 'a'), (1, 'b'), (2, CAST(NULL AS STRING))) AS t(g, s) GROUP BY g;
+SELECT COLLECT(a) FROM (VALUES (1)) AS t(a) WHERE a > 5;
+SELECT CARDINALITY(COLLECT(a)) FROM (VALUES (1), (1), (2)) AS t(a);
+SELECT CAST(COLLECT(a) AS STRING) FROM (VALUES (1), (1)) AS t(a);
+SELECT COLLECT(DISTINCT a) FROM (VALUES (1), (1), (2)) AS t(a);
+SELECT COLLECT(a) FROM (VALUES (3), (1), (2), (10), (17), (33), (-1), (100000)) AS t(a);
+SELECT COLLECT(a) FROM (VALUES (CAST(1.5 AS DOUBLE)), (CAST(1.5 AS DOUBLE)), (CAST(-2.25 AS DOUBLE)), (CAST(1e10 AS DOUBLE))) AS t(a);
+SELECT COLLECT(s) FROM (VALUES ('apple'), ('banana'), ('cherry'), ('date'), ('elderberry'), ('fig'), ('grape'), ('honeydew'), ('kiwi'), ('lemon'), ('mango'), ('nectarine'), ('orange'), ('papaya'), ('quince'), ('apple'), ('x'), ('yz'), ('')) AS t(s);
+SELECT COLLECT(b) FROM (VALUES (TRUE), (FALSE), (TRUE)) AS t(b);
+SELECT COLLECT(CAST(a AS BIGINT)) FROM (VALUES (5), (-7), (4294967296)) AS t(a);

@@ -10,6 +10,7 @@
 //! (its MULTISET type has no Arrow form in Weft).
 
 pub mod avg;
+pub mod collect;
 pub mod float_sum;
 pub mod listagg;
 pub mod percentile;
@@ -68,6 +69,7 @@ pub fn aggregates() -> Vec<AggregateUDF> {
         last.build(),
         array_agg.build(),
         listagg::listagg(),
+        collect::collect(),
         percentile::percentile(),
         variance(
             "stddev_pop",
