@@ -58,34 +58,61 @@ impl VisitorMut for DefaultNames {
         if let ast::TableFactor::UNNEST {
             array_exprs,
             with_ordinality,
+            alias,
             ..
         } = factor
-            && *with_ordinality
             && array_exprs.len() == 1
         {
-            let ordinals = ast::Expr::Function(ast::Function {
-                name: ast::ObjectName::from(vec![Ident::new(
+            let columns = alias.as_ref().map_or(0, |a| a.columns.len());
+            let ordinality = *with_ordinality;
+            let parts = columns.saturating_sub(ordinality as usize);
+            let array = array_exprs[0].clone();
+            // several column names for one argument: a MAP's keys and values, or an ARRAY of
+            // ROWs' fields, each as an array of its own
+            if parts > 1 {
+                *array_exprs = (0..parts)
+                    .map(|i| {
+                        call(
+                            crate::functions::collection::unnest_parts::NAME,
+                            vec![
+                                array.clone(),
+                                ast::Expr::value(ast::Value::Number(i.to_string(), false)),
+                            ],
+                        )
+                    })
+                    .collect();
+            }
+            if ordinality {
+                let first = array_exprs[0].clone();
+                array_exprs.push(call(
                     crate::functions::collection::ordinals::NAME,
-                )]),
-                uses_odbc_syntax: false,
-                parameters: ast::FunctionArguments::None,
-                args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-                    duplicate_treatment: None,
-                    args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
-                        array_exprs[0].clone(),
-                    ))],
-                    clauses: vec![],
-                }),
-                filter: None,
-                null_treatment: None,
-                over: None,
-                within_group: vec![],
-            });
-            array_exprs.push(ordinals);
-            *with_ordinality = false;
+                    vec![first],
+                ));
+                *with_ordinality = false;
+            }
         }
         ControlFlow::Continue(())
     }
+}
+
+fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
+    ast::Expr::Function(ast::Function {
+        name: ast::ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
 }
 
 fn name_set_expr(body: &mut SetExpr) {

@@ -182,3 +182,7 @@ SELECT id, s, n FROM (VALUES (1, ARRAY['a', 'b', 'c'])) AS t(id, a) CROSS JOIN U
 SELECT x, n FROM UNNEST(ARRAY['p', 'q']) WITH ORDINALITY AS u(x, n);
 SELECT id, SUM(x) FROM (VALUES (1, ARRAY[1, 2, 3]), (2, ARRAY[4])) AS t(id, a) CROSS JOIN UNNEST(t.a) AS u(x) GROUP BY id;
 SELECT id, x FROM (VALUES (1, ARRAY[10, 20])) AS t(id, a) JOIN UNNEST(t.a) AS u(x) ON u.x > id;
+SELECT id, k, v FROM (VALUES (1, MAP['a', 1, 'b', 2]), (2, MAP['c', 3])) AS t(id, m) CROSS JOIN UNNEST(t.m) AS u(k, v) WHERE v > 1;
+SELECT k, v FROM UNNEST(MAP['x', 10]) AS u(k, v);
+SELECT id, x, y FROM (VALUES (1, ARRAY[ROW(1, 'p'), ROW(2, 'q')])) AS t(id, a) CROSS JOIN UNNEST(t.a) AS u(x, y);
+SELECT id, k, v FROM (VALUES (1, 'a'), (2, 'b')) AS t(id, s) LEFT JOIN UNNEST(CASE WHEN id = 1 THEN MAP[s, 1] END) AS u(k, v) ON TRUE;

@@ -14,6 +14,7 @@ mod arrays;
 mod construct;
 mod maps;
 pub mod ordinals;
+pub mod unnest_parts;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ pub fn functions() -> Vec<ScalarUDF> {
     all.extend(arrays::functions());
     all.extend(maps::functions());
     all.extend(ordinals::functions());
+    all.extend(unnest_parts::functions());
     all
 }
 

@@ -1,4 +1,4 @@
-//! `UNNEST(a) WITH ORDINALITY`: `crate::rewrite` makes it `UNNEST(a, flink_ordinals(a))`,
+//! `UNNEST(a) WITH ORDINALITY`: `crate::rewrite` makes it `UNNEST(a, flink_ordinals(a))`
 //! DataFusion's UNNEST of two arrays of the same length side by side. `flink_ordinals(a)` is
 //! the array `[1, 2, …, n]` for an array of n elements (NULL for NULL), Flink's 1-based INT
 //! ordinality.
