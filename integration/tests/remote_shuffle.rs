@@ -111,10 +111,11 @@ fn a_worker_killed_after_the_map_stage_is_replaced_by_its_replicas() {
     let expected = reference(dir.path());
     // The kill lands a few ms after the last map commit; now and then the reducers have
     // already read the killed worker's partitions by then (about 1 run in 6 on a 2-core
-    // machine), so the replicas are never needed. Every attempt must give the right rows;
-    // at least one of three must have read from the replicas.
+    // machine, more under load: all three of three attempts missed once in a full run), so
+    // the replicas are never needed. Every attempt must give the right rows; at least one
+    // of six must have read from the replicas.
     let mut logs = String::new();
-    for attempt in 0..3 {
+    for attempt in 0..6 {
         let mut service = ShuffleService::start(2);
         // Reads stream through the workers (as from another host), so the kill breaks
         // streams.
@@ -138,7 +139,7 @@ fn a_worker_killed_after_the_map_stage_is_replaced_by_its_replicas() {
         logs = service.logs();
     }
     panic!(
-        "in three attempts the killed worker's partitions were never read from their replicas\n{logs}"
+        "in six attempts the killed worker's partitions were never read from their replicas\n{logs}"
     );
 }
 
