@@ -18,6 +18,7 @@ pub mod functions;
 pub mod lateral;
 pub mod rewrite;
 pub mod setops;
+pub mod sql_ast;
 pub mod sql_text;
 pub mod types;
 

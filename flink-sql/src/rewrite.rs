@@ -23,6 +23,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use crate::cast_text::CAST_STRING;
+use crate::sql_ast::call;
 
 /// Rewrite a parsed statement into what DataFusion should plan for Flink's meaning.
 pub fn flink_surface(statement: &mut DFStatement) -> Result<()> {
@@ -93,26 +94,6 @@ impl VisitorMut for DefaultNames {
         }
         ControlFlow::Continue(())
     }
-}
-
-fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
-    ast::Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 fn name_set_expr(body: &mut SetExpr) {

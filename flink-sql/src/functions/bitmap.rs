@@ -373,20 +373,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         return;
     }
     let inner = std::mem::replace(expr.as_mut(), ast::Expr::value(ast::Value::Null));
-    *e = ast::Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![ast::Ident::new(CAST_TO_BITMAP)]),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(inner))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
+    *e = crate::sql_ast::call(CAST_TO_BITMAP, vec![inner]);
 }
 
 pub fn rewrite_expr(e: Expr, _: &DFSchema) -> Result<Transformed<Expr>> {

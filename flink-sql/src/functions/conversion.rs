@@ -33,6 +33,7 @@ use datafusion::sql::sqlparser::ast;
 
 use super::args::{arrays, eval_rows, result, utf8};
 use super::scalar;
+use crate::sql_ast::call;
 
 const PARSE_INT: &str = "flink_cast_string_to_integer";
 const TRY_PARSE_INT: &str = "flink_try_cast_string_to_integer";
@@ -536,26 +537,6 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         }
         _ => {}
     }
-}
-
-fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
-    ast::Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![ast::Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 fn udf(name: &str, args: Vec<Expr>) -> Expr {

@@ -399,7 +399,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
             std::mem::replace(left.as_mut(), ast::Expr::value(ast::Value::Null)),
             std::mem::replace(right.as_mut(), ast::Expr::value(ast::Value::Null)),
         );
-        *e = literals::call("mod", vec![l, r]);
+        *e = crate::sql_ast::call("mod", vec![l, r]);
     }
 }
 

@@ -1361,6 +1361,7 @@ fn eval_like(args: &[ColumnarValue], rows: usize, similar: bool) -> Result<Colum
     })
 }
 
+use crate::sql_ast::call;
 use regex::Regex;
 
 // ---------------------------------------------------------------------------------------
@@ -1370,26 +1371,6 @@ use regex::Regex;
 /// DataFusion functions of this family used unchanged as Flink's (see `crate::check`):
 /// `uuid()` is a random (version 4) UUID's 36-character text, as Flink's UUID().
 pub const DATAFUSION_AS_FLINK: &[&str] = &["uuid"];
-
-fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
-    ast::Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![ast::Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
-}
 
 fn take(e: &mut ast::Expr) -> ast::Expr {
     std::mem::replace(e, ast::Expr::value(ast::Value::Null))

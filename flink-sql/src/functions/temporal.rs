@@ -31,6 +31,7 @@ use datafusion::sql::sqlparser::ast;
 
 use super::args::{arrays, const_str, eval_rows, is_string, result, utf8};
 use crate::cast_text::Zone;
+use crate::sql_ast::call;
 use pattern::{Dialect, Pattern};
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
@@ -1673,26 +1674,6 @@ fn now_value(ctx: &Ctx, args: &[ColumnarValue], _rows: usize, which: Now) -> Res
 // ------------------------------------------------------------------------------------------
 // SQL rewrites
 // ------------------------------------------------------------------------------------------
-
-fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
-    ast::Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![ast::Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: ast::FunctionArguments::None,
-        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
-}
 
 fn string_lit(s: &str) -> ast::Expr {
     ast::Expr::value(ast::Value::SingleQuotedString(s.to_string()))

@@ -101,7 +101,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         };
         if matches!(x, ast::Expr::Cast { .. }) {
             let cast = std::mem::replace(x, ast::Expr::value(ast::Value::Null));
-            *x = crate::functions::math::literals::call(TYPED, vec![cast]);
+            *x = crate::sql_ast::call(TYPED, vec![cast]);
         }
     }
 }

@@ -10,10 +10,7 @@ use arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
-use datafusion::sql::sqlparser::ast::{
-    self, AccessExpr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Subscript,
-};
+use datafusion::sql::sqlparser::ast::{self, AccessExpr, Subscript};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -23,6 +20,7 @@ use super::{
 use crate::functions::args::{arrays, eval_rows, result};
 use crate::functions::scalar;
 use crate::functions::udf::{CoerceFn, EvalFn, ReturnFn};
+use crate::sql_ast::call;
 
 pub const ARRAY: &str = "flink_array";
 pub const MAP: &str = "flink_map";
@@ -383,26 +381,6 @@ fn eval_element(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
 }
 
 // ---- rewrites ----------------------------------------------------------------------------
-
-fn call(name: &str, args: Vec<ast::Expr>) -> ast::Expr {
-    ast::Expr::Function(Function {
-        name: ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
-}
 
 /// `ARRAY[…]` → `flink_array(…)`, `(a, b)` → `row(a, b)`, `x[i]` → `flink_item(x, i)`,
 /// `f(…).field` → a named field access DataFusion plans.

@@ -161,7 +161,9 @@ fn eval(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarV
     let n = eval_rows(args, rows);
     let a = arrays(&args[..1], n)?;
     let s = utf8(&a[0])?;
-    let trimmed = |v: &str| v.trim_matches(|c: char| c <= ' ').to_string();
+    fn trimmed(v: &str) -> &str {
+        v.trim_matches(|c: char| c <= ' ')
+    }
     let out: ArrayRef = match ret {
         DataType::Utf8 => Arc::new(s.clone()),
         DataType::LargeUtf8 | DataType::Utf8View => cast(&(Arc::new(s.clone()) as ArrayRef), ret)?,
@@ -179,7 +181,7 @@ fn eval(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarV
             };
             let v: Vec<Option<i64>> = s
                 .iter()
-                .map(|v| v.and_then(|v| java_long(&trimmed(v), lo, hi)))
+                .map(|v| v.and_then(|v| java_long(trimmed(v), lo, hi)))
                 .collect();
             match ret {
                 DataType::Int8 => {

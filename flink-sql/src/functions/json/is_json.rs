@@ -89,7 +89,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         _ => return,
     };
     let Some(kind) = kind_of(marker) else { return };
-    let call = crate::functions::math::literals::call(IS_JSON, vec![(**s).clone(), kind]);
+    let call = crate::sql_ast::call(IS_JSON, vec![(**s).clone(), kind]);
     *e = if negated {
         ast::Expr::UnaryOp {
             op: ast::UnaryOperator::Not,

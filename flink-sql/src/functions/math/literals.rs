@@ -64,27 +64,6 @@ fn typed(text: &str, negative: bool) -> Option<Expr> {
 /// Flink (Calcite's parser) rejects exact numeric literals of more than 19 digits.
 const MAX_LITERAL_DIGITS: u64 = 19;
 
-/// A call of function `name` on `args`.
-pub fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(ast::Function {
-        name: ast::ObjectName::from(vec![ast::Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
-}
-
 /// A call that fails planning, naming the literal: Flink's "Numeric literal '…' out of range".
 fn out_of_range(signed: &str) -> Expr {
     Expr::Function(ast::Function {

@@ -112,7 +112,7 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         return;
     };
     let args = l.into_iter().chain(r).collect();
-    *e = crate::functions::math::literals::call(OVERLAPS, args);
+    *e = crate::sql_ast::call(OVERLAPS, args);
 }
 
 /// The two items of `(x, y)`: a tuple, or the ROW call the collection family made of it.
