@@ -222,6 +222,9 @@ pub fn explain_input_error(e: WeftError) -> WeftError {
         ArrowError::CsvError(m) => format!(
             "a CSV input file could not be read: {m}; fix the file, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL and skip rows with too many fields"
         ),
+        ArrowError::ParseError(m) if m.contains("Flink's CSV reader") => format!(
+            "a CSV input file could not be read: {m}; fix the file, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL"
+        ),
         ArrowError::ParseError(m) if m.contains("for column") => format!(
             // arrow counts the line within its batch, which is not the file's line: the row
             // data says which row it is

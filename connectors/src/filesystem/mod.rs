@@ -11,6 +11,7 @@
 //! discarded by [`abort`]: a failed job leaves no output.
 
 pub mod commit;
+mod csv_text;
 pub mod options;
 pub mod partition_commit;
 pub mod partition_trigger;

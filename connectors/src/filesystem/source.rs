@@ -9,8 +9,6 @@ use std::time::Duration;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::ScalarValue;
-use datafusion::config::ConfigOptions;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
@@ -20,23 +18,17 @@ use datafusion::datasource::listing::{
 };
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreRegistry;
-use datafusion::logical_expr::Operator;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::ScalarFunctionExpr;
-use datafusion::physical_expr::expressions::{
-    BinaryExpr, CaseExpr, Column, IsNullExpr, Literal, cast,
-};
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::filter::FilterExec;
-use datafusion::physical_plan::projection::ProjectionExec;
 use object_store::ObjectStore;
 use url::Url;
 use weft_core::catalog::TableDef;
 use weft_core::{Result, WeftError};
 
+use super::csv_text::{self, Columns, CsvText};
 use super::options::{Format, FsOptions};
 use crate::object_stores::{hdfs_address, store_path};
+use weft_flink_sql::functions::conversion::csv_field;
 
 /// Glob every listed entry must match: names starting with `.` or `_` are hidden.
 const VISIBLE_GLOB: &str = "[!._]*";
@@ -57,23 +49,34 @@ pub(crate) async fn create_source(
     // Flink's 'path' names a directory or a single file.
     let single_file = check_input_exists(table, &url, store.as_ref()).await?;
 
+    let text = match options.format {
+        Format::Csv if options.csv.ignore_parse_errors => Some(CsvText::Lines {
+            null_literal: options.csv.null_literal.clone(),
+            delimiter: options.csv.delimiter,
+            quote: options.csv.quote,
+        }),
+        Format::Csv => Some(CsvText::Fields {
+            null_literal: options.csv.null_literal.clone(),
+        }),
+        _ => None,
+    };
+    let lines = matches!(text, Some(CsvText::Lines { .. }));
     let format: Arc<dyn FileFormat> = match options.format {
         Format::Parquet => Arc::new(ParquetFormat::default()),
+        Format::Csv if lines => Arc::new(
+            // each line whole, split in the scan (see csv_text)
+            CsvFormat::default()
+                .with_has_header(false)
+                .with_delimiter(csv_text::LINE_DELIMITER)
+                .with_quote(csv_text::LINE_QUOTE)
+                .with_comment(options.csv.allow_comments.then_some(b'#')),
+        ),
         Format::Csv => Arc::new(
             CsvFormat::default()
                 .with_has_header(false)
                 .with_delimiter(options.csv.delimiter)
                 .with_quote(options.csv.quote)
-                .with_comment(options.csv.allow_comments.then_some(b'#'))
-                // rows with fewer fields read as NULLs (as Flink's reader does)
-                .with_truncated_rows(options.csv.ignore_parse_errors)
-                .with_null_regex(
-                    options
-                        .csv
-                        .null_literal
-                        .as_deref()
-                        .map(|l| format!("^{}$", regex_escape(l))),
-                ),
+                .with_comment(options.csv.allow_comments.then_some(b'#')),
         ),
         Format::Json => Arc::new(JsonFormat::default()),
     };
@@ -100,21 +103,9 @@ pub(crate) async fn create_source(
         let glob = glob::Pattern::new(VISIBLE_GLOB).expect("valid glob");
         ListingTableUrl::try_new(url, Some(glob))?
     };
-    // DataFusion's CSV reader ignores a null regex when reading, so with `csv.null-literal`
-    // data columns are read as text and mapped (literal -> NULL, then cast) in `scan`; with
-    // `csv.ignore-parse-errors` they are read as text and mapped through Flink's CSV readers.
-    let text = match options.format {
-        Format::Csv if options.csv.null_literal.is_some() || options.csv.ignore_parse_errors => {
-            Some(TextColumns {
-                null_literal: options.csv.null_literal.clone(),
-                flink_readers: options.csv.ignore_parse_errors,
-            })
-        }
-        _ => None,
-    };
-    if text.as_ref().is_some_and(|t| t.flink_readers) {
+    if lines {
         for f in table.data_columns() {
-            if !weft_flink_sql::functions::conversion::csv_field::supported(f.data_type()) {
+            if !csv_field::supported(f.data_type()) {
                 return Err(WeftError::table_option(
                     &table.name,
                     format!(
@@ -130,24 +121,26 @@ pub(crate) async fn create_source(
     // into `Utf8` copies every string, and filters, joins and aggregates compare views
     // faster. Sinks get `STRING` columns cast back where they need `Utf8`.
     let as_views = options.format == Format::Parquet;
-    let mut file_fields: Vec<Field> = table
-        .data_columns()
-        .into_iter()
-        .map(|f| match text {
-            Some(_) => Field::new(f.name(), DataType::Utf8, true),
-            None if as_views && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) => {
-                f.with_data_type(DataType::Utf8View)
-            }
-            None => f,
-        })
-        .collect();
-    // Flink skips a row with more fields than the table: read up to EXTRA_FIELDS more, and
-    // skip the rows that have one.
-    if text.as_ref().is_some_and(|t| t.flink_readers) {
-        for k in 0..EXTRA_FIELDS {
-            file_fields.push(Field::new(extra_field(k), DataType::Utf8, true));
+    let file_fields: Vec<Field> = match &text {
+        Some(CsvText::Lines { .. }) => {
+            vec![Field::new(csv_text::LINE_COLUMN, DataType::Utf8, true)]
         }
-    }
+        _ => table
+            .data_columns()
+            .into_iter()
+            .map(|f| match &text {
+                Some(t) if t.reads_as_text(f.data_type()) => {
+                    Field::new(f.name(), DataType::Utf8, true)
+                }
+                None if as_views
+                    && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) =>
+                {
+                    f.with_data_type(DataType::Utf8View)
+                }
+                _ => f,
+            })
+            .collect(),
+    };
     let file_schema = Arc::new(Schema::new(file_fields));
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(listing_options)
@@ -161,7 +154,12 @@ pub(crate) async fn create_source(
     let to_inner = declared
         .fields()
         .iter()
-        .map(|f| inner_schema.index_of(f.name()))
+        .map(
+            |f| match lines && !table.partition_keys.contains(f.name()) {
+                true => inner_schema.index_of(csv_text::LINE_COLUMN),
+                false => inner_schema.index_of(f.name()),
+            },
+        )
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let schema = match as_views {
         false => declared,
@@ -182,6 +180,7 @@ pub(crate) async fn create_source(
         )),
     };
     Ok(Arc::new(FilesystemTable {
+        name: table.name.clone(),
         schema,
         inner: Arc::new(inner),
         to_inner,
@@ -190,33 +189,17 @@ pub(crate) async fn create_source(
     }))
 }
 
-/// How many fields past the table's a row may have (it is skipped) before the CSV reader
-/// fails on it.
-const EXTRA_FIELDS: usize = 8;
-
-fn extra_field(k: usize) -> String {
-    format!("__weft_extra_field_{k}")
-}
-
-/// Data columns read as text and mapped in `scan`.
-#[derive(Debug, Clone)]
-struct TextColumns {
-    /// `csv.null-literal`: this text is NULL.
-    null_literal: Option<String>,
-    /// `csv.ignore-parse-errors`: Flink's CSV readers, NULL for what they cannot read.
-    flink_readers: bool,
-}
-
 /// A `filesystem` table: a ListingTable seen in the DDL's column order.
 #[derive(Debug)]
 pub struct FilesystemTable {
+    name: String,
     schema: SchemaRef,
     inner: Arc<ListingTable>,
     /// For each column of `schema`, its index in the ListingTable's schema.
     to_inner: Vec<usize>,
     partition_keys: Vec<String>,
-    /// Set when data columns are read as text and mapped in `scan`.
-    text: Option<TextColumns>,
+    /// Set for CSV: data columns read as text and mapped in `scan` (see `csv_text`).
+    text: Option<CsvText>,
 }
 
 impl FilesystemTable {
@@ -230,61 +213,12 @@ impl FilesystemTable {
                 .all(|c| self.partition_keys.contains(&c.name))
     }
 
-    /// `CAST(CASE WHEN c = literal THEN NULL ELSE c END AS declared)` for every data column
-    /// (`flink_csv_field(…)` in place of the CAST with Flink's readers).
-    fn map_text_columns(
-        &self,
-        text: &TextColumns,
-        columns: &[usize],
-        input: Arc<dyn ExecutionPlan>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let input_schema = input.schema();
-        let mut exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = Vec::with_capacity(columns.len());
-        for (pos, &i) in columns.iter().enumerate() {
-            let field = self.schema.field(i);
-            let c: Arc<dyn PhysicalExpr> = Arc::new(Column::new(field.name(), pos));
-            if self.partition_keys.contains(field.name()) {
-                exprs.push((c, field.name().clone()));
-                continue;
-            }
-            let mapped: Arc<dyn PhysicalExpr> = match &text.null_literal {
-                None => c,
-                Some(literal) => {
-                    let is_null_literal: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(
-                        c.clone(),
-                        Operator::Eq,
-                        Arc::new(Literal::new(ScalarValue::Utf8(Some(literal.to_string())))),
-                    ));
-                    Arc::new(CaseExpr::try_new(
-                        None,
-                        vec![(
-                            is_null_literal,
-                            Arc::new(Literal::new(ScalarValue::Utf8(None)))
-                                as Arc<dyn PhysicalExpr>,
-                        )],
-                        Some(c),
-                    )?)
-                }
-            };
-            let typed = if text.flink_readers {
-                let udf = weft_flink_sql::functions::scalar_udf(
-                    weft_flink_sql::functions::conversion::csv_field::NAME,
-                )
-                .expect("the CSV field reader is registered");
-                let target: Arc<dyn PhysicalExpr> =
-                    Arc::new(Literal::new(ScalarValue::try_from(field.data_type())?));
-                Arc::new(ScalarFunctionExpr::try_new(
-                    udf,
-                    vec![mapped, target],
-                    &input_schema,
-                    Arc::new(ConfigOptions::default()),
-                )?) as Arc<dyn PhysicalExpr>
-            } else {
-                cast(mapped, &input_schema, field.data_type().clone())?
-            };
-            exprs.push((typed, field.name().clone()));
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            table: &self.name,
+            schema: &self.schema,
+            partition_keys: &self.partition_keys,
         }
-        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
     }
 }
 
@@ -339,40 +273,25 @@ impl TableProvider for FilesystemTable {
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
-        if !text.flink_readers {
+        if let CsvText::Fields { .. } = text {
             let plan = self
                 .inner
                 .scan(state, Some(&mapped), &usable, limit)
                 .await?;
-            return self.map_text_columns(text, &columns, plan);
+            return csv_text::map_fields(text, &self.columns(), &columns, plan);
         }
-        // Flink's readers: also read the extra fields, and skip rows that have one.
-        let inner_schema = self.inner.schema();
-        let mut with_extras = mapped.clone();
-        for k in 0..EXTRA_FIELDS {
-            with_extras.push(inner_schema.index_of(&extra_field(k))?);
-        }
-        // no LIMIT below the filter: skipped rows must not count
-        let plan = self
-            .inner
-            .scan(state, Some(&with_extras), &usable, None)
-            .await?;
-        let mut no_extra: Option<Arc<dyn PhysicalExpr>> = None;
-        for k in 0..EXTRA_FIELDS {
-            let e: Arc<dyn PhysicalExpr> = Arc::new(IsNullExpr::new(Arc::new(Column::new(
-                &extra_field(k),
-                mapped.len() + k,
-            ))));
-            no_extra = Some(match no_extra {
-                None => e,
-                Some(acc) => Arc::new(BinaryExpr::new(acc, Operator::And, e)),
-            });
-        }
-        let filtered: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(
-            no_extra.expect("EXTRA_FIELDS > 0"),
-            plan,
-        )?);
-        let out = self.map_text_columns(text, &columns, filtered)?;
+        // Lines: the line, then the projected partition columns; no LIMIT below the filter
+        // (skipped rows must not count)
+        let line = self.inner.schema().index_of(csv_text::LINE_COLUMN)?;
+        let mut read = vec![line];
+        read.extend(
+            columns
+                .iter()
+                .filter(|&&i| self.partition_keys.contains(self.schema.field(i).name()))
+                .map(|&i| self.to_inner[i]),
+        );
+        let plan = self.inner.scan(state, Some(&read), &usable, None).await?;
+        let out = csv_text::map_lines(text, &self.columns(), &columns, plan)?;
         Ok(match limit {
             Some(n) => Arc::new(datafusion::physical_plan::limit::GlobalLimitExec::new(
                 Arc::new(
@@ -448,15 +367,4 @@ async fn check_input_exists(table: &TableDef, url: &Url, store: &dyn ObjectStore
         Ok(Ok(None)) | Ok(Err(object_store::Error::NotFound { .. })) => Err(missing()),
         Ok(Err(e)) => Err(unreachable(e.to_string())),
     }
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$#&-~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -11,6 +11,7 @@
 //! - casts Weft does not give Flink's meaning yet are refused at planning.
 
 pub mod csv_field;
+pub mod csv_line;
 pub mod inet;
 pub mod string_boolean;
 pub mod string_decimal;
@@ -122,6 +123,7 @@ pub fn functions() -> Vec<ScalarUDF> {
     all.extend(inet::functions());
     all.extend(time::functions());
     all.extend(csv_field::functions());
+    all.extend(csv_line::functions());
     all.extend(string_boolean::functions());
     all
 }

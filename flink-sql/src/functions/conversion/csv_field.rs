@@ -12,20 +12,28 @@
 //!   over (`2024-02-30` is 2024-03-01);
 //! - TIMESTAMP(p): `yyyy-MM-dd HH:mm:ss[.f…]`, cut to p digits.
 //!
+//! With a third argument, the column's description (`column `c` (INT) of table `t``), it
+//! reads as Flink does without `csv.ignore-parse-errors`: a field it cannot read fails the
+//! job, naming the value and the column. A DECIMAL past its precision is NULL either way, as
+//! in Flink. NULL (a field the row does not have, or the null literal) is NULL.
+//!
 //! [`supported`] says which declared types it reads; the connector refuses the others.
 
 use std::sync::Arc;
 
+use arrow::array::StringArray;
 use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Builder, Float32Array, Float64Array, Int8Array,
-    Int16Array, Int32Array, Int64Array, TimestampNanosecondArray,
+    Array, ArrayRef, BooleanArray, Date32Array, Decimal128Builder, Float32Array, Float64Array,
+    Int8Array, Int16Array, Int32Array, Int64Array, TimestampNanosecondArray,
 };
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
+use arrow::error::ArrowError;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use datafusion::common::exec_err;
+use datafusion::error::DataFusionError;
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, Volatility};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, TypeSignature, Volatility};
 
 use crate::functions::args::{arrays, eval_rows, result, utf8};
 use crate::functions::scalar;
@@ -56,7 +64,10 @@ pub fn functions() -> Vec<ScalarUDF> {
     vec![
         scalar(
             NAME,
-            Signature::any(2, Volatility::Immutable),
+            Signature::one_of(
+                vec![TypeSignature::Any(2), TypeSignature::Any(3)],
+                Volatility::Immutable,
+            ),
             |t| Ok(t[1].clone()),
             eval,
         )
@@ -234,7 +245,46 @@ fn eval(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarV
         }
         other => return exec_err!("no Flink CSV reader for {other}"),
     };
+    if let Some(ColumnarValue::Scalar(column)) = args.get(2) {
+        check_read(&s, out.as_ref(), ret, &column.to_string())?;
+    }
     result(&args[..1], out)
+}
+
+/// Fails on the first field that was there but could not be read (a DECIMAL past its
+/// precision excepted: Flink reads it as NULL).
+fn check_read(texts: &StringArray, out: &dyn Array, ret: &DataType, column: &str) -> Result<()> {
+    if out.null_count() == texts.null_count() {
+        return Ok(());
+    }
+    for (i, v) in texts.iter().enumerate() {
+        let Some(v) = v else { continue };
+        if out.is_valid(i) {
+            continue;
+        }
+        if let DataType::Decimal128(_, sc) = ret
+            && !v.starts_with(' ')
+            && !v.ends_with(' ')
+            && super::parse_decimal(v, *sc).is_some()
+        {
+            continue;
+        }
+        let flink_type = crate::types::flink_name(ret);
+        let message = if v.is_empty() {
+            format!(
+                "an empty field for {column}, which Flink's CSV reader cannot read as {flink_type} either (set 'csv.null-literal' = '' on the table to read empty fields as NULL)"
+            )
+        } else {
+            format!(
+                "cannot read '{v}' as {flink_type} for {column}, as Flink's CSV reader cannot either"
+            )
+        };
+        return Err(DataFusionError::ArrowError(
+            Box::new(ArrowError::ParseError(message)),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
