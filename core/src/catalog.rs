@@ -43,6 +43,23 @@ pub struct ComputedColumn {
 }
 
 impl TableDef {
+    /// The table with every TIMESTAMP / TIMESTAMP_LTZ column in microseconds, for formats
+    /// that store timestamps only so (Iceberg's `timestamp`, Delta's `timestamp_ntz`): an
+    /// INSERT casts what it writes to them.
+    pub fn with_microsecond_timestamps(mut self) -> TableDef {
+        use arrow::datatypes::TimeUnit;
+        for f in self.columns.iter_mut() {
+            if let DataType::Timestamp(unit, tz) = f.data_type()
+                && *unit != TimeUnit::Microsecond
+            {
+                *f = f
+                    .clone()
+                    .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, tz.clone()));
+            }
+        }
+        self
+    }
+
     /// A table with only options (no columns or keys), e.g. for checking options in tests.
     pub fn with_options(name: &str, options: &[(&str, &str)]) -> TableDef {
         TableDef {

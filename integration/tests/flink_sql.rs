@@ -4,7 +4,8 @@
 //! must be Flink's. Plus the DDL forms Flink accepts: computed columns, `LIKE`, a `'path'`
 //! naming one file, and `SHOW TABLES` / `DESCRIBE`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use serde_json::Value;
 use weft_integration::local_job::{run_local, text};
@@ -192,47 +193,64 @@ fn show_tables_and_describe_print_rows() {
 /// reader cannot read is NULL (empty, `x` for an INT, `2024-13-01`, ` 3.5 ` for a DECIMAL),
 /// missing trailing fields are NULL, a row with too many fields is skipped. The expected rows
 /// are Flink's (`integration/fixtures/flink/csv.jsonl`, recorded from `csv.sql`).
-#[test]
-fn csv_ignore_parse_errors_reads_what_flink_reads() {
+/// The fixture `csv.sql`'s `CREATE TABLE <table> …` and what Flink answered for
+/// `SELECT * FROM <table>` (`csv.jsonl`).
+fn recorded_csv_table(table: &str) -> (String, Value) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flink");
+    let ddl = std::fs::read_to_string(fixtures.join("csv.sql"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(&format!("CREATE TABLE {table} (")))
+        .expect("the table's DDL")
+        .replace("${DIR}", &fixtures.display().to_string());
     let recorded = std::fs::read_to_string(fixtures.join("csv.jsonl")).unwrap();
     let select: Value = recorded
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|v| v["sql"] == "SELECT * FROM bad_rows")
+        .find(|v| v["sql"] == format!("SELECT * FROM {table}"))
         .expect("the recorded SELECT");
+    (ddl, select)
+}
+
+/// Runs `ddl` and copies the table, every column as text (NULL as `<null>`), to a CSV sink.
+fn weft_reads_table(dir: &Path, ddl: &str, table: &str, select: &Value) -> (Output, PathBuf) {
     let columns: Vec<String> = select["columns"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c[0].as_str().unwrap().to_string())
         .collect();
-    let mut want: Vec<String> = csv_lines(&select, "<null>");
-    assert!(want.len() >= 8, "{want:?}");
-    // Known difference: DataFusion's CSV reader reads an empty field as NULL (it cannot tell
-    // it from a missing one), where Flink reads '' for a STRING and FALSE for a BOOLEAN.
-    let empty_row = "<null>,,<null>,FALSE,<null>,<null>,<null>";
-    assert!(want.iter().any(|r| r == empty_row), "{want:?}");
-    for r in want.iter_mut().filter(|r| *r == empty_row) {
-        *r = "<null>,<null>,<null>,<null>,<null>,<null>,<null>".into();
-    }
-
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
+    let out = dir.join(format!("out_{table}"));
     let (sink_cols, texts) = as_text(&columns, "COALESCE(CAST(`{}` AS STRING), '<null>')");
     let script = format!(
-        "CREATE TABLE bad_rows (id INT, s STRING, d DOUBLE, b BOOLEAN, dt DATE, m DECIMAL(5, 2), ts TIMESTAMP(6)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');\n\
+        "{ddl}\n\
          CREATE TABLE out_t ({sink_cols}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\n\
-         INSERT INTO out_t SELECT {texts} FROM bad_rows;\n",
-        fixtures.join("bad_rows.csv").display(),
+         INSERT INTO out_t SELECT {texts} FROM {table};\n",
         out.display()
     );
-    let o = run_local(dir.path(), "csv.sql", &script);
+    (run_local(dir, &format!("{table}.sql"), &script), out)
+}
+
+#[test]
+fn csv_ignore_parse_errors_reads_what_flink_reads() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flink");
+    let (ddl, select) = recorded_csv_table("bad_rows");
+    let mut want: Vec<String> = csv_lines(&select, "<null>");
+    assert!(want.len() >= 8, "{want:?}");
+    // an empty field is '' / FALSE, a missing one NULL
+    assert!(
+        want.iter()
+            .any(|r| r == "<null>,,<null>,FALSE,<null>,<null>,<null>"),
+        "{want:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (o, out) = weft_reads_table(dir.path(), &ddl, "bad_rows", &select);
     assert!(o.status.success(), "weft run failed:\n{}", text(&o));
     let mut got = read_csv_dir(&out).unwrap();
     got.sort();
     want.sort();
     assert_eq!(got, want, "Weft's rows differ from Flink's");
+    let script = std::fs::read_to_string(dir.path().join("bad_rows.sql")).unwrap();
 
     // Without the option the same file fails the job with one sentence saying what to do.
     let strict = script.replace(", 'csv.ignore-parse-errors' = 'true'", "");
@@ -254,5 +272,48 @@ fn csv_ignore_parse_errors_reads_what_flink_reads() {
         text(&o).contains("cannot read column `a` of type ARRAY<INT>"),
         "{}",
         text(&o)
+    );
+}
+
+#[test]
+fn csv_empty_fields_read_as_flink_reads_them() {
+    // Without 'csv.ignore-parse-errors': '' for a STRING, FALSE for a BOOLEAN (quoted or not)
+    let (ddl, select) = recorded_csv_table("empty_fields");
+    let mut want = csv_lines(&select, "<null>");
+    assert!(want.iter().any(|r| r == "2,,FALSE"), "{want:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let (o, out) = weft_reads_table(dir.path(), &ddl, "empty_fields", &select);
+    assert!(o.status.success(), "weft run failed:\n{}", text(&o));
+    let mut got = read_csv_dir(&out).unwrap();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "Weft's rows differ from Flink's");
+
+    // ... and Flink fails the job on an empty INT field: so does Weft, naming the column
+    let (ddl, select) = recorded_csv_table("empty_int");
+    assert_eq!(select["error"], "runtime", "{select}");
+    let with_columns = serde_json::json!({"columns": [["id"], ["s"], ["b"]]});
+    let (o, _) = weft_reads_table(dir.path(), &ddl, "empty_int", &with_columns);
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(
+        t.contains("an empty field for column `s` of table `empty_int`"),
+        "{t}"
+    );
+    assert!(t.contains("'csv.null-literal' = ''"), "{t}");
+}
+
+#[test]
+fn timestamp_columns_hold_their_declared_precision() {
+    // TIMESTAMP(0) / (3) / (9) / TIMESTAMP read from CSV, as text: p fraction digits each
+    let (ddl, select) = recorded_csv_table("ts_precision");
+    let want = csv_lines(&select, "<null>");
+    let dir = tempfile::tempdir().unwrap();
+    let (o, out) = weft_reads_table(dir.path(), &ddl, "ts_precision", &select);
+    assert!(o.status.success(), "weft run failed:\n{}", text(&o));
+    assert_eq!(
+        read_csv_dir(&out).unwrap(),
+        want,
+        "Weft's rows differ from Flink's"
     );
 }

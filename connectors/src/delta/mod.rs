@@ -114,6 +114,13 @@ impl Connector for DeltaConnector {
         Ok(t.schema())
     }
 
+    /// Delta's timestamps are microseconds whatever the declared precision.
+    async fn resolve(&self, t: &TableDef) -> Result<TableDef> {
+        let t = t.clone().with_microsecond_timestamps();
+        self.resolve_schema(&t)?;
+        Ok(t)
+    }
+
     async fn create_source(
         &self,
         t: &TableDef,

@@ -148,6 +148,8 @@ impl Connector for IcebergConnector {
     /// An existing table gives its columns and partition keys to a declaration without
     /// them; declared ones must match it. A new table needs declared columns.
     async fn resolve(&self, t: &TableDef) -> Result<TableDef> {
+        // Iceberg's timestamps are microseconds whatever the declared precision
+        let t = &t.clone().with_microsecond_timestamps();
         let url = location(t)?;
         let bad = |m: String| WeftError::table_option(&t.name, m);
         let current = commit::load(self.store(&url)?.as_ref(), &url).await?;

@@ -29,14 +29,25 @@ pub fn flink_type_to_arrow(name: &str, params: &[u32], suffix: &str) -> Option<D
         "TIME" => DataType::Time64(TimeUnit::Microsecond),
         "TIMESTAMP" => {
             if suffix.contains("LOCAL TIME ZONE") {
-                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+                DataType::Timestamp(timestamp_unit(params), Some("UTC".into()))
             } else {
-                DataType::Timestamp(TimeUnit::Microsecond, None)
+                DataType::Timestamp(timestamp_unit(params), None)
             }
         }
-        "TIMESTAMP_LTZ" => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        "TIMESTAMP_LTZ" => DataType::Timestamp(timestamp_unit(params), Some("UTC".into())),
         _ => return None,
     })
+}
+
+/// TIMESTAMP(p)'s Arrow unit: the one holding p fraction digits (0, 3, 6, 9), as Weft's
+/// SQL functions hold them; TIMESTAMP is TIMESTAMP(6).
+fn timestamp_unit(params: &[u32]) -> TimeUnit {
+    match params.first().copied().unwrap_or(6) {
+        0 => TimeUnit::Second,
+        1..=3 => TimeUnit::Millisecond,
+        4..=6 => TimeUnit::Microsecond,
+        _ => TimeUnit::Nanosecond,
+    }
 }
 
 /// Parse a column type at the cursor: `NAME [(p [, s])] [PRECISION] [WITH[OUT] [LOCAL] TIME ZONE]`.
