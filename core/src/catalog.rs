@@ -43,9 +43,9 @@ pub struct ComputedColumn {
 }
 
 impl TableDef {
-    /// The table with every TIMESTAMP / TIMESTAMP_LTZ column in microseconds, for formats
-    /// that store timestamps only so (Iceberg's `timestamp`, Delta's `timestamp_ntz`): an
-    /// INSERT casts what it writes to them.
+    /// The table with every TIMESTAMP / TIMESTAMP_LTZ / TIME column in microseconds, for
+    /// formats that store them only so (Iceberg's `timestamp` and `time`, Delta's
+    /// `timestamp_ntz`): an INSERT casts what it writes to them.
     pub fn with_microsecond_timestamps(mut self) -> TableDef {
         use arrow::datatypes::TimeUnit;
         for f in self.columns.iter_mut() {
@@ -55,6 +55,13 @@ impl TableDef {
                 *f = f
                     .clone()
                     .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, tz.clone()));
+            }
+            if matches!(f.data_type(), DataType::Time32(_) | DataType::Time64(_))
+                && *f.data_type() != DataType::Time64(TimeUnit::Microsecond)
+            {
+                *f = f
+                    .clone()
+                    .with_data_type(DataType::Time64(TimeUnit::Microsecond));
             }
         }
         self

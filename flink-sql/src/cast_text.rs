@@ -525,6 +525,20 @@ fn nested(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone) -> 
     }
 }
 
+/// Java's `BigDecimal.stripTrailingZeros().toString()` of `unscaled × 10^-scale`, as
+/// Jackson prints a DECIMAL (`1.5E+3`, `-0.01`, `0`).
+pub fn java_big_decimal(mut unscaled: i128, scale: i8) -> String {
+    if unscaled == 0 {
+        return "0".into();
+    }
+    let mut scale = scale as i64;
+    while unscaled % 10 == 0 {
+        unscaled /= 10;
+        scale -= 1;
+    }
+    crate::functions::json::value::big_decimal_text(&unscaled.to_string(), scale)
+}
+
 /// A DECIMAL's plain text with exactly `scale` fraction digits.
 pub fn decimal_text(v: i128, scale: i8) -> String {
     let neg = v < 0;
@@ -572,6 +586,19 @@ mod tests {
         assert_eq!(java_double(-0.5), "-0.5");
         assert_eq!(java_double(100.0), "100.0");
         assert_eq!(java_float(0.1), "0.1");
+    }
+
+    #[test]
+    fn decimals_print_as_jackson_does() {
+        assert_eq!(java_big_decimal(100_000_000, 6), "1E+2");
+        assert_eq!(java_big_decimal(1_000_000, 0), "1E+6");
+        assert_eq!(java_big_decimal(-100, 0), "-1E+2");
+        assert_eq!(java_big_decimal(0, 6), "0");
+        assert_eq!(java_big_decimal(12_500_000, 6), "12.5");
+        assert_eq!(java_big_decimal(123_456_700, 2), "1234567");
+        assert_eq!(java_big_decimal(1, 6), "0.000001");
+        assert_eq!(java_big_decimal(1, 7), "1E-7");
+        assert_eq!(java_big_decimal(-100, 4), "-0.01");
     }
 
     #[test]

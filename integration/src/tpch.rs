@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use weft_connectors::filesystem::csv_write;
+use weft_connectors::filesystem::options::CsvOptions;
 use weft_core::catalog::TableDef;
 use weft_core::config::Configuration;
 
@@ -125,16 +127,11 @@ pub async fn reference_query(
     run_query(&ctx, &query_sql(n)).await
 }
 
-/// Batches as CSV lines (arrow CSV writer, no header).
+/// Batches as CSV lines, as Weft's (and Flink's) CSV sink writes them.
 pub fn batches_to_csv_lines(batches: &[RecordBatch]) -> Result<Vec<String>, BoxError> {
     let mut buf = Vec::new();
-    {
-        let mut w = arrow::csv::WriterBuilder::new()
-            .with_header(false)
-            .build(&mut buf);
-        for b in batches {
-            w.write(b)?;
-        }
+    for b in batches {
+        buf.extend(csv_write::encode(b, &CsvOptions::default())?);
     }
     Ok(String::from_utf8(buf)?
         .lines()
@@ -261,8 +258,40 @@ pub fn decimal_columns(schema: &Schema) -> Vec<usize> {
         .collect()
 }
 
+/// Java's `BigDecimal` text (`1.5E+3`, `2E-7`) in plain digits (None if it is not one).
+fn plain_decimal(text: &str) -> Option<String> {
+    let Some((mant, exp)) = text.split_once('E') else {
+        return Some(text.to_string());
+    };
+    let exp: i64 = exp.parse().ok()?;
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mant),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    let digits = format!("{int}{frac}");
+    // the point sits after `point` digits
+    let point = int.len() as i64 + exp;
+    let mut out = String::from(if neg { "-" } else { "" });
+    if point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-point) as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+    } else {
+        out.push_str(&digits[..point as usize]);
+        out.push('.');
+        out.push_str(&digits[point as usize..]);
+    }
+    Some(out)
+}
+
 /// A decimal's text rounded HALF_UP to 6 fraction digits (None if it is not a decimal).
 fn round_decimal6(text: &str) -> Option<String> {
+    let plain = plain_decimal(text)?;
+    let text = plain.as_str();
     let (neg, digits) = match text.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, text),
@@ -305,7 +334,13 @@ fn round_decimal6(text: &str) -> Option<String> {
     ))
 }
 
-/// Split one CSV line (arrow's quoting: `"` quotes, `""` escapes) into raw fields.
+/// One CSV line with its quoting removed: the fields joined by `,` as a Java reader that
+/// prints values (the Iceberg and Hive probes) shows them.
+pub fn csv_values(line: &str) -> String {
+    split_csv(line).join(",")
+}
+
+/// Split one CSV line (Flink's quoting: `"` quotes, `""` escapes) into raw fields.
 fn split_csv(line: &str) -> Vec<String> {
     let mut fields = vec![String::new()];
     let mut quoted = false;
@@ -449,6 +484,11 @@ mod tests {
         assert_eq!(round_decimal6("9.9999995").unwrap(), "10.000000");
         assert_eq!(round_decimal6("-12.5").unwrap(), "-12.500000");
         assert_eq!(round_decimal6("abc"), None);
+        // Java's BigDecimal text, as Flink's CSV writer prints a DECIMAL
+        assert_eq!(round_decimal6("1.5E+3").unwrap(), "1500.000000");
+        assert_eq!(round_decimal6("-1E+2").unwrap(), "-100.000000");
+        assert_eq!(round_decimal6("2.5E-7").unwrap(), "0.000000");
+        assert_eq!(round_decimal6("1.23456789E-3").unwrap(), "0.001235");
     }
 
     #[test]

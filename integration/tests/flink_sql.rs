@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
+use weft_connectors::filesystem::csv_write::text_field;
+use weft_connectors::filesystem::options::CsvOptions;
 use weft_integration::local_job::{run_local, text};
 use weft_integration::tpch::read_csv_dir;
 
@@ -47,13 +49,9 @@ fn csv_lines(case: &Value, null: &str) -> Vec<String> {
         .collect()
 }
 
-/// A value as arrow's CSV writer writes it.
+/// A STRING value as the CSV sink writes it (Flink's quoting).
 fn csv_field(s: &str) -> String {
-    if s.contains(',') || s.contains('"') || s.contains('\n') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    text_field(s, &CsvOptions::default())
 }
 
 fn columns_of(sql: &str, family: &str, line: u64) -> Vec<String> {
@@ -316,4 +314,35 @@ fn timestamp_columns_hold_their_declared_precision() {
         want,
         "Weft's rows differ from Flink's"
     );
+}
+
+#[test]
+fn csv_files_are_written_as_flink_writes_them() {
+    // The same script Flink ran (fixtures/flink/csv_writer.sql): every sink's lines must be
+    // the lines Flink's CSV format wrote (quoting by delimiter, DECIMAL / DOUBLE / temporal /
+    // BYTES text, NULL literal)
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/flink");
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("csv_writer.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let script = std::fs::read_to_string(fixtures.join("csv_writer.sql"))
+        .unwrap()
+        .replace("${OUT}", &out.display().to_string());
+    let o = run_local(dir.path(), "csv_writer.sql", &script);
+    assert!(o.status.success(), "weft run failed:\n{}", text(&o));
+    let tables = recorded.as_object().unwrap();
+    assert_eq!(tables.len(), 6);
+    for (table, lines) in tables {
+        let want: Vec<String> = lines
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        let mut got = read_csv_dir(&out.join(table)).unwrap();
+        got.sort();
+        assert_eq!(got, want, "{table}: Weft's lines differ from Flink's");
+    }
 }

@@ -10,10 +10,22 @@ use weft_integration::iceberg::probe;
 use weft_integration::kafka::kafka;
 use weft_integration::local_job::{child_taskmanagers, run_local, text};
 use weft_integration::streaming_job;
-use weft_integration::tpch::read_csv_dir;
+use weft_integration::tpch::{csv_values, read_csv_dir};
 
 fn lines(s: &str) -> Vec<String> {
     let mut v: Vec<String> = s.lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+/// The rows of the CSV files under `dir`, unquoted and sorted, to compare with what Java
+/// Iceberg prints.
+fn csv_rows(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = read_csv_dir(dir)
+        .unwrap()
+        .iter()
+        .map(|l| csv_values(l))
+        .collect();
     v.sort();
     v
 }
@@ -58,7 +70,7 @@ INSERT INTO expected SELECT n_nationkey, n_name, n_regionkey FROM tpch_nation;
             expected_dir.display()
         ),
     );
-    let expected = lines(&read_csv_dir(&expected_dir).unwrap().join("\n"));
+    let expected = csv_rows(&expected_dir);
     assert_eq!(expected.len(), 25);
     let loc = ice(dir);
 
@@ -117,7 +129,7 @@ INSERT INTO out SELECT n_nationkey, n_name, n_regionkey FROM nation;
             out.display()
         ),
     );
-    let read = lines(&read_csv_dir(&out).unwrap().join("\n"));
+    let read = csv_rows(&out);
     let want: Vec<String> = expected
         .iter()
         .filter(|l| l.ends_with(",0") || l.ends_with(",1"))

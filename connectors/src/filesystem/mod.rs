@@ -12,6 +12,7 @@
 
 pub mod commit;
 mod csv_text;
+pub mod csv_write;
 pub mod options;
 pub mod partition_commit;
 pub mod partition_trigger;

@@ -75,6 +75,19 @@ pub struct CsvOptions {
     pub ignore_parse_errors: bool,
 }
 
+impl Default for CsvOptions {
+    /// Flink's defaults: `,` between fields, `"` quotes, NULL as nothing.
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: b',',
+            quote: b'"',
+            null_literal: None,
+            allow_comments: false,
+            ignore_parse_errors: false,
+        }
+    }
+}
+
 /// A `filesystem` table's options, normalized.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FsOptions {

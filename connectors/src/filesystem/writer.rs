@@ -1,5 +1,5 @@
-//! One data file being written by the sink, in Parquet, CSV (no header, like Flink's csv
-//! format) or JSON lines, through an object-store `BufWriter` (multipart upload).
+//! One data file being written by the sink, in Parquet, CSV (as Flink's csv format writes
+//! it, `csv_write.rs`) or JSON lines, through an object-store `BufWriter` (multipart upload).
 
 use std::sync::Arc;
 
@@ -99,17 +99,7 @@ impl FileWriter {
 fn encode_text(batch: &RecordBatch, format: Format, options: &FsOptions) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2);
     match format {
-        Format::Csv => {
-            let mut b = arrow::csv::WriterBuilder::new()
-                .with_header(false)
-                .with_delimiter(options.csv.delimiter)
-                .with_quote(options.csv.quote);
-            if let Some(null) = &options.csv.null_literal {
-                b = b.with_null(null.clone());
-            }
-            let mut w = b.build(&mut buf);
-            w.write(batch)?;
-        }
+        Format::Csv => return super::csv_write::encode(batch, &options.csv),
         Format::Json => {
             let mut w = arrow::json::LineDelimitedWriter::new(&mut buf);
             w.write(batch)?;

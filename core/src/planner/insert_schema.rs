@@ -1,5 +1,5 @@
 //! Fitting a query's output to an INSERT target: column list, static partitions, and the
-//! implicit casts Flink allows (numeric widening, string kinds, timestamps); anything else is
+//! implicit casts Flink allows (numeric widening, string kinds, timestamps, TIME(p)); anything else is
 //! a mismatch naming the column and both types.
 
 use arrow::datatypes::{DataType, SchemaRef};
@@ -16,9 +16,11 @@ pub fn implicitly_castable(from: &DataType, to: &DataType) -> bool {
     let numeric = |t: &DataType| t.is_numeric();
     let stringy = |t: &DataType| matches!(t, Utf8 | LargeUtf8 | Utf8View);
     let temporal = |t: &DataType| matches!(t, Date32 | Date64 | Timestamp(_, _));
+    let time = |t: &DataType| matches!(t, Time32(_) | Time64(_));
     (numeric(from) && numeric(to))
         || (stringy(from) && stringy(to))
         || (temporal(from) && temporal(to))
+        || (time(from) && time(to))
         || (matches!(from, Binary | LargeBinary | BinaryView)
             && matches!(to, Binary | LargeBinary | BinaryView))
 }

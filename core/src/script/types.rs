@@ -26,7 +26,12 @@ pub fn flink_type_to_arrow(name: &str, params: &[u32], suffix: &str) -> Option<D
         "STRING" | "VARCHAR" | "CHAR" | "TEXT" => DataType::Utf8,
         "BYTES" | "VARBINARY" | "BINARY" => DataType::Binary,
         "DATE" => DataType::Date32,
-        "TIME" => DataType::Time64(TimeUnit::Microsecond),
+        "TIME" => match params.first().copied().unwrap_or(0) {
+            0 => DataType::Time32(TimeUnit::Second),
+            1..=3 => DataType::Time32(TimeUnit::Millisecond),
+            4..=6 => DataType::Time64(TimeUnit::Microsecond),
+            _ => DataType::Time64(TimeUnit::Nanosecond),
+        },
         "TIMESTAMP" => {
             if suffix.contains("LOCAL TIME ZONE") {
                 DataType::Timestamp(timestamp_unit(params), Some("UTC".into()))

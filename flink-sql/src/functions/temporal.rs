@@ -1598,6 +1598,56 @@ fn eval_convert_tz(
 // Literals: TIME 'hh:mm:ss[.f]' (TIME(p), p the fraction digits), INTERVAL … YEAR TO MONTH
 // ------------------------------------------------------------------------------------------
 
+/// VALUES rows whose TIME literals in one column differ in precision (`TIME '01:02:03'`
+/// next to `TIME '03:04:05.123'`): Flink types the column as the widest TIME(p), so every
+/// such literal of the column is written with p fraction digits (the same value, one type).
+pub fn widen_time_literals(values: &mut ast::Values) {
+    fn literal(e: &mut ast::Expr) -> Option<&mut String> {
+        let ast::Expr::Function(f) = e else {
+            return None;
+        };
+        if f.name.to_string() != "flink_time_literal" {
+            return None;
+        }
+        let ast::FunctionArguments::List(list) = &mut f.args else {
+            return None;
+        };
+        match list.args.as_mut_slice() {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Value(v)))] => {
+                match &mut v.value {
+                    ast::Value::SingleQuotedString(s) => Some(s),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let columns = values.rows.first().map_or(0, |r| r.content.len());
+    for j in 0..columns {
+        let mut digits = vec![];
+        for row in &mut values.rows {
+            if let Some(s) = row.content.get_mut(j).and_then(literal) {
+                digits.push(fraction_digits(s));
+            }
+        }
+        let widest = digits.iter().copied().max().unwrap_or(0);
+        if digits.iter().all(|d| time_type(*d) == time_type(widest)) {
+            continue;
+        }
+        for row in &mut values.rows {
+            if let Some(s) = row.content.get_mut(j).and_then(literal) {
+                let have = fraction_digits(s);
+                let mut t = s.trim_end().to_string();
+                if have == 0 {
+                    t.push('.');
+                }
+                t.extend(std::iter::repeat_n('0', widest - have));
+                *s = t;
+            }
+        }
+    }
+}
+
 fn fraction_digits(s: &str) -> usize {
     s.rsplit_once('.').map(|(_, f)| f.trim().len()).unwrap_or(0)
 }

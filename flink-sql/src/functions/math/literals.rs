@@ -221,6 +221,7 @@ pub fn type_query(body: &mut SetExpr) {
             for row in &mut values.rows {
                 row.content.iter_mut().for_each(type_literal);
             }
+            crate::functions::temporal::widen_time_literals(values);
         }
         SetExpr::SetOperation { left, right, .. } => {
             type_query(left);
