@@ -57,6 +57,9 @@ pub enum BenchCommand {
     Shuffle(crate::bench_shuffle::ShuffleBenchArgs),
     /// CDC ingest from Kafka into Delta vs the broker's own produce / consume rates.
     Cdc(crate::bench_cdc::CdcBenchArgs),
+    /// A function-heavy Flink SQL ETL script over TPC-H lineitem CSV through Weft and real
+    /// Flink, and each Flink function against the nearest DataFusion built-in.
+    Etl(crate::bench_etl::EtlBenchArgs),
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -95,6 +98,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Tpch(args) => tpch(args).await,
         BenchCommand::Shuffle(args) => crate::bench_shuffle::run(args).await,
         BenchCommand::Cdc(args) => crate::bench_cdc::run(args).await,
+        BenchCommand::Etl(args) => crate::bench_etl::run(args).await,
     }
 }
 
@@ -108,13 +112,7 @@ struct Measurement {
 }
 
 async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
-    let scale: f64 = args
-        .scale
-        .trim()
-        .parse()
-        .ok()
-        .filter(|s: &f64| *s > 0.0 && s.is_finite())
-        .with_context(|| format!("--scale must be a positive number, got '{}'", args.scale))?;
+    let scale = parse_scale(&args.scale)?;
     let parallelism = args.parallelism.max(1);
     let iterations = args.iterations.max(1);
     let queries: Vec<usize> = if args.queries.is_empty() {
@@ -311,23 +309,9 @@ async fn generate_parquet(
             "Generating TPC-H {t} at scale {scale} into {} … ",
             final_dir.display()
         );
-        let def = weft_core::catalog::TableDef {
-            name: t.to_string(),
-            columns: vec![],
-            primary_key: vec![],
-            partition_keys: vec![],
-            options: [
-                ("connector", "tpch"),
-                ("table", t),
-                ("scale", scale_text.trim()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-            line: 1,
-            computed: vec![],
-        };
-        let provider = connector.create_source(&def, &Configuration::new()).await?;
+        let provider = connector
+            .create_source(&tpch_table(t, scale_text), &Configuration::new())
+            .await?;
         let df = ctx.read_table(provider)?;
         // Stage under a dot-directory (ignored by readers), then publish with one rename.
         let staging = dir.join(format!(".{t}.tmp"));
@@ -373,7 +357,37 @@ async fn weft_ddl(ctx: &SessionContext, dir: &Path) -> anyhow::Result<String> {
     Ok(ddl)
 }
 
-fn flink_type(t: &DataType) -> anyhow::Result<String> {
+/// `--scale` as a positive number.
+pub(crate) fn parse_scale(text: &str) -> anyhow::Result<f64> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| *s > 0.0 && s.is_finite())
+        .with_context(|| format!("--scale must be a positive number, got '{text}'"))
+}
+
+/// The `tpch` connector's table `t` at scale `scale_text`, columns derived.
+pub(crate) fn tpch_table(t: &str, scale_text: &str) -> weft_core::catalog::TableDef {
+    weft_core::catalog::TableDef {
+        name: t.to_string(),
+        columns: vec![],
+        primary_key: vec![],
+        partition_keys: vec![],
+        options: [
+            ("connector", "tpch"),
+            ("table", t),
+            ("scale", scale_text.trim()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        line: 1,
+        computed: vec![],
+    }
+}
+
+/// The Flink SQL type of a column of the TPC-H tables.
+pub(crate) fn flink_type(t: &DataType) -> anyhow::Result<String> {
     Ok(match t {
         DataType::Int32 => "INT".into(),
         DataType::Int64 => "BIGINT".into(),
