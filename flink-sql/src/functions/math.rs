@@ -18,7 +18,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{DFSchema, plan_err};
+use datafusion::common::{DFSchema, ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
@@ -221,6 +221,18 @@ pub fn functions() -> Vec<ScalarUDF> {
 /// Integer division as Java's: truncating, wrapping (MIN / -1 is MIN), `/ by zero` an error.
 fn eval_int_divide(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
+    // One non-zero divisor for the whole batch (the usual case): one vectorized pass.
+    if let (ColumnarValue::Array(x), ColumnarValue::Scalar(y)) = (&args[0], &args[1])
+        && let Ok(ScalarValue::Int64(Some(y))) = y.cast_to(&DataType::Int64)
+        && y != 0
+    {
+        let x = cast(x, &DataType::Int64)?;
+        let out: arrow::array::Int64Array = x
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .unary(|v| v.wrapping_rem(y));
+        let arr: ArrayRef = Arc::new(out);
+        return Ok(ColumnarValue::Array(cast(&arr, ret)?));
+    }
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
     let y = cast(&a[1], &DataType::Int64)?;
@@ -308,6 +320,18 @@ fn eval_mod(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Colum
         return decimal::eval_decimal(datafusion::logical_expr::Operator::Modulo, args, rows, ret);
     }
     let n = eval_rows(args, rows);
+    // One non-zero divisor for the whole batch (the usual case): one vectorized pass.
+    if let (ColumnarValue::Array(x), ColumnarValue::Scalar(y)) = (&args[0], &args[1])
+        && let Ok(ScalarValue::Int64(Some(y))) = y.cast_to(&DataType::Int64)
+        && y != 0
+    {
+        let x = cast(x, &DataType::Int64)?;
+        let out: arrow::array::Int64Array = x
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .unary(|v| v.wrapping_rem(y));
+        let arr: ArrayRef = Arc::new(out);
+        return Ok(ColumnarValue::Array(cast(&arr, ret)?));
+    }
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
     let y = cast(&a[1], &DataType::Int64)?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, BooleanBuilder, Int32Builder, Int64Array,
-    ListBuilder, MapBuilder, MapFieldNames, StringArray, StringBuilder,
+    ListBuilder, MapBuilder, MapFieldNames, StringArray, StringBuilder, StringViewArray,
 };
 use arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::tree_node::Transformed;
@@ -75,6 +75,7 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
             )
         };
         out.push(match l {
+            's' if *ty == DataType::Utf8View => DataType::Utf8View,
             's' if is_string(ty) || *ty == DataType::Null => DataType::Utf8,
             's' if matches!(ty, DataType::Dictionary(_, v) if is_string(v)) => DataType::Utf8,
             'i' if ty.is_integer() || *ty == DataType::Null => DataType::Int64,
@@ -105,8 +106,8 @@ impl Cols {
             arrays: arrays(args, n)?,
         })
     }
-    fn strs(&self, k: usize) -> &StringArray {
-        self.arrays[k].as_string::<i32>()
+    fn strs(&self, k: usize) -> Strs<'_> {
+        Strs::of(&self.arrays[k])
     }
     fn ints(&self, k: usize) -> &Int64Array {
         self.arrays[k].as_primitive::<arrow::datatypes::Int64Type>()
@@ -119,7 +120,38 @@ impl Cols {
     }
 }
 
-fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
+/// A string argument as it came: Utf8, or Utf8View (what Weft's sources give) read in
+/// place rather than copied by a cast.
+#[derive(Clone, Copy)]
+enum Strs<'a> {
+    Utf8(&'a StringArray),
+    View(&'a StringViewArray),
+}
+
+impl<'a> Strs<'a> {
+    fn of(a: &'a ArrayRef) -> Strs<'a> {
+        match a.data_type() {
+            DataType::Utf8View => Strs::View(a.as_string_view()),
+            _ => Strs::Utf8(a.as_string::<i32>()),
+        }
+    }
+    #[inline]
+    fn value(self, i: usize) -> &'a str {
+        match self {
+            Strs::Utf8(a) => a.value(i),
+            Strs::View(a) => a.value(i),
+        }
+    }
+    #[inline]
+    fn is_null(self, i: usize) -> bool {
+        match self {
+            Strs::Utf8(a) => a.is_null(i),
+            Strs::View(a) => a.is_null(i),
+        }
+    }
+}
+
+fn opt_str(a: Strs<'_>, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 fn opt_int(a: &Int64Array, i: usize) -> Option<i64> {
@@ -293,13 +325,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         udf(
             "upper",
             utf8,
-            |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_uppercase())),
+            |a, n, _| map1(a, n, |s, o| push_cased(s, o, true)),
             |t| coerce("UPPER", t, &["s"]),
         ),
         udf(
             "lower",
             utf8,
-            |a, n, _| map1(a, n, |s, o| o.push_str(&s.to_lowercase())),
+            |a, n, _| map1(a, n, |s, o| push_cased(s, o, false)),
             |t| coerce("LOWER", t, &["s"]),
         ),
         udf(
@@ -538,6 +570,24 @@ fn map_type() -> DataType {
 }
 
 /// A one-string-argument function: NULL for NULL.
+/// `s` in upper (or lower) case appended to `o`; ASCII text without allocating.
+fn push_cased(s: &str, o: &mut String, upper: bool) {
+    if s.is_ascii() {
+        let start = o.len();
+        o.push_str(s);
+        let t = &mut o.as_mut_str()[start..];
+        if upper {
+            t.make_ascii_uppercase();
+        } else {
+            t.make_ascii_lowercase();
+        }
+    } else if upper {
+        o.push_str(&s.to_uppercase());
+    } else {
+        o.push_str(&s.to_lowercase());
+    }
+}
+
 fn map1(
     args: &[ColumnarValue],
     rows: usize,
@@ -720,17 +770,23 @@ fn eval_trim(
             return Ok(false);
         }
         let s = c.strs(0).value(i);
-        let set: Vec<char> = if c.arrays.len() > 1 {
-            c.strs(1).value(i).chars().collect()
-        } else {
-            vec![' ']
-        };
         let mut t = s;
-        if leading {
-            t = t.trim_start_matches(|ch| set.contains(&ch));
-        }
-        if trailing {
-            t = t.trim_end_matches(|ch| set.contains(&ch));
+        if c.arrays.len() > 1 {
+            let set = c.strs(1).value(i);
+            let in_set = |ch: char| set.contains(ch);
+            if leading {
+                t = t.trim_start_matches(in_set);
+            }
+            if trailing {
+                t = t.trim_end_matches(in_set);
+            }
+        } else {
+            if leading {
+                t = t.trim_start_matches(' ');
+            }
+            if trailing {
+                t = t.trim_end_matches(' ');
+            }
         }
         o.push_str(t);
         Ok(true)
@@ -765,11 +821,19 @@ fn eval_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
         if c.any_null(i) {
             return Ok(false);
         }
-        o.push_str(
-            &c.strs(0)
-                .value(i)
-                .replace(c.strs(1).value(i), c.strs(2).value(i)),
-        );
+        let (s, from, to) = (c.strs(0).value(i), c.strs(1).value(i), c.strs(2).value(i));
+        if from.is_empty() {
+            // Java's String.replace("", r) puts r between every character and at both ends.
+            o.push_str(&s.replace(from, to));
+            return Ok(true);
+        }
+        let mut last = 0;
+        for (at, _) in s.match_indices(from) {
+            o.push_str(&s[last..at]);
+            o.push_str(to);
+            last = at + from.len();
+        }
+        o.push_str(&s[last..]);
         Ok(true)
     })
 }
@@ -1323,42 +1387,86 @@ fn eval_regexp(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colu
 
 /// LIKE / SIMILAR TO with an optional escape character, as whole-string matches.
 fn eval_like(args: &[ColumnarValue], rows: usize, similar: bool) -> Result<ColumnarValue> {
+    if let Some(out) = like_one_pattern(args, similar)? {
+        return Ok(out);
+    }
     let c = Cols::new(args, rows)?;
-    let name = if similar { "SIMILAR TO" } else { "LIKE" };
-    let mut cache: HashMap<(String, Option<String>), JavaRegex> = HashMap::new();
+    let mut cache: HashMap<(String, Option<String>), Regex> = HashMap::new();
     out_bool(args, &c, |i| {
         if c.any_null(i) {
             return Ok(None);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let esc = (c.arrays.len() > 2).then(|| c.strs(2).value(i).to_string());
-        let key = (p.to_string(), esc.clone());
+        let esc = (c.arrays.len() > 2).then(|| c.strs(2).value(i));
+        let key = (p.to_string(), esc.map(str::to_string));
         if !cache.contains_key(&key) {
-            let esc_char = match esc.as_deref() {
-                None => None,
-                Some(e) if e.chars().count() == 1 => e.chars().next(),
-                Some(e) => return exec_err!("{name}: invalid escape character '{e}'"),
-            };
-            let java = if similar {
-                text::similar_to_java(p, esc_char)
-            } else {
-                text::like_to_java(p, esc_char)
-            }
-            .map_err(|m| DataFusionError::Execution(format!("{name}: {m} in pattern '{p}'")))?;
-            let re = JavaRegex::new(&format!("(?:{java})"))
-                .map_err(|e| DataFusionError::Execution(e.message(name, p)))?;
-            let anchored = Regex::new(&format!(r"\A(?:{})\z", re.regex.as_str()))
-                .map_err(|e| DataFusionError::Execution(format!("{name}: pattern '{p}': {e}")))?;
-            cache.insert(
-                key.clone(),
-                JavaRegex {
-                    regex: anchored,
-                    ..re
-                },
-            );
+            cache.insert(key.clone(), like_regex(p, esc, similar)?);
         }
-        Ok(Some(cache[&key].regex.is_match(s)))
+        Ok(Some(cache[&key].is_match(s)))
     })
+}
+
+/// LIKE / SIMILAR TO over a column with one (non-NULL) pattern and escape for the whole
+/// batch, the usual case: the pattern compiled once; a LIKE pattern of literals and `%`
+/// only goes to Arrow's kernel (its `%` is Flink's; its `_` and `\` are not, so those
+/// patterns take the regex). None when the arguments are not so.
+fn like_one_pattern(args: &[ColumnarValue], similar: bool) -> Result<Option<ColumnarValue>> {
+    let ColumnarValue::Array(s) = &args[0] else {
+        return Ok(None);
+    };
+    if !matches!(s.data_type(), DataType::Utf8 | DataType::Utf8View) {
+        return Ok(None);
+    }
+    let scalar_text = |a: &ColumnarValue| match a {
+        ColumnarValue::Scalar(v) => v.try_as_str().flatten().map(str::to_string),
+        ColumnarValue::Array(_) => None,
+    };
+    let Some(p) = scalar_text(&args[1]) else {
+        return Ok(None);
+    };
+    let esc = match args.get(2) {
+        None => None,
+        Some(a) => match scalar_text(a) {
+            Some(e) => Some(e),
+            None => return Ok(None),
+        },
+    };
+    if !similar && esc.is_none() && !p.contains(['_', '\\']) {
+        let out = if s.data_type() == &DataType::Utf8View {
+            let pattern = arrow::array::Scalar::new(StringViewArray::from(vec![p.as_str()]));
+            arrow::compute::kernels::comparison::like(s, &pattern)?
+        } else {
+            let pattern = arrow::array::Scalar::new(StringArray::from(vec![p.as_str()]));
+            arrow::compute::kernels::comparison::like(s, &pattern)?
+        };
+        return Ok(Some(ColumnarValue::Array(Arc::new(out))));
+    }
+    let re = like_regex(&p, esc.as_deref(), similar)?;
+    let strs = Strs::of(s);
+    let out: arrow::array::BooleanArray = (0..s.len())
+        .map(|i| opt_str(strs, i).map(|v| re.is_match(v)))
+        .collect();
+    Ok(Some(ColumnarValue::Array(Arc::new(out))))
+}
+
+/// The anchored regex of a LIKE / SIMILAR TO pattern with its escape, as Flink translates it.
+fn like_regex(p: &str, esc: Option<&str>, similar: bool) -> Result<Regex> {
+    let name = if similar { "SIMILAR TO" } else { "LIKE" };
+    let esc_char = match esc {
+        None => None,
+        Some(e) if e.chars().count() == 1 => e.chars().next(),
+        Some(e) => return exec_err!("{name}: invalid escape character '{e}'"),
+    };
+    let java = if similar {
+        text::similar_to_java(p, esc_char)
+    } else {
+        text::like_to_java(p, esc_char)
+    }
+    .map_err(|m| DataFusionError::Execution(format!("{name}: {m} in pattern '{p}'")))?;
+    let re = JavaRegex::new(&format!("(?:{java})"))
+        .map_err(|e| DataFusionError::Execution(e.message(name, p)))?;
+    Regex::new(&format!(r"\A(?:{})\z", re.regex.as_str()))
+        .map_err(|e| DataFusionError::Execution(format!("{name}: pattern '{p}': {e}")))
 }
 
 use crate::sql_ast::call;

@@ -551,7 +551,10 @@ pub fn eval_printf(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<
             out.append_null();
             continue;
         }
-        let f = a[0].as_string::<i32>().value(i);
+        let f = match a[0].data_type() {
+            DataType::Utf8View => a[0].as_string_view().value(i),
+            _ => a[0].as_string::<i32>().value(i),
+        };
         match format(f, &a[1..], i, &zone) {
             Ok(s) => out.append_value(s),
             Err(FmtError::Java) => out.append_null(),
