@@ -257,8 +257,32 @@ fn write_datetime(s: &mut String, dt: chrono::NaiveDateTime, digits: usize) {
 
 /// `yyyy-MM-dd`, with Flink's year form for years outside 0–9999.
 pub fn date_text(d: NaiveDate) -> String {
+    let mut s = String::with_capacity(10);
+    write_date(&mut s, d);
+    s
+}
+
+/// `yyyy-MM-dd` appended to `s` (years 0–9999 digit by digit, the hot path of CSV and
+/// CAST; others through `format!`).
+pub fn write_date(s: &mut String, d: NaiveDate) {
     use chrono::Datelike;
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        let _ = write!(s, "{y:04}-{m:02}-{day:02}");
+        return;
+    }
+    let digit = |v: u32| char::from(b'0' + v as u8);
+    let y = y as u32;
+    s.push(digit(y / 1000));
+    s.push(digit(y / 100 % 10));
+    s.push(digit(y / 10 % 10));
+    s.push(digit(y % 10));
+    s.push('-');
+    s.push(digit(m / 10));
+    s.push(digit(m % 10));
+    s.push('-');
+    s.push(digit(day / 10));
+    s.push(digit(day % 10));
 }
 
 fn write_time(s: &mut String, nanos_of_day: i64, digits: usize) {
@@ -347,7 +371,7 @@ fn write_value(s: &mut String, a: &ArrayRef, i: usize, style: Style, zone: &Zone
             let d = a.as_primitive::<Date32Type>().value(i);
             let date =
                 NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(d as i64);
-            s.push_str(&date_text(date));
+            write_date(s, date);
         }
         DataType::Date64 => {
             let ms = a.as_primitive::<Date64Type>().value(i);

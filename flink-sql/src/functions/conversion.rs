@@ -224,6 +224,22 @@ pub fn parse_decimal(s: &str, scale: i8) -> Option<i128> {
     {
         return None;
     }
+    // The usual text (`1234.50` into DECIMAL(15, 2)): plain digits, no more fraction
+    // digits than the scale, in i128 without rounding.
+    if exp == 0
+        && scale >= 0
+        && int.len() + frac.len() <= 30
+        && frac.len() <= scale as usize
+        && let Some(v) = int
+            .bytes()
+            .chain(frac.bytes())
+            .try_fold(0i128, |v, b| {
+                v.checked_mul(10)?.checked_add((b - b'0') as i128)
+            })
+            .and_then(|v| v.checked_mul(10i128.checked_pow((scale as usize - frac.len()) as u32)?))
+    {
+        return Some(if neg { -v } else { v });
+    }
     let digits = format!("{int}{frac}");
     let digits = digits.trim_start_matches('0');
     if digits.len() > 76 {
@@ -675,5 +691,34 @@ fn rebuild(inner: Expr, target: &DataType, is_try: bool) -> Expr {
         Expr::TryCast(TryCast::new(Box::new(inner), target.clone()))
     } else {
         Expr::Cast(Cast::new(Box::new(inner), target.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_decimal;
+
+    #[test]
+    fn decimal_text_reads_as_big_decimal_does() {
+        // the plain fast path
+        assert_eq!(parse_decimal("1234.5", 2), Some(123_450));
+        assert_eq!(parse_decimal("-0.01", 2), Some(-1));
+        assert_eq!(parse_decimal("+7", 2), Some(700));
+        assert_eq!(parse_decimal(".5", 1), Some(5));
+        assert_eq!(parse_decimal("0", 0), Some(0));
+        // more fraction digits than the scale: rounded HALF_UP
+        assert_eq!(parse_decimal("12.345", 2), Some(1235));
+        assert_eq!(parse_decimal("-12.345", 2), Some(-1235));
+        // exponents, as Flink's CSV writer prints them
+        assert_eq!(parse_decimal("1.5E+3", 2), Some(150_000));
+        assert_eq!(parse_decimal("1E+1", 0), Some(10));
+        // not numbers
+        assert_eq!(parse_decimal("", 2), None);
+        assert_eq!(parse_decimal("1.2.3", 2), None);
+        assert_eq!(parse_decimal("-", 2), None);
+        assert_eq!(parse_decimal("12a", 2), None);
+        // 38 digits fit, more do not
+        let nines = "9".repeat(38);
+        assert_eq!(parse_decimal(&nines, 0), Some(nines.parse().unwrap()));
     }
 }

@@ -243,6 +243,9 @@ fn out_list(
 
 /// Byte offset of the character at char index `k` (or the length when past the end).
 fn byte_at(s: &str, k: usize) -> usize {
+    if s.is_ascii() {
+        return k.min(s.len());
+    }
     s.char_indices().nth(k).map(|(b, _)| b).unwrap_or(s.len())
 }
 

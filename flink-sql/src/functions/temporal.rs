@@ -512,34 +512,45 @@ fn jmod(a: i64, b: i64) -> i64 {
 }
 
 fn extract_date(unit: &str, d: NaiveDate) -> Option<i64> {
-    let y = d.year() as i64;
+    date_field(unit).map(|f| f(d))
+}
+
+/// The field of a date that `unit` extracts (None for a unit that is not a date field).
+fn date_field(unit: &str) -> Option<fn(NaiveDate) -> i64> {
     Some(match unit {
-        "YEAR" => y,
-        "QUARTER" => (d.month() as i64 + 2) / 3,
-        "MONTH" => d.month() as i64,
-        "DAY" => d.day() as i64,
-        "DOY" => d.ordinal() as i64,
-        "DOW" => d.weekday().number_from_sunday() as i64,
-        "ISODOW" => d.weekday().number_from_monday() as i64,
-        "WEEK" => d.iso_week().week() as i64,
-        "ISOYEAR" => d.iso_week().year() as i64,
-        "DECADE" => y / 10,
-        "CENTURY" => {
+        "YEAR" => |d| d.year() as i64,
+        "QUARTER" => |d| (d.month() as i64 + 2) / 3,
+        "MONTH" => |d| d.month() as i64,
+        "DAY" => |d| d.day() as i64,
+        "DOY" => |d| d.ordinal() as i64,
+        "DOW" => |d| d.weekday().number_from_sunday() as i64,
+        "ISODOW" => |d| d.weekday().number_from_monday() as i64,
+        "WEEK" => |d| d.iso_week().week() as i64,
+        "ISOYEAR" => |d| d.iso_week().year() as i64,
+        "DECADE" => |d| d.year() as i64 / 10,
+        "CENTURY" => |d| {
+            let y = d.year() as i64;
             if y > 0 {
                 (y + 99) / 100
             } else {
                 (y - 99) / 100
             }
-        }
-        "MILLENNIUM" => {
+        },
+        "MILLENNIUM" => |d| {
+            let y = d.year() as i64;
             if y > 0 {
                 (y + 999) / 1000
             } else {
                 (y - 999) / 1000
             }
-        }
+        },
         _ => return None,
     })
+}
+
+/// Days since 1970-01-01 as a date (None outside chrono's range).
+fn epoch_day(days: i64) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(i32::try_from(days + 719_163).ok()?)
 }
 
 fn eval_extract(
@@ -588,6 +599,22 @@ fn eval_extract(
                 _ => return bad(),
             };
             v.iter().map(|x| x.map(|x| f(x / 1_000_000))).collect()
+        }
+        // A date field of a DATE (the usual case): one pass over the day numbers.
+        DataType::Date32 if date_field(&unit).is_some() => {
+            let f = date_field(&unit).expect("checked");
+            let v = a.as_primitive::<arrow::datatypes::Date32Type>();
+            let mut out = Vec::with_capacity(v.len());
+            for d in v.iter() {
+                out.push(match d {
+                    None => None,
+                    Some(d) => match epoch_day(d as i64) {
+                        Some(d) => Some(f(d)),
+                        None => return exec_err!("EXTRACT: day {d} is out of range"),
+                    },
+                });
+            }
+            out.into_iter().collect()
         }
         DataType::Date32 | DataType::Timestamp(_, _) | DataType::Null => {
             let v = local_nanos(&a, &ctx.zone)?;

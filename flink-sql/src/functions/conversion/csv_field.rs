@@ -115,6 +115,20 @@ pub fn java_double(s: &str) -> Option<f64> {
 /// `java.sql.Date.valueOf`: `yyyy-[m]m-[d]d`, month 1–12, day 1–31, rolling past the
 /// month's end.
 pub fn java_sql_date(s: &str) -> Option<NaiveDate> {
+    // The usual text, `yyyy-MM-dd` of a real day, without splitting.
+    let b = s.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |v, &c| {
+                c.is_ascii_digit().then(|| v * 10 + (c - b'0') as u32)
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+            && let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d)
+        {
+            return Some(date);
+        }
+    }
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return None;
