@@ -152,11 +152,12 @@ pub fn map_fields(
         }
         let typed = if csv_field::supported(field.data_type()) {
             let mut e = c;
-            if literal != Some("") {
-                e = empty_for_null(e)?;
-            }
+            // An empty field (NULL from Arrow) is '' unless '' is the null literal: done by
+            // the reader itself (no CASE copying the column) when no other literal applies.
+            let mut empty_is_text = literal != Some("");
             if let Some(l) = literal.filter(|l| !l.is_empty()) {
-                e = null_for_literal(e, l)?;
+                e = null_for_literal(empty_for_null(e)?, l)?;
+                empty_is_text = false;
             }
             let column = format!("column `{}` of table `{}`", field.name(), cols.table);
             udf(
@@ -165,6 +166,7 @@ pub fn map_fields(
                     e,
                     Arc::new(Literal::new(ScalarValue::try_from(field.data_type())?)),
                     utf8(Some(&column)),
+                    Arc::new(Literal::new(ScalarValue::Boolean(Some(empty_is_text)))),
                 ],
                 &input_schema,
             )?

@@ -12,6 +12,9 @@
 //!   over (`2024-02-30` is 2024-03-01);
 //! - TIMESTAMP(p): `yyyy-MM-dd HH:mm:ss[.f…]`, cut to p digits.
 //!
+//! A fourth argument TRUE reads a NULL text as an empty field (the filesystem connector's
+//! Arrow-split fields, where an empty field comes as NULL).
+//!
 //! With a third argument, the column's description (`column `c` (INT) of table `t``), it
 //! reads as Flink does without `csv.ignore-parse-errors`: a field it cannot read fails the
 //! job, naming the value and the column. A DECIMAL past its precision is NULL either way, as
@@ -30,7 +33,7 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use datafusion::common::exec_err;
+use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::DataFusionError;
 use datafusion::error::Result;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, TypeSignature, Volatility};
@@ -65,7 +68,11 @@ pub fn functions() -> Vec<ScalarUDF> {
         scalar(
             NAME,
             Signature::one_of(
-                vec![TypeSignature::Any(2), TypeSignature::Any(3)],
+                vec![
+                    TypeSignature::Any(2),
+                    TypeSignature::Any(3),
+                    TypeSignature::Any(4),
+                ],
                 Volatility::Immutable,
             ),
             |t| Ok(t[1].clone()),
@@ -185,7 +192,14 @@ pub fn sql_timestamp(s: &str) -> Option<NaiveDateTime> {
 fn eval(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
     let a = arrays(&args[..1], n)?;
-    let s = utf8(&a[0])?;
+    let mut s = utf8(&a[0])?;
+    // A fourth argument TRUE: a NULL text is an empty field (Arrow's CSV reader gives NULL
+    // for one), read as ''.
+    if let Some(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true)))) = args.get(3)
+        && s.null_count() > 0
+    {
+        s = s.iter().map(|v| Some(v.unwrap_or(""))).collect();
+    }
     fn trimmed(v: &str) -> &str {
         v.trim_matches(|c: char| c <= ' ')
     }
