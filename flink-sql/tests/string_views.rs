@@ -1,7 +1,7 @@
 //! Flink's string functions read Utf8View arguments (what Weft's sources give) in place:
 //! each expression must give the same rows over a Utf8View column as over a Utf8 one,
 //! including the fast paths (LIKE through Arrow's kernel, one-pattern regexes, ASCII case
-//! mapping, EXTRACT of a DATE). Runs with `cargo test --workspace --test string_views`.
+//! mapping, EXTRACT of a DATE, pieces of long values returned as views into the input). Runs with `cargo test --workspace --test string_views`.
 
 use std::sync::Arc;
 
@@ -31,6 +31,13 @@ const EXPRESSIONS: &[&str] = &[
     "RTRIM(s)",
     "SUBSTRING(s, 3, 4)",
     "SUBSTRING(s, -3)",
+    "SUBSTRING(s, 2)",
+    "SUBSTRING(s, 3, 20)",
+    "LEFT(s, 15)",
+    "RIGHT(s, 14)",
+    "TRIM(BOTH ' af' FROM s)",
+    "SPLIT_INDEX(s, ',', 0)",
+    "SPLIT_INDEX(s, ',', 1)",
     "CHAR_LENGTH(s)",
     "CONCAT(s, '|', s)",
     "CONCAT_WS('-', s, 'x', s)",
@@ -138,4 +145,32 @@ async fn like_fast_path_keeps_flinks_meaning() {
     // `\` is no escape character without ESCAPE.
     assert_eq!(rows(true, "s LIKE 'a\\_c'").await[1], "false");
     assert_eq!(rows(true, "s LIKE '%the%'").await[6], "NULL");
+}
+
+#[tokio::test]
+async fn pieces_of_views_are_views() {
+    let ctx = weft_flink_sql::flink_context(SessionConfig::new().with_target_partitions(1));
+    ctx.register_table("t", table(true)).unwrap();
+    for expr in [
+        "SUBSTRING(s, 2)",
+        "TRIM(s)",
+        "SPLIT_INDEX(s, ' ', 1)",
+        "LEFT(s, 15)",
+    ] {
+        let plan = weft_flink_sql::plan_sql(&ctx.state(), &format!("SELECT {expr} FROM t"))
+            .await
+            .unwrap();
+        let batches = ctx
+            .execute_logical_plan(plan)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(
+            batches[0].column(0).data_type(),
+            &DataType::Utf8View,
+            "{expr}"
+        );
+    }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, BooleanBuilder, Int32Builder, Int64Array,
     ListBuilder, MapBuilder, MapFieldNames, StringArray, StringBuilder, StringViewArray,
+    StringViewBuilder,
 };
 use arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::tree_node::Transformed;
@@ -175,6 +176,56 @@ fn out_str(
         }
     }
     result(args, Arc::new(out.finish()))
+}
+
+/// The type of a result cut from the first argument: a view over views, else Utf8.
+fn slice_type(t: &[DataType]) -> Result<DataType> {
+    Ok(match t.first() {
+        Some(DataType::Utf8View) => DataType::Utf8View,
+        _ => DataType::Utf8,
+    })
+}
+
+/// A result that is a piece of the first argument's value (or NULL). Over a Utf8View
+/// argument the pieces are views into its buffers, not copies (as DataFusion's `substr`
+/// and `btrim` answer); else a new Utf8 array.
+fn out_slice<'a>(
+    args: &[ColumnarValue],
+    c: &'a Cols,
+    mut f: impl FnMut(usize) -> Result<Option<&'a str>>,
+) -> Result<ColumnarValue> {
+    let Strs::View(v) = c.strs(0) else {
+        return out_str(args, c, |i, o| {
+            Ok(f(i)?.map(|piece| o.push_str(piece)).is_some())
+        });
+    };
+    let mut b = StringViewBuilder::with_capacity(c.n);
+    let blocks: Vec<u32> = v
+        .data_buffers()
+        .iter()
+        .map(|buf| b.append_block(buf.clone()))
+        .collect();
+    for i in 0..c.n {
+        let Some(piece) = f(i)? else {
+            b.append_null();
+            continue;
+        };
+        if piece.len() <= 12 {
+            b.append_value(piece);
+            continue;
+        }
+        // A piece of more than 12 bytes is cut from a long value, which lies in a buffer.
+        let view = arrow::array::ByteView::from(v.views()[i]);
+        let k = view.buffer_index as usize;
+        let buf = &v.data_buffers()[k];
+        let start = (piece.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+        if view.length > 12 && start + piece.len() <= buf.len() {
+            b.try_append_view(blocks[k], start as u32, piece.len() as u32)?;
+        } else {
+            b.append_value(piece);
+        }
+    }
+    result(args, Arc::new(b.finish()))
 }
 
 fn out_int(
@@ -386,25 +437,25 @@ pub fn functions() -> Vec<ScalarUDF> {
         ),
         udf(
             "trim",
-            utf8,
+            slice_type,
             |a, n, _| eval_trim(a, n, true, true),
             |t| coerce("TRIM", t, &["s", "ss"]),
         ),
         udf(
             "btrim",
-            utf8,
+            slice_type,
             |a, n, _| eval_trim(a, n, true, true),
             |t| coerce("BTRIM", t, &["s", "ss"]),
         ),
         udf(
             "ltrim",
-            utf8,
+            slice_type,
             |a, n, _| eval_trim(a, n, true, false),
             |t| coerce("LTRIM", t, &["s", "ss"]),
         ),
         udf(
             "rtrim",
-            utf8,
+            slice_type,
             |a, n, _| eval_trim(a, n, false, true),
             |t| coerce("RTRIM", t, &["s", "ss"]),
         ),
@@ -417,21 +468,21 @@ pub fn functions() -> Vec<ScalarUDF> {
         udf("overlay", utf8, eval_overlay, |t| {
             coerce("OVERLAY", t, &["ssi", "ssii"])
         }),
-        udf("substring", utf8, eval_substring, |t| {
+        udf("substring", slice_type, eval_substring, |t| {
             coerce("SUBSTRING", t, &["si", "sii"])
         }),
-        udf("substr", utf8, eval_substring, |t| {
+        udf("substr", slice_type, eval_substring, |t| {
             coerce("SUBSTR", t, &["si", "sii"])
         }),
         udf(
             "left",
-            utf8,
+            slice_type,
             |a, n, _| eval_left_right(a, n, true),
             |t| coerce("LEFT", t, &["si"]),
         ),
         udf(
             "right",
-            utf8,
+            slice_type,
             |a, n, _| eval_left_right(a, n, false),
             |t| coerce("RIGHT", t, &["si"]),
         ),
@@ -450,7 +501,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         udf("translate", utf8, eval_translate, |t| {
             coerce("TRANSLATE", t, &["sss"])
         }),
-        udf("split_index", utf8, eval_split_index, |t| {
+        udf("split_index", slice_type, eval_split_index, |t| {
             coerce("SPLIT_INDEX", t, &["ssi"])
         }),
         udf("split", list, eval_split, |t| coerce("SPLIT", t, &["ss"])),
@@ -768,12 +819,11 @@ fn eval_trim(
     trailing: bool,
 ) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
-    out_str(args, &c, |i, o| {
+    out_slice(args, &c, |i| {
         if c.any_null(i) {
-            return Ok(false);
+            return Ok(None);
         }
-        let s = c.strs(0).value(i);
-        let mut t = s;
+        let mut t = c.strs(0).value(i);
         if c.arrays.len() > 1 {
             let set = c.strs(1).value(i);
             let in_set = |ch: char| set.contains(ch);
@@ -791,8 +841,7 @@ fn eval_trim(
                 t = t.trim_end_matches(' ');
             }
         }
-        o.push_str(t);
-        Ok(true)
+        Ok(Some(t))
     })
 }
 
@@ -874,9 +923,9 @@ fn eval_overlay(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
 /// negative len gives NULL.
 fn eval_substring(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
-    out_str(args, &c, |i, o| {
+    out_slice(args, &c, |i| {
         if c.any_null(i) {
-            return Ok(false);
+            return Ok(None);
         }
         let (s, pos) = (c.strs(0).value(i), c.ints(1).value(i));
         let len = if c.arrays.len() > 2 {
@@ -885,10 +934,10 @@ fn eval_substring(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
             i32::MAX as i64
         };
         if len < 0 {
-            return Ok(false);
+            return Ok(None);
         }
         if len > i32::MAX as i64 || pos > i32::MAX as i64 {
-            return Ok(false);
+            return Ok(None);
         }
         let n = char_count(s) as i64;
         let start = if pos > 0 {
@@ -899,32 +948,32 @@ fn eval_substring(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
             0
         };
         if start < 0 || start >= n {
-            return Ok(true);
+            return Ok(Some(""));
         }
         let end = (start + len).min(n);
-        o.push_str(&s[byte_at(s, start as usize)..byte_at(s, end as usize)]);
-        Ok(true)
+        Ok(Some(
+            &s[byte_at(s, start as usize)..byte_at(s, end as usize)],
+        ))
     })
 }
 
 /// LEFT(s, n) / RIGHT(s, n): '' for a negative n.
 fn eval_left_right(args: &[ColumnarValue], rows: usize, left: bool) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
-    out_str(args, &c, |i, o| {
+    out_slice(args, &c, |i| {
         if c.any_null(i) {
-            return Ok(false);
+            return Ok(None);
         }
         let (s, k) = (c.strs(0).value(i), c.ints(1).value(i));
         if k <= 0 {
-            return Ok(true);
+            return Ok(Some(""));
         }
         let n = char_count(s) as i64;
-        if left {
-            o.push_str(&s[..byte_at(s, k.min(n) as usize)]);
+        Ok(Some(if left {
+            &s[..byte_at(s, k.min(n) as usize)]
         } else {
-            o.push_str(&s[byte_at(s, (n - k).max(0) as usize)..]);
-        }
-        Ok(true)
+            &s[byte_at(s, (n - k).max(0) as usize)..]
+        }))
     })
 }
 
@@ -987,27 +1036,20 @@ fn eval_translate(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
 /// (every piece kept; an empty separator splits at whitespace); NULL when out of range.
 fn eval_split_index(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
-    out_str(args, &c, |i, o| {
+    out_slice(args, &c, |i| {
         if c.any_null(i) {
-            return Ok(false);
+            return Ok(None);
         }
         let (s, sep, idx) = (c.strs(0).value(i), c.strs(1).value(i), c.ints(2).value(i));
         if idx < 0 || s.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
-        let piece = if sep.is_empty() {
+        Ok(if sep.is_empty() {
             s.split(|ch: char| text::java_whitespace(ch))
                 .nth(idx as usize)
         } else {
             s.split(sep).nth(idx as usize)
-        };
-        match piece {
-            Some(p) => {
-                o.push_str(p);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        })
     })
 }
 
