@@ -220,7 +220,10 @@ fn out_slice<'a>(
         let buf = &v.data_buffers()[k];
         let start = (piece.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
         if view.length > 12 && start + piece.len() <= buf.len() {
-            b.try_append_view(blocks[k], start as u32, piece.len() as u32)?;
+            // SAFETY: block `blocks[k]` was appended above (it is buffer k), the range
+            // start..start + len was checked to lie inside it, and the bytes there are
+            // `piece`, a &str, so valid UTF-8 (what try_append_view would check again).
+            unsafe { b.append_view_unchecked(blocks[k], start as u32, piece.len() as u32) };
         } else {
             b.append_value(piece);
         }
