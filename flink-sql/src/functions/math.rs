@@ -218,20 +218,40 @@ pub fn functions() -> Vec<ScalarUDF> {
     all
 }
 
+/// `op(x, y)` of an integer column by one non-zero constant (the usual case) in one
+/// vectorized pass, wrapped to `ret` as Java's int arithmetic wraps; None when the
+/// arguments are not so (the row-by-row paths handle NULL and zero divisors).
+fn by_constant_divisor(
+    args: &[ColumnarValue],
+    ret: &DataType,
+    op: fn(i64, i64) -> i64,
+) -> Result<Option<ColumnarValue>> {
+    let (ColumnarValue::Array(x), ColumnarValue::Scalar(y)) = (&args[0], &args[1]) else {
+        return Ok(None);
+    };
+    let Ok(ScalarValue::Int64(Some(y))) = y.cast_to(&DataType::Int64) else {
+        return Ok(None);
+    };
+    if y == 0 {
+        return Ok(None);
+    }
+    let x = cast(x, &DataType::Int64)?;
+    let x = x.as_primitive::<arrow::datatypes::Int64Type>();
+    let out: arrow::array::Int64Array = match ret {
+        DataType::Int8 => x.unary(|v| op(v, y) as i8 as i64),
+        DataType::Int16 => x.unary(|v| op(v, y) as i16 as i64),
+        DataType::Int32 => x.unary(|v| op(v, y) as i32 as i64),
+        _ => x.unary(|v| op(v, y)),
+    };
+    let arr: ArrayRef = Arc::new(out);
+    Ok(Some(ColumnarValue::Array(cast(&arr, ret)?)))
+}
+
 /// Integer division as Java's: truncating, wrapping (MIN / -1 is MIN), `/ by zero` an error.
 fn eval_int_divide(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<ColumnarValue> {
     let n = eval_rows(args, rows);
-    // One non-zero divisor for the whole batch (the usual case): one vectorized pass.
-    if let (ColumnarValue::Array(x), ColumnarValue::Scalar(y)) = (&args[0], &args[1])
-        && let Ok(ScalarValue::Int64(Some(y))) = y.cast_to(&DataType::Int64)
-        && y != 0
-    {
-        let x = cast(x, &DataType::Int64)?;
-        let out: arrow::array::Int64Array = x
-            .as_primitive::<arrow::datatypes::Int64Type>()
-            .unary(|v| v.wrapping_rem(y));
-        let arr: ArrayRef = Arc::new(out);
-        return Ok(ColumnarValue::Array(cast(&arr, ret)?));
+    if let Some(out) = by_constant_divisor(args, ret, i64::wrapping_div)? {
+        return Ok(out);
     }
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
@@ -320,17 +340,8 @@ fn eval_mod(args: &[ColumnarValue], rows: usize, ret: &DataType) -> Result<Colum
         return decimal::eval_decimal(datafusion::logical_expr::Operator::Modulo, args, rows, ret);
     }
     let n = eval_rows(args, rows);
-    // One non-zero divisor for the whole batch (the usual case): one vectorized pass.
-    if let (ColumnarValue::Array(x), ColumnarValue::Scalar(y)) = (&args[0], &args[1])
-        && let Ok(ScalarValue::Int64(Some(y))) = y.cast_to(&DataType::Int64)
-        && y != 0
-    {
-        let x = cast(x, &DataType::Int64)?;
-        let out: arrow::array::Int64Array = x
-            .as_primitive::<arrow::datatypes::Int64Type>()
-            .unary(|v| v.wrapping_rem(y));
-        let arr: ArrayRef = Arc::new(out);
-        return Ok(ColumnarValue::Array(cast(&arr, ret)?));
+    if let Some(out) = by_constant_divisor(args, ret, i64::wrapping_rem)? {
+        return Ok(out);
     }
     let a = arrays(args, n)?;
     let x = cast(&a[0], &DataType::Int64)?;
