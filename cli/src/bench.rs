@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -292,11 +293,6 @@ async fn generate_parquet(
     partitions: usize,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let registry = weft_connectors::default_registry();
-    let connector = registry
-        .get("tpch")
-        .context("the tpch connector is not registered")?
-        .clone();
     let ctx =
         SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
     for t in TABLES {
@@ -309,10 +305,7 @@ async fn generate_parquet(
             "Generating TPC-H {t} at scale {scale} into {} … ",
             final_dir.display()
         );
-        let provider = connector
-            .create_source(&tpch_table(t, scale_text), &Configuration::new())
-            .await?;
-        let df = ctx.read_table(provider)?;
+        let df = ctx.read_table(tpch_source(t, scale_text).await?)?;
         // Stage under a dot-directory (ignored by readers), then publish with one rename.
         let staging = dir.join(format!(".{t}.tmp"));
         let _ = std::fs::remove_dir_all(&staging);
@@ -384,6 +377,20 @@ pub(crate) fn tpch_table(t: &str, scale_text: &str) -> weft_core::catalog::Table
         line: 1,
         computed: vec![],
     }
+}
+
+/// The `tpch` connector's table `t` at scale `scale_text` as a table provider.
+pub(crate) async fn tpch_source(
+    t: &str,
+    scale_text: &str,
+) -> anyhow::Result<Arc<dyn datafusion::datasource::TableProvider>> {
+    let registry = weft_connectors::default_registry();
+    let connector = registry
+        .get("tpch")
+        .context("the tpch connector is not registered")?;
+    Ok(connector
+        .create_source(&tpch_table(t, scale_text), &Configuration::new())
+        .await?)
 }
 
 /// The Flink SQL type of a column of the TPC-H tables.

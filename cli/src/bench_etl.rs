@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use weft_core::config::{self, Configuration};
 
-use crate::bench::{flink_type, parse_scale, tpch_table};
+use crate::bench::{flink_type, parse_scale, tpch_source};
 use crate::local_cluster::LocalCluster;
 use crate::run::execute_script;
 
@@ -196,13 +196,7 @@ async fn generate_lineitem_csv(
     dir: &Path,
     scale: &str,
 ) -> anyhow::Result<String> {
-    let registry = weft_connectors::default_registry();
-    let connector = registry
-        .get("tpch")
-        .context("the tpch connector is not registered")?;
-    let provider = connector
-        .create_source(&tpch_table("lineitem", scale), &Configuration::new())
-        .await?;
+    let provider = tpch_source("lineitem", scale).await?;
     let columns = provider
         .schema()
         .fields()

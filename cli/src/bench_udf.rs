@@ -7,13 +7,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
-use weft_core::config::Configuration;
 
-use crate::bench::tpch_table;
+use crate::bench::tpch_source;
 
 /// The ratio a Flink function may be slower than its nearest built-in.
 pub const TARGET_RATIO: f64 = 1.5;
@@ -190,13 +188,7 @@ pub async fn run(scale: &str, rows: usize, iterations: usize) -> anyhow::Result<
 }
 
 async fn lineitem_in_memory(scale: &str, rows: usize) -> anyhow::Result<(Arc<MemTable>, usize)> {
-    let registry = weft_connectors::default_registry();
-    let connector = registry
-        .get("tpch")
-        .context("the tpch connector is not registered")?;
-    let provider = connector
-        .create_source(&tpch_table("lineitem", scale), &Configuration::new())
-        .await?;
+    let provider = tpch_source("lineitem", scale).await?;
     let ctx = SessionContext::new();
     let batches = ctx
         .read_table(provider.clone())?

@@ -94,20 +94,24 @@ fn table(view: bool) -> Arc<MemTable> {
     Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap())
 }
 
-async fn rows(view: bool, expr: &str) -> Vec<String> {
+/// `SELECT <expr> FROM t` over the view (or Utf8) table, as Weft plans Flink SQL.
+async fn select(view: bool, expr: &str) -> Vec<RecordBatch> {
     let ctx = weft_flink_sql::flink_context(SessionConfig::new().with_target_partitions(1));
     ctx.register_table("t", table(view)).unwrap();
     let sql = format!("SELECT {expr} FROM t");
     let plan = weft_flink_sql::plan_sql(&ctx.state(), &sql)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let batches = ctx
-        .execute_logical_plan(plan)
+    ctx.execute_logical_plan(plan)
         .await
         .unwrap()
         .collect()
         .await
-        .unwrap_or_else(|e| panic!("{sql} (views: {view}): {e}"));
+        .unwrap_or_else(|e| panic!("{sql} (views: {view}): {e}"))
+}
+
+async fn rows(view: bool, expr: &str) -> Vec<String> {
+    let batches = select(view, expr).await;
     let mut out = Vec::new();
     for b in batches {
         for i in 0..b.num_rows() {
@@ -149,24 +153,13 @@ async fn like_fast_path_keeps_flinks_meaning() {
 
 #[tokio::test]
 async fn pieces_of_views_are_views() {
-    let ctx = weft_flink_sql::flink_context(SessionConfig::new().with_target_partitions(1));
-    ctx.register_table("t", table(true)).unwrap();
     for expr in [
         "SUBSTRING(s, 2)",
         "TRIM(s)",
         "SPLIT_INDEX(s, ' ', 1)",
         "LEFT(s, 15)",
     ] {
-        let plan = weft_flink_sql::plan_sql(&ctx.state(), &format!("SELECT {expr} FROM t"))
-            .await
-            .unwrap();
-        let batches = ctx
-            .execute_logical_plan(plan)
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
+        let batches = select(true, expr).await;
         assert_eq!(
             batches[0].column(0).data_type(),
             &DataType::Utf8View,
