@@ -431,11 +431,11 @@ async fn hdfs_without_default_fs_names_the_problem() {
     );
 }
 
-/// Parquet tables read their STRING data columns as views (no per-scan cast); partition
-/// columns and the text formats keep `Utf8`. Rows read as views are written back into a
+/// Parquet and CSV tables read their STRING data columns as views (no per-scan cast);
+/// partition columns and JSON keep `Utf8`. Rows read as views are written back into a
 /// `Utf8` table and read again unchanged.
 #[tokio::test]
-async fn parquet_strings_are_read_as_views_and_written_back_as_strings() {
+async fn strings_are_read_as_views_and_written_back_as_strings() {
     let dir = tempfile::tempdir().unwrap();
     let reg = default_registry();
     let ctx = session(&reg, 2);
@@ -467,7 +467,8 @@ async fn parquet_strings_are_read_as_views_and_written_back_as_strings() {
     let csv_schema = source(&reg, &csv).await.schema();
     assert_eq!(
         csv_schema.field_with_name("name").unwrap().data_type(),
-        &DataType::Utf8
+        &DataType::Utf8View,
+        "Flink's CSV reader reads strings as views too"
     );
 
     // Views into a Utf8 table: same rows back.

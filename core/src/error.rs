@@ -219,6 +219,10 @@ pub fn explain_input_error(e: WeftError) -> WeftError {
     };
     use arrow::error::ArrowError;
     let message = match a {
+        // what 'csv.ignore-parse-errors' does not help with (Weft's CSV reader says so)
+        ArrowError::CsvError(m) if m.contains("broken quoting") || m.contains("not UTF-8") => {
+            format!("a CSV input file could not be read: {m}; fix the file")
+        }
         ArrowError::CsvError(m) => format!(
             "a CSV input file could not be read: {m}; fix the file, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL and skip rows with too many fields"
         ),

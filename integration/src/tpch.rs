@@ -139,9 +139,32 @@ pub fn batches_to_csv_lines(batches: &[RecordBatch]) -> Result<Vec<String>, BoxE
         .collect())
 }
 
-/// Every line of every CSV part file under `dir`, recursively, skipping files and
-/// directories whose names start with `.` or `_` (staging, success markers). A missing
-/// directory has no lines.
+/// The records of CSV `text`: its lines, a quoted field's line ends kept inside its record
+/// (a record ends where its count of `"` is even).
+fn records(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        let record = match open.take() {
+            Some(mut r) => {
+                r.push('\n');
+                r.push_str(line);
+                r
+            }
+            None => line.to_string(),
+        };
+        match record.bytes().filter(|&b| b == b'"').count() % 2 {
+            0 => out.push(record),
+            _ => open = Some(record),
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// Every record of every CSV part file under `dir`, recursively (see `records`), skipping
+/// files and directories whose names start with `.` or `_` (staging, success markers). A
+/// missing directory has no records.
 pub fn read_csv_dir(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut lines = Vec::new();
     if !dir.exists() {
@@ -162,7 +185,7 @@ pub fn read_csv_dir(dir: &Path) -> std::io::Result<Vec<String>> {
                 stack.push(path);
             } else {
                 let text = std::fs::read_to_string(&path)?;
-                lines.extend(text.lines().map(str::to_string));
+                lines.extend(records(&text));
             }
         }
     }

@@ -301,6 +301,76 @@ fn csv_empty_fields_read_as_flink_reads_them() {
     assert!(t.contains("'csv.null-literal' = ''"), "{t}");
 }
 
+/// How Flink 2.3 splits CSV files into rows and fields (`fixtures/flink/csv.sql`, the
+/// `layout` cases): quotes, doubled quotes, CRLF, blank lines, comments, the escape
+/// character, disabled quotes, lenient mode. Where Flink read rows, Weft reads the same
+/// rows; where Flink failed the job, Weft fails it too, naming the file's line.
+#[test]
+fn csv_rows_and_fields_are_split_as_flink_splits_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let read = [
+        "comments_on",
+        "escaped_on",
+        "layout_lenient",
+        "blank_lenient",
+        "layout_null",
+    ];
+    for table in read {
+        let (ddl, select) = recorded_csv_table(table);
+        assert!(select.get("error").is_none(), "{table}: {select}");
+        let mut want = csv_lines(&select, "<null>");
+        let (o, out) = weft_reads_table(dir.path(), &ddl, table, &select);
+        assert!(
+            o.status.success(),
+            "{table}: weft run failed:\n{}",
+            text(&o)
+        );
+        let mut got = read_csv_dir(&out).unwrap();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{table}: Weft's rows differ from Flink's");
+    }
+    // (table, what Weft's message must say)
+    let failed = [
+        ("layout_s", "line 3 of "),
+        ("short_s", "line 2 of "),
+        ("long_s", "line 2 of "),
+        ("blank_int", "line 2 of "),
+        (
+            "blank_str",
+            "has 1 field where table `blank_str` has 2 columns",
+        ),
+        ("comments_off", "line 1 of "),
+        ("escaped_off", "after a closing quote"),
+        (
+            "noquote",
+            "has 4 fields where table `noquote` has 3 columns",
+        ),
+        ("escaped_lenient", "broken quoting"),
+    ];
+    for (table, needle) in failed {
+        let (ddl, select) = recorded_csv_table(table);
+        assert_eq!(select["error"], "runtime", "{table}: {select}");
+        let with_columns = serde_json::json!({"columns": [["id"], ["s"]]});
+        let columns = if table.starts_with("blank_str") || table == "comments_off" {
+            serde_json::json!({"columns": [["a"], ["b"]]})
+        } else if table == "blank_int" {
+            with_columns
+        } else {
+            serde_json::json!({"columns": [["id"], ["s"], ["t"]]})
+        };
+        let (o, _) = weft_reads_table(dir.path(), &ddl, table, &columns);
+        assert!(!o.status.success(), "{table}: Flink failed, Weft read it");
+        let t = text(&o);
+        assert!(
+            t.contains("a CSV input file could not be read"),
+            "{table}: {t}"
+        );
+        assert!(t.contains(needle), "{table}: no {needle:?} in {t}");
+        assert!(!t.contains("internal error"), "{table}: {t}");
+    }
+}
+
 #[test]
 fn timestamp_columns_hold_their_declared_precision() {
     // TIMESTAMP(0) / (3) / (9) / TIMESTAMP read from CSV, as text: p fraction digits each
@@ -333,7 +403,7 @@ fn csv_files_are_written_as_flink_writes_them() {
     let o = run_local(dir.path(), "csv_writer.sql", &script);
     assert!(o.status.success(), "weft run failed:\n{}", text(&o));
     let tables = recorded.as_object().unwrap();
-    assert_eq!(tables.len(), 6);
+    assert_eq!(tables.len(), 8);
     for (table, lines) in tables {
         let want: Vec<String> = lines
             .as_array()

@@ -33,17 +33,21 @@ const MAX_QUOTE_CHECK: usize = 24;
 
 /// How text fields are quoted.
 struct Quoting {
-    quote: u8,
+    /// `None` with `csv.disable-quote-character`: text is written as it is.
+    quote: Option<u8>,
     /// Characters below this are quoted.
     min_safe: u8,
+    /// `csv.escape-character`, doubled inside quotes.
+    escape: Option<u8>,
 }
 
 impl Quoting {
     fn new(o: &CsvOptions) -> Self {
         let min_safe = o.delimiter.max(o.quote).max(b'\n').saturating_add(1);
         Quoting {
-            quote: o.quote,
+            quote: (!o.disable_quote).then_some(o.quote),
             min_safe,
+            escape: o.escape,
         }
     }
 
@@ -55,18 +59,18 @@ impl Quoting {
     }
 
     fn write(&self, out: &mut Vec<u8>, s: &str) {
-        if !self.needs_quotes(s) {
+        let Some(quote) = self.quote.filter(|_| self.needs_quotes(s)) else {
             out.extend_from_slice(s.as_bytes());
             return;
-        }
-        out.push(self.quote);
+        };
+        out.push(quote);
         for &b in s.as_bytes() {
-            if b == self.quote {
+            if b == quote || Some(b) == self.escape {
                 out.push(b);
             }
             out.push(b);
         }
-        out.push(self.quote);
+        out.push(quote);
     }
 }
 

@@ -11,6 +11,7 @@
 //! discarded by [`abort`]: a failed job leaves no output.
 
 pub mod commit;
+pub mod csv_read;
 mod csv_text;
 pub mod csv_write;
 pub mod options;
@@ -129,6 +130,17 @@ impl Connector for FilesystemConnector {
     ) -> Result<SinkPlan> {
         let options = FsOptions::from_table(table)?;
         check_partition_keys(table)?;
+        if let Some(e) = options.csv.escape.filter(|&e| e != b'\\')
+            && options.format == options::Format::Csv
+        {
+            return Err(WeftError::table_option(
+                &table.name,
+                format!(
+                    "writing CSV with 'csv.escape-character' = '{}' is not supported yet (only '\\' is); read the table, or write it without the option",
+                    char::from(e).escape_default()
+                ),
+            ));
+        }
         let input_schema = input.schema();
         for f in table.columns.iter() {
             if input_schema.index_of(f.name()).is_err() {

@@ -19,6 +19,8 @@ pub const FILESYSTEM_OPTIONS: &[&str] = &[
     "csv.null-literal",
     "csv.allow-comments",
     "csv.ignore-parse-errors",
+    "csv.escape-character",
+    "csv.disable-quote-character",
     "json.ignore-parse-errors",
     "parquet.compression",
     "sink.rolling-policy.file-size",
@@ -73,6 +75,12 @@ pub struct CsvOptions {
     /// fields than the table is skipped.
     #[serde(default)]
     pub ignore_parse_errors: bool,
+    /// `csv.escape-character` (none by default): the next character is text.
+    #[serde(default)]
+    pub escape: Option<u8>,
+    /// `csv.disable-quote-character`: fields are never quoted, read or written.
+    #[serde(default)]
+    pub disable_quote: bool,
 }
 
 impl Default for CsvOptions {
@@ -84,6 +92,8 @@ impl Default for CsvOptions {
             null_literal: None,
             allow_comments: false,
             ignore_parse_errors: false,
+            escape: None,
+            disable_quote: false,
         }
     }
 }
@@ -150,7 +160,29 @@ impl FsOptions {
                 }
             },
             ignore_parse_errors: false,
+            escape: match t.option("csv.escape-character") {
+                None => None,
+                Some(_) => Some(single_byte("csv.escape-character", b'\\')?),
+            },
+            disable_quote: match t
+                .option("csv.disable-quote-character")
+                .map(|v| v.trim().to_ascii_lowercase())
+            {
+                None => false,
+                Some(v) if v == "true" => true,
+                Some(v) if v == "false" => false,
+                Some(v) => {
+                    return Err(err(format!(
+                        "option 'csv.disable-quote-character' must be true or false, got '{v}'"
+                    )));
+                }
+            },
         };
+        if csv.disable_quote && t.option("csv.quote-character").is_some() {
+            return Err(err(
+                "options 'csv.disable-quote-character' = 'true' and 'csv.quote-character' cannot both be set (Flink refuses them together too)".into(),
+            ));
+        }
         let mut ignore_parse_errors = false;
         for key in ["csv.ignore-parse-errors", "json.ignore-parse-errors"] {
             match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {

@@ -16,15 +16,18 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
 use object_store::ObjectStore;
 use url::Url;
 use weft_core::catalog::TableDef;
 use weft_core::{Result, WeftError};
 
+use super::csv_read::{FlinkCsvFormat, FlinkCsvScanExec};
 use super::csv_text::{self, Columns, CsvText};
 use super::options::{Format, FsOptions};
 use crate::object_stores::{hdfs_address, store_path};
@@ -49,33 +52,65 @@ pub(crate) async fn create_source(
     // Flink's 'path' names a directory or a single file.
     let single_file = check_input_exists(table, &url, store.as_ref()).await?;
 
-    let text = match options.format {
-        Format::Csv if options.csv.ignore_parse_errors => Some(CsvText::Lines {
-            null_literal: options.csv.null_literal.clone(),
+    let data_types: Vec<(String, DataType)> = table
+        .data_columns()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect();
+    // Flink's CSV reader when it has a reader for every data column; else Arrow's, with the
+    // fields read as text and mapped (csv_text).
+    let native = (options.format == Format::Csv && FlinkCsvFormat::reads(&data_types)).then(|| {
+        FlinkCsvFormat {
+            table: table.name.clone(),
             delimiter: options.csv.delimiter,
-            quote: options.csv.quote,
-        }),
-        Format::Csv => Some(CsvText::Fields {
+            quote: (!options.csv.disable_quote).then_some(options.csv.quote),
+            escape: options.csv.escape,
+            comments: options.csv.allow_comments,
+            null_literal: options.csv.null_literal.clone(),
+            lenient: options.csv.ignore_parse_errors,
+            types: data_types.clone(),
+        }
+    });
+    if options.format == Format::Csv && native.is_none() {
+        for (name, t) in &data_types {
+            if csv_field::supported(t) {
+                continue;
+            }
+            if options.csv.disable_quote {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    format!(
+                        "'csv.disable-quote-character' = 'true' cannot read column `{name}` of type {} yet; declare it STRING and cast it in the query",
+                        weft_flink_sql::types::flink_name(t)
+                    ),
+                ));
+            }
+            if options.csv.ignore_parse_errors {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    format!(
+                        "'csv.ignore-parse-errors' = 'true' cannot read column `{name}` of type {} yet; declare it STRING and cast it in the query",
+                        weft_flink_sql::types::flink_name(t)
+                    ),
+                ));
+            }
+        }
+    }
+    let text = match options.format {
+        Format::Csv => Some(CsvText {
             null_literal: options.csv.null_literal.clone(),
         }),
         _ => None,
     };
-    let lines = matches!(text, Some(CsvText::Lines { .. }));
     let format: Arc<dyn FileFormat> = match options.format {
         Format::Parquet => Arc::new(ParquetFormat::default()),
-        Format::Csv if lines => Arc::new(
-            // each line whole, split in the scan (see csv_text)
-            CsvFormat::default()
-                .with_has_header(false)
-                .with_delimiter(csv_text::LINE_DELIMITER)
-                .with_quote(csv_text::LINE_QUOTE)
-                .with_comment(options.csv.allow_comments.then_some(b'#')),
-        ),
+        // the files' listing and splits; the rows are read by Flink's reader when `native`
         Format::Csv => Arc::new(
             CsvFormat::default()
                 .with_has_header(false)
                 .with_delimiter(options.csv.delimiter)
                 .with_quote(options.csv.quote)
+                .with_escape(options.csv.escape)
                 .with_comment(options.csv.allow_comments.then_some(b'#')),
         ),
         Format::Json => Arc::new(JsonFormat::default()),
@@ -103,44 +138,24 @@ pub(crate) async fn create_source(
         let glob = glob::Pattern::new(VISIBLE_GLOB).expect("valid glob");
         ListingTableUrl::try_new(url, Some(glob))?
     };
-    if lines {
-        for f in table.data_columns() {
-            if !csv_field::supported(f.data_type()) {
-                return Err(WeftError::table_option(
-                    &table.name,
-                    format!(
-                        "'csv.ignore-parse-errors' = 'true' cannot read column `{}` of type {} yet; declare it STRING and cast it in the query",
-                        f.name(),
-                        weft_flink_sql::types::flink_name(f.data_type())
-                    ),
-                ));
+    // Parquet strings are read as views (DataFusion's own default for Parquet), and so are
+    // those of Flink's CSV reader: decoding into `Utf8` copies every string, and filters,
+    // joins and aggregates compare views faster. Sinks get `STRING` columns cast back
+    // where they need `Utf8`.
+    let as_views = options.format == Format::Parquet || native.is_some();
+    let file_fields: Vec<Field> = table
+        .data_columns()
+        .into_iter()
+        .map(|f| match &text {
+            Some(t) if native.is_some() || t.reads_as_text(f.data_type()) => {
+                Field::new(f.name(), DataType::Utf8, true)
             }
-        }
-    }
-    // Parquet strings are read as views (DataFusion's own default for Parquet): decoding
-    // into `Utf8` copies every string, and filters, joins and aggregates compare views
-    // faster. Sinks get `STRING` columns cast back where they need `Utf8`.
-    let as_views = options.format == Format::Parquet;
-    let file_fields: Vec<Field> = match &text {
-        Some(CsvText::Lines { .. }) => {
-            vec![Field::new(csv_text::LINE_COLUMN, DataType::Utf8, true)]
-        }
-        _ => table
-            .data_columns()
-            .into_iter()
-            .map(|f| match &text {
-                Some(t) if t.reads_as_text(f.data_type()) => {
-                    Field::new(f.name(), DataType::Utf8, true)
-                }
-                None if as_views
-                    && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) =>
-                {
-                    f.with_data_type(DataType::Utf8View)
-                }
-                _ => f,
-            })
-            .collect(),
-    };
+            None if as_views && matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8) => {
+                f.with_data_type(DataType::Utf8View)
+            }
+            _ => f,
+        })
+        .collect();
     let file_schema = Arc::new(Schema::new(file_fields));
     let config = ListingTableConfig::new(table_url)
         .with_listing_options(listing_options)
@@ -154,12 +169,7 @@ pub(crate) async fn create_source(
     let to_inner = declared
         .fields()
         .iter()
-        .map(
-            |f| match lines && !table.partition_keys.contains(f.name()) {
-                true => inner_schema.index_of(csv_text::LINE_COLUMN),
-                false => inner_schema.index_of(f.name()),
-            },
-        )
+        .map(|f| inner_schema.index_of(f.name()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let schema = match as_views {
         false => declared,
@@ -186,6 +196,7 @@ pub(crate) async fn create_source(
         to_inner,
         partition_keys: table.partition_keys.clone(),
         text,
+        native: native.map(Arc::new),
     }))
 }
 
@@ -200,6 +211,9 @@ pub struct FilesystemTable {
     partition_keys: Vec<String>,
     /// Set for CSV: data columns read as text and mapped in `scan` (see `csv_text`).
     text: Option<CsvText>,
+    /// Set for CSV tables Flink's reader reads (see `csv_read`), which then reads the rows
+    /// of `inner`'s scan.
+    native: Option<Arc<FlinkCsvFormat>>,
 }
 
 impl FilesystemTable {
@@ -273,37 +287,28 @@ impl TableProvider for FilesystemTable {
             Some(p) => p.clone(),
             None => (0..self.schema.fields().len()).collect(),
         };
-        if let CsvText::Fields { .. } = text {
-            let plan = self
-                .inner
-                .scan(state, Some(&mapped), &usable, limit)
-                .await?;
+        let plan = self
+            .inner
+            .scan(state, Some(&mapped), &usable, limit)
+            .await?;
+        let Some(native) = &self.native else {
             return csv_text::map_fields(text, &self.columns(), &columns, plan);
+        };
+        if plan.downcast_ref::<DataSourceExec>().is_none() {
+            // no files: nothing to read, in the declared types
+            let schema = self.schema.project(&columns)?;
+            return Ok(Arc::new(EmptyExec::new(Arc::new(schema))));
         }
-        // Lines: the line, then the projected partition columns; no LIMIT below the filter
-        // (skipped rows must not count)
-        let line = self.inner.schema().index_of(csv_text::LINE_COLUMN)?;
-        let mut read = vec![line];
-        read.extend(
-            columns
-                .iter()
-                .filter(|&&i| self.partition_keys.contains(self.schema.field(i).name()))
-                .map(|&i| self.to_inner[i]),
-        );
-        let plan = self.inner.scan(state, Some(&read), &usable, None).await?;
-        let out = csv_text::map_lines(text, &self.columns(), &columns, plan)?;
-        Ok(match limit {
-            Some(n) => Arc::new(datafusion::physical_plan::limit::GlobalLimitExec::new(
-                Arc::new(
-                    datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec::new(
-                        out,
-                    ),
-                ),
-                0,
-                Some(n),
-            )),
-            None => out,
-        })
+        // every slot reads a share of the bytes
+        let plan =
+            match plan.repartitioned(state.config().target_partitions(), state.config_options())? {
+                Some(split) => split,
+                None => plan,
+            };
+        Ok(Arc::new(FlinkCsvScanExec::try_new(
+            plan,
+            native.as_ref().clone(),
+        )?))
     }
 }
 

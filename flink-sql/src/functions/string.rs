@@ -22,7 +22,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{ColumnarValue, Expr, ScalarUDF, Signature, Volatility};
 use datafusion::sql::sqlparser::ast;
 
-use super::args::{arrays, eval_rows, is_string, result};
+use super::args::{eval_rows, is_string, result};
 use super::scalar;
 use super::udf::EvalFn;
 pub use java_regex::{JavaRegex, RegexError};
@@ -93,40 +93,85 @@ fn coerce(name: &str, t: &[DataType], shapes: &[&str]) -> Result<Vec<DataType>> 
     Ok(out)
 }
 
-/// Evaluated arguments, each as an array of the batch's (or one) row.
+/// Evaluated arguments. The first is an array of the batch's rows (or of one row); a
+/// later string or BIGINT argument given as a scalar (a pattern, a length, a separator)
+/// stays one, read for every row without being copied into an array, as DataFusion's own
+/// string functions do.
 struct Cols {
     n: usize,
+    /// Each argument as an array: of `n` rows, or of one row where `scalar[k]`.
     arrays: Vec<ArrayRef>,
+    scalar: Vec<bool>,
+    /// A scalar argument is NULL: every row is NULL.
+    scalar_null: bool,
+    /// Array arguments that hold NULLs.
+    nullable: Vec<usize>,
 }
 
 impl Cols {
     fn new(args: &[ColumnarValue], rows: usize) -> Result<Cols> {
         let n = eval_rows(args, rows);
-        Ok(Cols {
+        let mut c = Cols {
             n,
-            arrays: arrays(args, n)?,
-        })
+            arrays: Vec::with_capacity(args.len()),
+            scalar: Vec::with_capacity(args.len()),
+            scalar_null: false,
+            nullable: Vec::new(),
+        };
+        for (k, a) in args.iter().enumerate() {
+            let kept = match a {
+                ColumnarValue::Scalar(v) if k > 0 && n > 1 => matches!(
+                    v.data_type(),
+                    DataType::Utf8 | DataType::Utf8View | DataType::Int64
+                )
+                .then_some(v),
+                _ => None,
+            };
+            let array = match kept {
+                Some(v) => {
+                    c.scalar_null |= v.is_null();
+                    v.to_array_of_size(1)?
+                }
+                None => a.to_array(n)?,
+            };
+            if kept.is_none() && array.null_count() > 0 {
+                c.nullable.push(k);
+            }
+            c.scalar.push(kept.is_some());
+            c.arrays.push(array);
+        }
+        Ok(c)
     }
     fn strs(&self, k: usize) -> Strs<'_> {
-        Strs::of(&self.arrays[k])
+        let s = Strs::of(&self.arrays[k]);
+        match self.scalar[k] {
+            true => Strs::Scalar(opt_str(s, 0)),
+            false => s,
+        }
     }
-    fn ints(&self, k: usize) -> &Int64Array {
-        self.arrays[k].as_primitive::<arrow::datatypes::Int64Type>()
+    fn ints(&self, k: usize) -> Ints<'_> {
+        let a = self.arrays[k].as_primitive::<arrow::datatypes::Int64Type>();
+        match self.scalar[k] {
+            true => Ints::Scalar((!a.is_null(0)).then(|| a.value(0))),
+            false => Ints::Array(a),
+        }
     }
     fn bins(&self, k: usize) -> &BinaryArray {
         self.arrays[k].as_binary::<i32>()
     }
+    #[inline]
     fn any_null(&self, i: usize) -> bool {
-        self.arrays.iter().any(|a| a.is_null(i))
+        self.scalar_null || self.nullable.iter().any(|&k| self.arrays[k].is_null(i))
     }
 }
 
 /// A string argument as it came: Utf8, or Utf8View (what Weft's sources give) read in
-/// place rather than copied by a cast.
+/// place rather than copied by a cast, or one value for every row.
 #[derive(Clone, Copy)]
 enum Strs<'a> {
     Utf8(&'a StringArray),
     View(&'a StringViewArray),
+    Scalar(Option<&'a str>),
 }
 
 impl<'a> Strs<'a> {
@@ -141,6 +186,7 @@ impl<'a> Strs<'a> {
         match self {
             Strs::Utf8(a) => a.value(i),
             Strs::View(a) => a.value(i),
+            Strs::Scalar(v) => v.unwrap_or(""),
         }
     }
     #[inline]
@@ -148,6 +194,62 @@ impl<'a> Strs<'a> {
         match self {
             Strs::Utf8(a) => a.is_null(i),
             Strs::View(a) => a.is_null(i),
+            Strs::Scalar(v) => v.is_none(),
+        }
+    }
+}
+
+/// A BIGINT argument: an array, or one value for every row.
+#[derive(Clone, Copy)]
+enum Ints<'a> {
+    Array(&'a Int64Array),
+    Scalar(Option<i64>),
+}
+
+impl Ints<'_> {
+    #[inline]
+    fn value(self, i: usize) -> i64 {
+        match self {
+            Ints::Array(a) => a.value(i),
+            Ints::Scalar(v) => v.unwrap_or(0),
+        }
+    }
+    #[inline]
+    fn is_null(self, i: usize) -> bool {
+        match self {
+            Ints::Array(a) => a.is_null(i),
+            Ints::Scalar(v) => v.is_none(),
+        }
+    }
+}
+
+/// A string searched for in every row: its searcher built once when it is one value for
+/// all rows (a LOCATE needle, a REPLACE target, a SPLIT_INDEX separator).
+enum Needle<'a> {
+    Fixed(&'a str, memchr::memmem::Finder<'a>),
+    PerRow(Strs<'a>),
+}
+
+impl<'a> Needle<'a> {
+    fn of(s: Strs<'a>) -> Needle<'a> {
+        match s {
+            Strs::Scalar(Some(v)) => Needle::Fixed(v, memchr::memmem::Finder::new(v.as_bytes())),
+            other => Needle::PerRow(other),
+        }
+    }
+    #[inline]
+    fn text(&self, i: usize) -> &'a str {
+        match self {
+            Needle::Fixed(v, _) => v,
+            Needle::PerRow(s) => s.value(i),
+        }
+    }
+    /// The first byte offset of the row's needle in `hay`.
+    #[inline]
+    fn find(&self, i: usize, hay: &str) -> Option<usize> {
+        match self {
+            Needle::Fixed(_, f) => f.find(hay.as_bytes()),
+            Needle::PerRow(s) => hay.find(s.value(i)),
         }
     }
 }
@@ -155,7 +257,7 @@ impl<'a> Strs<'a> {
 fn opt_str(a: Strs<'_>, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
-fn opt_int(a: &Int64Array, i: usize) -> Option<i64> {
+fn opt_int(a: Ints<'_>, i: usize) -> Option<i64> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
@@ -778,15 +880,22 @@ fn eval_chr(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Columna
 
 /// Position (1-based, in characters) of `needle` in `hay` from char `from` (0-based), 0 if
 /// absent; an empty needle is found at 1.
+#[cfg(test)]
 fn locate(hay: &str, needle: &str, from: usize) -> i32 {
-    if needle.is_empty() {
+    locate_with(hay, needle.is_empty(), from, |h| h.find(needle))
+}
+
+/// [`locate`] with the search given: `find` answers the needle's first byte offset.
+#[inline]
+fn locate_with(hay: &str, empty: bool, from: usize, find: impl Fn(&str) -> Option<usize>) -> i32 {
+    if empty {
         return 1;
     }
     let start = byte_at(hay, from);
     if start >= hay.len() && from > 0 {
         return 0;
     }
-    match hay[start..].find(needle) {
+    match find(&hay[start..]) {
         Some(b) => (from + char_count(&hay[start..start + b]) + 1) as i32,
         None => 0,
     }
@@ -801,16 +910,17 @@ fn eval_locate(
     from: Option<usize>,
 ) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
+    let (h, nd) = (c.strs(hay), Needle::of(c.strs(needle)));
+    let from = from.filter(|&k| c.arrays.len() > k).map(|k| c.ints(k));
     out_int(args, &c, |i| {
         if c.any_null(i) {
             return Ok(None);
         }
-        let (h, nd) = (c.strs(hay).value(i), c.strs(needle).value(i));
-        let start = match from {
-            Some(k) if c.arrays.len() > k => (c.ints(k).value(i) - 1).max(0) as usize,
-            _ => 0,
-        };
-        Ok(Some(locate(h, nd, start)))
+        let start = from.map_or(0, |f| (f.value(i) - 1).max(0) as usize);
+        let empty = nd.text(i).is_empty();
+        Ok(Some(locate_with(h.value(i), empty, start, |x| {
+            nd.find(i, x)
+        })))
     })
 }
 
@@ -872,21 +982,22 @@ fn eval_repeat(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Colu
 
 fn eval_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
+    let (text, target, with) = (c.strs(0), Needle::of(c.strs(1)), c.strs(2));
     out_str(args, &c, |i, o| {
         if c.any_null(i) {
             return Ok(false);
         }
-        let (s, from, to) = (c.strs(0).value(i), c.strs(1).value(i), c.strs(2).value(i));
+        let (s, from, to) = (text.value(i), target.text(i), with.value(i));
         if from.is_empty() {
             // Java's String.replace("", r) puts r between every character and at both ends.
             o.push_str(&s.replace(from, to));
             return Ok(true);
         }
         let mut last = 0;
-        for (at, _) in s.match_indices(from) {
-            o.push_str(&s[last..at]);
+        while let Some(at) = target.find(i, &s[last..]) {
+            o.push_str(&s[last..last + at]);
             o.push_str(to);
-            last = at + from.len();
+            last += at + from.len();
         }
         o.push_str(&s[last..]);
         Ok(true)
@@ -926,16 +1037,14 @@ fn eval_overlay(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<Col
 /// negative len gives NULL.
 fn eval_substring(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
+    let (strs, starts) = (c.strs(0), c.ints(1));
+    let lens = (c.arrays.len() > 2).then(|| c.ints(2));
     out_slice(args, &c, |i| {
         if c.any_null(i) {
             return Ok(None);
         }
-        let (s, pos) = (c.strs(0).value(i), c.ints(1).value(i));
-        let len = if c.arrays.len() > 2 {
-            c.ints(2).value(i)
-        } else {
-            i32::MAX as i64
-        };
+        let (s, pos) = (strs.value(i), starts.value(i));
+        let len = lens.map_or(i32::MAX as i64, |l| l.value(i));
         if len < 0 {
             return Ok(None);
         }
@@ -983,15 +1092,36 @@ fn eval_left_right(args: &[ColumnarValue], rows: usize, left: bool) -> Result<Co
 /// LPAD / RPAD(s, len, pad): NULL for a negative len or an empty pad; s is cut to len.
 fn eval_pad(args: &[ColumnarValue], rows: usize, left: bool) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
+    let (strs, lens, pads) = (c.strs(0), c.ints(1), c.strs(2));
     out_str(args, &c, |i, o| {
         if c.any_null(i) {
             return Ok(false);
         }
-        let (s, len, pad) = (c.strs(0).value(i), c.ints(1).value(i), c.strs(2).value(i));
+        let (s, len, pad) = (strs.value(i), lens.value(i), pads.value(i));
         if len < 0 || pad.is_empty() {
             return Ok(false);
         }
         let len = len as usize;
+        if s.is_ascii() && pad.is_ascii() {
+            // characters are bytes
+            let fill = len.saturating_sub(s.len());
+            let padding = |o: &mut String| {
+                let mut left = fill;
+                while left >= pad.len() {
+                    o.push_str(pad);
+                    left -= pad.len();
+                }
+                o.push_str(&pad[..left]);
+            };
+            if left {
+                padding(o);
+                o.push_str(&s[..len - fill]);
+            } else {
+                o.push_str(&s[..len.min(s.len())]);
+                padding(o);
+            }
+            return Ok(true);
+        }
         let n = char_count(s);
         let fill = len.saturating_sub(n);
         let pad_chars = pad.chars().cycle().take(fill);
@@ -1039,20 +1169,30 @@ fn eval_translate(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<C
 /// (every piece kept; an empty separator splits at whitespace); NULL when out of range.
 fn eval_split_index(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
+    let (strs, seps, index) = (c.strs(0), Needle::of(c.strs(1)), c.ints(2));
     out_slice(args, &c, |i| {
         if c.any_null(i) {
             return Ok(None);
         }
-        let (s, sep, idx) = (c.strs(0).value(i), c.strs(1).value(i), c.ints(2).value(i));
+        let (s, sep, idx) = (strs.value(i), seps.text(i), index.value(i));
         if idx < 0 || s.is_empty() {
             return Ok(None);
         }
-        Ok(if sep.is_empty() {
-            s.split(|ch: char| text::java_whitespace(ch))
-                .nth(idx as usize)
-        } else {
-            s.split(sep).nth(idx as usize)
-        })
+        if sep.is_empty() {
+            return Ok(s
+                .split(|ch: char| text::java_whitespace(ch))
+                .nth(idx as usize));
+        }
+        // the idx-th piece between separators
+        let mut start = 0;
+        for _ in 0..idx {
+            match seps.find(i, &s[start..]) {
+                Some(at) => start += at + sep.len(),
+                None => return Ok(None),
+            }
+        }
+        let end = seps.find(i, &s[start..]).map_or(s.len(), |at| start + at);
+        Ok(Some(&s[start..end]))
     })
 }
 
@@ -1709,6 +1849,7 @@ impl datafusion::logical_expr::ScalarUDFImpl for Refused {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::common::ScalarValue;
 
     #[test]
     fn locate_counts_characters() {
@@ -1729,5 +1870,86 @@ mod tests {
             java_regex::java_find_iter(&JavaRegex::new("").unwrap().regex, "é").len(),
             2
         );
+    }
+    /// A scalar argument kept as one gives what the same value repeated in an array gives,
+    /// NULL included.
+    #[test]
+    fn scalar_arguments_read_as_their_arrays() {
+        let text: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("a-b-c"),
+            None,
+            Some("xyz-"),
+            Some("é-ab-b"),
+        ]));
+        let n = text.len();
+        let s = |v: Option<&str>| ScalarValue::Utf8(v.map(str::to_string));
+        let i = |v: Option<i64>| ScalarValue::Int64(v);
+        type Eval = fn(&[ColumnarValue], usize, &DataType) -> Result<ColumnarValue>;
+        let calls: Vec<(&str, Eval, Vec<ScalarValue>)> = vec![
+            ("SUBSTRING", eval_substring, vec![i(Some(2)), i(Some(3))]),
+            ("SUBSTRING", eval_substring, vec![i(Some(-2))]),
+            ("SUBSTRING", eval_substring, vec![i(None), i(Some(1))]),
+            (
+                "SPLIT_INDEX",
+                eval_split_index,
+                vec![s(Some("-")), i(Some(1))],
+            ),
+            (
+                "SPLIT_INDEX",
+                eval_split_index,
+                vec![s(Some("-")), i(Some(3))],
+            ),
+            ("SPLIT_INDEX", eval_split_index, vec![s(None), i(Some(0))]),
+            ("REPLACE", eval_replace, vec![s(Some("-")), s(Some("+="))]),
+            ("REPLACE", eval_replace, vec![s(Some("")), s(Some("."))]),
+            (
+                "LPAD",
+                |a, r, _| eval_pad(a, r, true),
+                vec![i(Some(7)), s(Some("01"))],
+            ),
+            (
+                "RPAD",
+                |a, r, _| eval_pad(a, r, false),
+                vec![i(Some(2)), s(Some("0"))],
+            ),
+        ];
+        for (name, f, rest) in calls {
+            let mut scalars = vec![ColumnarValue::Array(text.clone())];
+            let mut arrays = vec![ColumnarValue::Array(text.clone())];
+            for v in &rest {
+                scalars.push(ColumnarValue::Scalar(v.clone()));
+                arrays.push(ColumnarValue::Array(v.to_array_of_size(n).unwrap()));
+            }
+            let got = f(&scalars, n, &DataType::Utf8)
+                .unwrap()
+                .into_array(n)
+                .unwrap();
+            let want = f(&arrays, n, &DataType::Utf8)
+                .unwrap()
+                .into_array(n)
+                .unwrap();
+            assert_eq!(
+                arrow::compute::cast(&got, &DataType::Utf8)
+                    .unwrap()
+                    .as_string::<i32>(),
+                arrow::compute::cast(&want, &DataType::Utf8)
+                    .unwrap()
+                    .as_string::<i32>(),
+                "{name}{rest:?}"
+            );
+        }
+        // LOCATE(needle, hay[, from]) with a scalar needle
+        let needle = ColumnarValue::Scalar(s(Some("b")));
+        let from = ColumnarValue::Scalar(i(Some(4)));
+        let hay = ColumnarValue::Array(text.clone());
+        let got = eval_locate(&[needle, hay, from], n, 0, 1, Some(2))
+            .unwrap()
+            .into_array(n)
+            .unwrap();
+        let got: Vec<Option<i32>> = got
+            .as_primitive::<arrow::datatypes::Int32Type>()
+            .iter()
+            .collect();
+        assert_eq!(got, vec![Some(0), None, Some(0), Some(4)]);
     }
 }
