@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Records what Flink's CSV format writes: runs integration/fixtures/flink/csv_writer.sql in
-real Apache Flink (PyPI's apache-flink, batch mode, parallelism 1) and stores every sink's
-lines, sorted, in integration/fixtures/flink/csv_writer.json ({"table": [line, ...]}).
+"""Records what Flink's CSV (or JSON) format writes: runs integration/fixtures/flink/NAME.sql
+(NAME = csv_writer by default, or json_writer) in real Apache Flink (PyPI's apache-flink,
+batch mode, parallelism 1) and stores every sink's lines, sorted, in
+integration/fixtures/flink/NAME.json ({"table": [line, ...]}).
 
 Usage: JAVA_TOOL_OPTIONS=-XX:+UseSerialGC ~/.cache/weft-pyflink/bin/python \\
-         scripts/record-flink-csv-writer.py
+         scripts/record-flink-csv-writer.py [NAME]
 """
 import json
 import os
 import re
+import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,8 +34,9 @@ def main():
 
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
     t_env.get_config().set("parallelism.default", "1")
-    out = tempfile.mkdtemp(prefix="flink-csv-writer-")
-    text = open(os.path.join(FIXTURES, "csv_writer.sql"), encoding="utf-8").read()
+    name = sys.argv[1] if len(sys.argv) > 1 else "csv_writer"
+    out = tempfile.mkdtemp(prefix=f"flink-{name}-")
+    text = open(os.path.join(FIXTURES, f"{name}.sql"), encoding="utf-8").read()
     tables = []
     for sql in statements(text.replace("${OUT}", out)):
         m = re.match(r"INSERT INTO (\w+)", sql)
@@ -52,7 +55,7 @@ def main():
                 with open(os.path.join(root, f), encoding="utf-8", newline="") as fh:
                     lines.extend(fh.read().split("\n")[:-1])
         result[table] = sorted(lines)
-    path = os.path.join(FIXTURES, "csv_writer.json")
+    path = os.path.join(FIXTURES, f"{name}.json")
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=1, ensure_ascii=False)
         fh.write("\n")

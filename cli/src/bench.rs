@@ -376,6 +376,7 @@ pub(crate) fn tpch_table(t: &str, scale_text: &str) -> weft_core::catalog::Table
         .collect(),
         line: 1,
         computed: vec![],
+        metadata: vec![],
     }
 }
 

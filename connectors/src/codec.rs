@@ -11,7 +11,7 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 use serde::{Deserialize, Serialize};
 
 use crate::datagen::{DatagenExec, DatagenExecConfig};
-use crate::filesystem::csv_read::{FlinkCsvFormat, FlinkCsvScanExec};
+use crate::filesystem::csv_read::{FlinkScanExec, NativeFormat};
 use crate::filesystem::row_split::{FileRows, RowSplitScanExec};
 use crate::filesystem::{FileSinkConfig, FileSinkExec};
 use crate::kafka::{KafkaScanConfig, KafkaScanExec, KafkaSinkConfig, KafkaSinkExec};
@@ -31,7 +31,7 @@ enum EncodedNode {
     /// A Parquet scan split by rows; its `DataSourceExec` travels as the input.
     RowSplitScan(Vec<Vec<FileRows>>),
     /// A CSV table's scan read by Flink's reader; DataFusion's CSV scan travels as the input.
-    FlinkCsvScan(FlinkCsvFormat),
+    FlinkScan(NativeFormat),
 }
 
 fn codec_err(e: impl std::fmt::Display) -> DataFusionError {
@@ -78,14 +78,14 @@ impl PhysicalExtensionCodec for ConnectorCodec {
                 };
                 Arc::new(RowSplitScanExec::new(input.clone(), splits))
             }
-            EncodedNode::FlinkCsvScan(format) => {
+            EncodedNode::FlinkScan(format) => {
                 let [input] = inputs else {
                     return Err(codec_err(format!(
-                        "FlinkCsvScanExec needs one input, got {}",
+                        "FlinkScanExec needs one input, got {}",
                         inputs.len()
                     )));
                 };
-                Arc::new(FlinkCsvScanExec::try_new(input.clone(), format)?)
+                Arc::new(FlinkScanExec::try_new(input.clone(), format)?)
             }
         })
     }
@@ -109,8 +109,8 @@ impl PhysicalExtensionCodec for ConnectorCodec {
             EncodedNode::KafkaSink(e.config().clone())
         } else if let Some(e) = plan.downcast_ref::<RowSplitScanExec>() {
             EncodedNode::RowSplitScan(e.splits().to_vec())
-        } else if let Some(e) = plan.downcast_ref::<FlinkCsvScanExec>() {
-            EncodedNode::FlinkCsvScan(e.format().clone())
+        } else if let Some(e) = plan.downcast_ref::<FlinkScanExec>() {
+            EncodedNode::FlinkScan(e.format().clone())
         } else {
             return Err(DataFusionError::NotImplemented(format!(
                 "ConnectorCodec cannot encode {}",

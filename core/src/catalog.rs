@@ -31,6 +31,9 @@ pub struct TableDef {
     /// Computed columns (`total AS price * qty`): not stored, computed when the table is
     /// read, and not written by INSERT. `columns` holds only the physical ones.
     pub computed: Vec<ComputedColumn>,
+    /// `METADATA [FROM 'key'] [VIRTUAL]` columns: read from what the connector knows about
+    /// a row (a file's path, a Kafka record's offset), not from the row itself.
+    pub metadata: Vec<MetadataColumn>,
 }
 
 /// A computed column: its name, its SQL expression over the physical columns, and its
@@ -42,7 +45,102 @@ pub struct ComputedColumn {
     pub position: usize,
 }
 
+/// A metadata column (`name TYPE METADATA [FROM 'key'] [VIRTUAL]`): the declared field, the
+/// connector's metadata key (the column's name when FROM is absent), whether it is VIRTUAL
+/// (read only: not part of what an INSERT writes), and its position among all columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetadataColumn {
+    pub field: Field,
+    pub key: String,
+    pub is_virtual: bool,
+    pub position: usize,
+}
+
+/// One of a table's columns in declared order (see [`TableDef::declared`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Declared<'a> {
+    Physical(&'a Field),
+    Computed(&'a ComputedColumn),
+    Metadata(&'a MetadataColumn),
+}
+
+impl<'a> Declared<'a> {
+    pub fn name(&self) -> &'a str {
+        match self {
+            Declared::Physical(f) => f.name(),
+            Declared::Computed(k) => &k.name,
+            Declared::Metadata(m) => m.field.name(),
+        }
+    }
+}
+
+/// The column a source adds for metadata `key`, before the table's view casts and renames
+/// it to the declared column.
+pub fn metadata_column_name(key: &str) -> String {
+    format!("$metadata:{key}")
+}
+
 impl TableDef {
+    /// Every column in declared order: computed and metadata columns at their positions,
+    /// physical ones filling the places between them.
+    pub fn declared(&self) -> Vec<Declared<'_>> {
+        let mut placed: Vec<(usize, Declared<'_>)> = self
+            .computed
+            .iter()
+            .map(|k| (k.position, Declared::Computed(k)))
+            .chain(
+                self.metadata
+                    .iter()
+                    .map(|m| (m.position, Declared::Metadata(m))),
+            )
+            .collect();
+        placed.sort_by_key(|(p, _)| *p);
+        let mut placed = placed.into_iter().peekable();
+        let mut physical = self.columns.iter();
+        let mut out =
+            Vec::with_capacity(self.columns.len() + self.computed.len() + self.metadata.len());
+        loop {
+            let at = out.len();
+            if let Some((_, d)) = placed.next_if(|(p, _)| *p <= at) {
+                out.push(d);
+            } else if let Some(f) = physical.next() {
+                out.push(Declared::Physical(f));
+            } else if let Some((_, d)) = placed.next() {
+                out.push(d);
+            } else {
+                return out;
+            }
+        }
+    }
+
+    /// Flink's rule that a metadata key is read by one column (others use a computed
+    /// column over it).
+    pub fn check_metadata_keys_unique(&self) -> std::result::Result<(), String> {
+        for (i, a) in self.metadata.iter().enumerate() {
+            if let Some(b) = self.metadata[i + 1..].iter().find(|b| b.key == a.key) {
+                return Err(format!(
+                    "columns `{}` and `{}` of table `{}` both read metadata key '{}'; declare one as the METADATA column and the other as a computed column over it",
+                    a.field.name(),
+                    b.field.name(),
+                    self.name,
+                    a.key
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The distinct metadata keys the table reads, in declared order.
+    pub fn metadata_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for m in &self.metadata {
+            if !keys.contains(&m.key) {
+                keys.push(m.key.clone());
+            }
+        }
+        keys
+    }
+
     /// The table with every TIMESTAMP / TIMESTAMP_LTZ / TIME column in microseconds, for
     /// formats that store them only so (Iceberg's `timestamp` and `time`, Delta's
     /// `timestamp_ntz`): an INSERT casts what it writes to them.
@@ -80,6 +178,7 @@ impl TableDef {
                 .collect(),
             line: 1,
             computed: vec![],
+            metadata: vec![],
         }
     }
 
@@ -210,6 +309,14 @@ pub trait Connector: Send + Sync {
         let mut def = table.clone();
         def.columns = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         Ok(def)
+    }
+
+    /// The metadata keys the source can read and their types (Flink's
+    /// `SupportsReadingMetadata#listReadableMetadata`). `create_source` adds a column
+    /// [`metadata_column_name`]`(key)` after the physical ones for every key of
+    /// [`TableDef::metadata_keys`].
+    fn readable_metadata(&self) -> Vec<(&'static str, DataType)> {
+        vec![]
     }
 
     /// Validate options and build the scan side.

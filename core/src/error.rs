@@ -235,6 +235,9 @@ pub fn explain_input_error(e: WeftError) -> WeftError {
             "a CSV input file could not be read: {}; fix the file, declare the column with the file's type, or set 'csv.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL",
             without_batch_line(m)
         ),
+        ArrowError::JsonError(m) if m.contains("Flink's JSON reader") => format!(
+            "a JSON input file could not be read: {m}; fix the file, or set 'json.ignore-parse-errors' = 'true' on the table to read unreadable fields as NULL and skip lines that are not JSON objects"
+        ),
         ArrowError::JsonError(m) => format!(
             "a JSON input file could not be read: {m}; fix the file or declare the columns with the file's types"
         ),

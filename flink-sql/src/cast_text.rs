@@ -285,9 +285,12 @@ pub fn write_date(s: &mut String, d: NaiveDate) {
     s.push(digit(day % 10));
 }
 
+/// Flink's TIME(p) text (`DateTimeUtils.unixTimeToString`): Flink holds a time in
+/// milliseconds, and writes its fraction digit by digit up to p, stopping after the last
+/// non-zero digit but keeping at least one: `03:04:05.1`, `00:00:00.0`; TIME(0) none.
 fn write_time(s: &mut String, nanos_of_day: i64, digits: usize) {
     let secs = nanos_of_day.div_euclid(1_000_000_000);
-    let nanos = nanos_of_day.rem_euclid(1_000_000_000) as u32;
+    let mut ms = nanos_of_day.rem_euclid(1_000_000_000) / 1_000_000;
     let _ = write!(
         s,
         "{:02}:{:02}:{:02}",
@@ -295,7 +298,18 @@ fn write_time(s: &mut String, nanos_of_day: i64, digits: usize) {
         (secs / 60) % 60,
         secs % 60
     );
-    fraction(s, nanos, digits);
+    if digits > 0 {
+        s.push('.');
+        let mut left = digits;
+        while left > 0 {
+            s.push(char::from(b'0' + (ms / 100) as u8));
+            ms = (ms % 100) * 10;
+            if ms == 0 {
+                break;
+            }
+            left -= 1;
+        }
+    }
 }
 
 /// INTERVAL DAY TO SECOND text: `+d hh:mm:ss.fff`.

@@ -59,6 +59,7 @@ pub fn tpch_table_def(table: &str, scale: &str) -> Result<TableDef, BoxError> {
         ]),
         line: 1,
         computed: vec![],
+        metadata: vec![],
     };
     let schema = connector.resolve_schema(&def)?;
     def.columns = schema.fields().iter().map(|f| f.as_ref().clone()).collect();

@@ -166,3 +166,72 @@ fn cdc_formats_in_a_batch_job_and_an_unreachable_broker_are_refused_clearly() {
     let e = count_and_sum(dir.path(), "down", &src, "v").unwrap_err();
     assert!(e.contains("127.0.0.1:1"), "{e}");
 }
+
+/// Flink's Kafka METADATA columns: a record's topic, partition, offset, timestamp and its
+/// type, headers (a repeated key keeps its last value, a bare key a NULL value) and leader
+/// epoch, next to its payload; a malformed record skipped takes its metadata with it. The
+/// records are written by the Java client, with a timestamp and headers of its own.
+#[test]
+fn metadata_columns_read_each_records_topic_partition_offset_timestamp_and_headers() {
+    let k = kafka();
+    let dir = tempfile::tempdir().unwrap();
+    k.probe(&["create", "meta", "2"]).unwrap();
+    let ts = "1700000000123";
+    for (value, headers) in [
+        (r#"{"id": 1}"#, vec!["trace=t1", "trace=t2", "none"]),
+        ("{broken", vec![]),
+        (r#"{"id": 3}"#, vec!["trace=t3"]),
+    ] {
+        let mut args = vec!["produce-meta", "meta", "1", ts, value];
+        args.extend(headers);
+        k.probe(&args).unwrap();
+    }
+    let src = table(
+        "src",
+        "meta",
+        "id BIGINT, `topic` STRING METADATA VIRTUAL, part INT METADATA FROM 'partition' VIRTUAL,
+  off BIGINT METADATA FROM 'offset' VIRTUAL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+  tstype STRING METADATA FROM 'timestamp-type' VIRTUAL,
+  hs MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL, epoch INT METADATA FROM 'leader-epoch' VIRTUAL",
+        "'format' = 'json', 'json.ignore-parse-errors' = 'true', 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset'",
+    );
+    let out = dir.path().join("out");
+    let script = format!(
+        "{src}CREATE TABLE out (id BIGINT, t STRING, p INT, o BIGINT, ts STRING, tt STRING, n INT, trace STRING, none_null BOOLEAN, epoch INT)
+  WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+INSERT INTO out SELECT id, `topic`, part, off, CAST(ts AS STRING), tstype, CARDINALITY(hs),
+  CAST(hs['trace'] AS STRING), hs['none'] IS NULL, epoch FROM src;
+",
+        out.display()
+    );
+    let o = run(dir.path(), "meta.sql", &script);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut rows = read_csv_dir(&out).unwrap();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            "1,meta,1,0,2023-11-14 22:13:20.123,CreateTime,2,t2,true,0",
+            "3,meta,1,2,2023-11-14 22:13:20.123,CreateTime,1,t3,true,0",
+        ]
+    );
+
+    // Weft's sinks write no metadata: a persisted (not VIRTUAL) column is refused by name.
+    let sink = table(
+        "snk",
+        "meta",
+        "id BIGINT, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'",
+        "'format' = 'json'",
+    );
+    let o = run(
+        dir.path(),
+        "write.sql",
+        &format!("{sink}INSERT INTO snk SELECT 1, TO_TIMESTAMP_LTZ(0, 3);\n"),
+    );
+    assert!(!o.status.success());
+    let t = text(&o);
+    assert!(
+        t.contains("METADATA column `ts`") && t.contains("VIRTUAL"),
+        "{t}"
+    );
+}

@@ -246,7 +246,7 @@ fn base64_text(out: &mut Vec<u8>, bytes: &[u8], text: &mut String, q: &Quoting) 
 }
 
 /// `.f…` without trailing zeros, nothing for a whole second (Java's `appendFraction(0, 9)`).
-fn fraction(text: &mut String, nanos: u32) {
+pub(crate) fn fraction(text: &mut String, nanos: u32) {
     if nanos == 0 {
         return;
     }
@@ -255,7 +255,7 @@ fn fraction(text: &mut String, nanos: u32) {
     text.push_str(digits.trim_end_matches('0'));
 }
 
-fn time_nanos(a: &ArrayRef, row: usize, unit: &TimeUnit) -> i64 {
+pub(crate) fn time_nanos(a: &ArrayRef, row: usize, unit: &TimeUnit) -> i64 {
     match unit {
         TimeUnit::Second => a.as_primitive::<Time32SecondType>().value(row) as i64 * 1_000_000_000,
         TimeUnit::Millisecond => {
@@ -266,7 +266,7 @@ fn time_nanos(a: &ArrayRef, row: usize, unit: &TimeUnit) -> i64 {
     }
 }
 
-fn timestamp_value(a: &ArrayRef, row: usize) -> i64 {
+pub(crate) fn timestamp_value(a: &ArrayRef, row: usize) -> i64 {
     use arrow::datatypes::{
         TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
         TimestampSecondType,
@@ -285,7 +285,7 @@ fn timestamp_value(a: &ArrayRef, row: usize) -> i64 {
     }
 }
 
-fn split_epoch(v: i64, unit: &TimeUnit) -> (i64, u32) {
+pub(crate) fn split_epoch(v: i64, unit: &TimeUnit) -> (i64, u32) {
     let per: i64 = match unit {
         TimeUnit::Second => 1,
         TimeUnit::Millisecond => 1_000,

@@ -14,6 +14,9 @@ pub mod commit;
 pub mod csv_read;
 mod csv_text;
 pub mod csv_write;
+pub mod file_metadata;
+pub mod json_read;
+pub mod json_write;
 pub mod options;
 pub mod partition_commit;
 pub mod partition_trigger;
@@ -110,6 +113,10 @@ impl Connector for FilesystemConnector {
         }
         check_partition_keys(table)?;
         Ok(table.schema())
+    }
+
+    fn readable_metadata(&self) -> Vec<(&'static str, arrow::datatypes::DataType)> {
+        file_metadata::readable()
     }
 
     async fn create_source(

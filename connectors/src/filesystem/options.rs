@@ -8,6 +8,7 @@ use weft_core::catalog::TableDef;
 use weft_core::config::parse_memory_size;
 use weft_core::{Result, WeftError};
 
+use super::json_write::{JsonWriteOptions, MapNullKey};
 use crate::object_stores::SUPPORTED_SCHEMES;
 
 /// Options the `filesystem` connector accepts.
@@ -22,6 +23,13 @@ pub const FILESYSTEM_OPTIONS: &[&str] = &[
     "csv.escape-character",
     "csv.disable-quote-character",
     "json.ignore-parse-errors",
+    "json.fail-on-missing-field",
+    "json.timestamp-format.standard",
+    "json.map-null-key.mode",
+    "json.map-null-key.literal",
+    "json.encode.decimal-as-plain-number",
+    "json.encode.ignore-null-fields",
+    "json.decode.json-parser.enabled",
     "parquet.compression",
     "sink.rolling-policy.file-size",
     "sink.rolling-policy.rollover-interval",
@@ -105,6 +113,12 @@ pub struct FsOptions {
     pub url: String,
     pub format: Format,
     pub csv: CsvOptions,
+    /// How the json format writes rows (`json.*`).
+    #[serde(default)]
+    pub json: JsonWriteOptions,
+    /// `json.ignore-parse-errors`.
+    #[serde(default)]
+    pub json_ignore_parse_errors: bool,
     /// `parquet.compression`: zstd (default), snappy, gzip, lz4, uncompressed.
     pub parquet_compression: String,
     /// Roll to a new file once the current one reaches this many bytes.
@@ -184,16 +198,13 @@ impl FsOptions {
             ));
         }
         let mut ignore_parse_errors = false;
+        let mut json_ignore_parse_errors = false;
         for key in ["csv.ignore-parse-errors", "json.ignore-parse-errors"] {
             match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {
                 None => {}
                 Some(v) if v == "false" => {}
                 Some(v) if v == "true" && key.starts_with("csv.") => ignore_parse_errors = true,
-                Some(v) if v == "true" => {
-                    return Err(err(format!(
-                        "option '{key}' = 'true' is not supported yet; malformed rows fail the job"
-                    )));
-                }
+                Some(v) if v == "true" => json_ignore_parse_errors = true,
                 Some(v) => {
                     return Err(err(format!(
                         "option '{key}' must be true or false, got '{v}'"
@@ -221,10 +232,13 @@ impl FsOptions {
                     .map_err(|e| err(format!("option 'sink.rolling-policy.file-size': {e}")))?,
             ),
         };
+        let json = json_options(t)?;
         Ok(Self {
             url,
             format,
             csv,
+            json,
+            json_ignore_parse_errors,
             parquet_compression,
             rolling_file_size,
             default_partition_name: t
@@ -237,6 +251,76 @@ impl FsOptions {
     pub fn url(&self) -> Url {
         Url::parse(&self.url).expect("normalized in from_table")
     }
+}
+
+/// Flink's `json.*` options, validated as Flink validates them.
+fn json_options(t: &TableDef) -> Result<JsonWriteOptions> {
+    let err = |m: String| WeftError::table_option(&t.name, m);
+    let flag = |key: &str| -> Result<bool> {
+        match t.option(key).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(false),
+            Some(v) if v == "true" => Ok(true),
+            Some(v) if v == "false" => Ok(false),
+            Some(v) => Err(err(format!(
+                "option '{key}' must be true or false, got '{v}'"
+            ))),
+        }
+    };
+    if let Some(v) = t.option("json.decode.json-parser.enabled") {
+        if !matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "false") {
+            return Err(err(format!(
+                "option 'json.decode.json-parser.enabled' must be true or false, got '{v}'"
+            )));
+        }
+    }
+    let fail_on_missing = flag("json.fail-on-missing-field")?;
+    if fail_on_missing
+        && t.option("json.ignore-parse-errors")
+            .map(|v| v.trim().eq_ignore_ascii_case("true"))
+            == Some(true)
+    {
+        return Err(err(
+            "'json.fail-on-missing-field' and 'json.ignore-parse-errors' cannot both be true (Flink refuses them together)".into(),
+        ));
+    }
+    if fail_on_missing {
+        return Err(err(
+            "option 'json.fail-on-missing-field' = 'true' is not supported yet; a missing field reads as NULL".into(),
+        ));
+    }
+    let iso8601 = match t.option("json.timestamp-format.standard") {
+        None | Some("SQL") => false,
+        Some("ISO-8601") => true,
+        Some(v) => {
+            return Err(err(format!(
+                "unsupported value '{v}' for option 'json.timestamp-format.standard'; supported values are SQL and ISO-8601"
+            )));
+        }
+    };
+    let literal = t
+        .option("json.map-null-key.literal")
+        .unwrap_or("null")
+        .to_string();
+    let map_null_key = match t
+        .option("json.map-null-key.mode")
+        .map(|v| v.trim().to_ascii_uppercase())
+        .as_deref()
+    {
+        None | Some("FAIL") => MapNullKey::Fail,
+        Some("DROP") => MapNullKey::Drop,
+        Some("LITERAL") => MapNullKey::Literal(literal),
+        Some(v) => {
+            return Err(err(format!(
+                "unsupported value '{v}' for option 'json.map-null-key.mode'; supported values are FAIL, DROP and LITERAL"
+            )));
+        }
+    };
+    Ok(JsonWriteOptions {
+        iso8601,
+        map_null_key,
+        decimal_plain: flag("json.encode.decimal-as-plain-number")?,
+        ignore_null_fields: flag("json.encode.ignore-null-fields")?,
+    })
 }
 
 /// `\t` and friends as Flink accepts them in `csv.field-delimiter`.

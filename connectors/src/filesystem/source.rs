@@ -24,11 +24,13 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use object_store::ObjectStore;
 use url::Url;
-use weft_core::catalog::TableDef;
+use weft_core::catalog::{TableDef, metadata_column_name};
 use weft_core::{Result, WeftError};
 
-use super::csv_read::{FlinkCsvFormat, FlinkCsvScanExec};
+use super::csv_read::{FlinkCsvFormat, FlinkScanExec, NativeFormat};
 use super::csv_text::{self, Columns, CsvText};
+use super::file_metadata;
+use super::json_read::FlinkJsonFormat;
 use super::options::{Format, FsOptions};
 use crate::object_stores::{hdfs_address, store_path};
 use weft_flink_sql::functions::conversion::csv_field;
@@ -71,6 +73,36 @@ pub(crate) async fn create_source(
             types: data_types.clone(),
         }
     });
+    // Flink's JSON reader when it has a reader for every data column; else DataFusion's
+    let native_json =
+        (options.format == Format::Json && FlinkJsonFormat::reads(&data_types)).then(|| {
+            FlinkJsonFormat {
+                table: table.name.clone(),
+                lenient: options.json_ignore_parse_errors,
+                iso8601: options.json.iso8601,
+                types: data_types.clone(),
+            }
+        });
+    if options.format == Format::Json && native_json.is_none() {
+        let nested = data_types
+            .iter()
+            .find(|(_, t)| !super::json_read::columns::supported(t))
+            .map(|(n, t)| format!("`{n}` of type {}", weft_flink_sql::types::flink_name(t)))
+            .unwrap_or_default();
+        for (key, on) in [
+            ("json.ignore-parse-errors", options.json_ignore_parse_errors),
+            ("json.timestamp-format.standard", options.json.iso8601),
+        ] {
+            if on {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    format!(
+                        "option '{key}' cannot be applied to column {nested} yet (Flink's JSON reader is built for scalar columns); declare the column STRING and parse it in the query"
+                    ),
+                ));
+            }
+        }
+    }
     if options.format == Format::Csv && native.is_none() {
         for (name, t) in &data_types {
             if csv_field::supported(t) {
@@ -125,7 +157,7 @@ pub(crate) async fn create_source(
         })?;
         partition_cols.push((k.clone(), dt.clone()));
     }
-    let listing_options = ListingOptions::new(format)
+    let listing_options = ListingOptions::new(format.clone())
         .with_file_extension("")
         .with_table_partition_cols(partition_cols);
     let table_url = if single_file {
@@ -142,7 +174,7 @@ pub(crate) async fn create_source(
     // those of Flink's CSV reader: decoding into `Utf8` copies every string, and filters,
     // joins and aggregates compare views faster. Sinks get `STRING` columns cast back
     // where they need `Utf8`.
-    let as_views = options.format == Format::Parquet || native.is_some();
+    let as_views = options.format == Format::Parquet || native.is_some() || native_json.is_some();
     let file_fields: Vec<Field> = table
         .data_columns()
         .into_iter()
@@ -171,6 +203,13 @@ pub(crate) async fn create_source(
         .iter()
         .map(|f| inner_schema.index_of(f.name()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    let metadata_keys = table.metadata_keys();
+    if !metadata_keys.is_empty() && native.is_none() && text.is_some() {
+        return Err(WeftError::table_option(
+            &table.name,
+            "METADATA columns of a CSV table need every column in a type Flink's CSV reader reads (not ARRAY, MAP or ROW) yet; declare those columns STRING",
+        ));
+    }
     let schema = match as_views {
         false => declared,
         true => Arc::new(Schema::new_with_metadata(
@@ -189,14 +228,28 @@ pub(crate) async fn create_source(
             declared.metadata().clone(),
         )),
     };
+    let schema = match metadata_keys.is_empty() {
+        true => schema,
+        false => {
+            let mut fields: Vec<Field> =
+                schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+            fields.extend(metadata_keys.iter().map(|k| file_metadata::field(k)));
+            Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+        }
+    };
     Ok(Arc::new(FilesystemTable {
         name: table.name.clone(),
         schema,
+        format,
+        metadata_keys,
         inner: Arc::new(inner),
         to_inner,
         partition_keys: table.partition_keys.clone(),
         text,
-        native: native.map(Arc::new),
+        native: native
+            .map(NativeFormat::Csv)
+            .or(native_json.map(NativeFormat::Json))
+            .map(Arc::new),
     }))
 }
 
@@ -204,7 +257,11 @@ pub(crate) async fn create_source(
 #[derive(Debug)]
 pub struct FilesystemTable {
     name: String,
+    /// The declared physical columns, then one column per metadata key read.
     schema: SchemaRef,
+    format: Arc<dyn FileFormat>,
+    /// The METADATA keys read (`file.path`, …), as the last columns of `schema`.
+    metadata_keys: Vec<String>,
     inner: Arc<ListingTable>,
     /// For each column of `schema`, its index in the ListingTable's schema.
     to_inner: Vec<usize>,
@@ -213,7 +270,7 @@ pub struct FilesystemTable {
     text: Option<CsvText>,
     /// Set for CSV tables Flink's reader reads (see `csv_read`), which then reads the rows
     /// of `inner`'s scan.
-    native: Option<Arc<FlinkCsvFormat>>,
+    native: Option<Arc<NativeFormat>>,
 }
 
 impl FilesystemTable {
@@ -250,6 +307,31 @@ impl TableProvider for FilesystemTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        let reads_metadata = |f: &Expr| {
+            f.column_refs().iter().any(|c| {
+                self.metadata_keys
+                    .iter()
+                    .any(|k| metadata_column_name(k) == c.name)
+            })
+        };
+        if filters.iter().any(|f| reads_metadata(f)) {
+            // the ListingTable does not know the metadata columns: keep those filters above
+            let others: Vec<&Expr> = filters
+                .iter()
+                .copied()
+                .filter(|f| !reads_metadata(f))
+                .collect();
+            let mut inner = self.supports_filters_pushdown(&others)?.into_iter();
+            return Ok(filters
+                .iter()
+                .map(|f| match reads_metadata(f) {
+                    true => TableProviderFilterPushDown::Unsupported,
+                    false => inner
+                        .next()
+                        .unwrap_or(TableProviderFilterPushDown::Unsupported),
+                })
+                .collect());
+        }
         let mut result = self.inner.supports_filters_pushdown(filters)?;
         for (r, f) in result.iter_mut().zip(filters) {
             if !self.inner_can_use(f) {
@@ -266,15 +348,87 @@ impl TableProvider for FilesystemTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let mapped: Vec<usize> = match projection {
-            Some(p) => p.iter().map(|&i| self.to_inner[i]).collect(),
-            None => self.to_inner.clone(),
+        let all: Vec<usize> = (0..self.schema.fields().len()).collect();
+        let wanted = projection.unwrap_or(&all);
+        let physical = self.to_inner.len();
+        let (data, meta): (Vec<usize>, Vec<usize>) =
+            wanted.iter().copied().partition(|&i| i < physical);
+        if meta.is_empty() {
+            return self.scan_physical(state, &data, filters, limit, &[]).await;
+        }
+        // the metadata columns come after the physical ones: put them back where the
+        // projection asks for them
+        let keys: Vec<String> = meta
+            .iter()
+            .map(|&i| self.metadata_keys[i - physical].clone())
+            .collect();
+        let plan = self
+            .scan_physical(state, &data, filters, limit, &keys)
+            .await?;
+        let schema = plan.schema();
+        let exprs = wanted
+            .iter()
+            .map(|&i| {
+                let at = match i < physical {
+                    true => data.iter().position(|&d| d == i).unwrap(),
+                    false => data.len() + meta.iter().position(|&m| m == i).unwrap(),
+                };
+                let name = schema.field(at).name().clone();
+                (
+                    Arc::new(datafusion::physical_expr::expressions::Column::new(
+                        &name, at,
+                    )) as Arc<dyn datafusion::physical_expr::PhysicalExpr>,
+                    self.schema.field(i).name().clone(),
+                )
+            })
+            .collect::<Vec<_>>();
+        Ok(Arc::new(
+            datafusion::physical_plan::projection::ProjectionExec::try_new(exprs, plan)?,
+        ))
+    }
+}
+
+impl FilesystemTable {
+    /// The scan of the physical `columns` (indices into `schema`), then the metadata
+    /// columns of `keys`.
+    async fn scan_physical(
+        &self,
+        state: &dyn Session,
+        columns: &[usize],
+        filters: &[Expr],
+        limit: Option<usize>,
+        keys: &[String],
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let mapped: Vec<usize> = columns.iter().map(|&i| self.to_inner[i]).collect();
+        let with_metadata = |plan: Arc<dyn ExecutionPlan>| -> DfResult<Arc<dyn ExecutionPlan>> {
+            if keys.is_empty() || plan.downcast_ref::<DataSourceExec>().is_none() {
+                return Ok(plan);
+            }
+            file_metadata::append(plan, self.format.as_ref(), keys)
         };
+        let empty = |plan: &Arc<dyn ExecutionPlan>| plan.downcast_ref::<DataSourceExec>().is_none();
         let Some(text) = &self.text else {
             let plan = self
                 .inner
                 .scan(state, Some(&mapped), filters, limit)
                 .await?;
+            if (!keys.is_empty() || self.native.is_some()) && empty(&plan) {
+                return Ok(Arc::new(EmptyExec::new(self.output_schema(columns, keys)?)));
+            }
+            let plan = with_metadata(plan)?;
+            if let Some(native) = &self.native {
+                // Flink's JSON reader; every slot reads a share of the lines
+                let plan = match plan
+                    .repartitioned(state.config().target_partitions(), state.config_options())?
+                {
+                    Some(split) => split,
+                    None => plan,
+                };
+                return Ok(Arc::new(FlinkScanExec::try_new(
+                    plan,
+                    native.as_ref().clone(),
+                )?));
+            }
             let partitions = state.config().target_partitions();
             return super::row_split::split_small_scan(plan, state, partitions).await;
         };
@@ -283,32 +437,38 @@ impl TableProvider for FilesystemTable {
             .filter(|f| self.inner_can_use(f))
             .cloned()
             .collect();
-        let columns: Vec<usize> = match projection {
-            Some(p) => p.clone(),
-            None => (0..self.schema.fields().len()).collect(),
-        };
         let plan = self
             .inner
             .scan(state, Some(&mapped), &usable, limit)
             .await?;
         let Some(native) = &self.native else {
-            return csv_text::map_fields(text, &self.columns(), &columns, plan);
+            return csv_text::map_fields(text, &self.columns(), columns, plan);
         };
-        if plan.downcast_ref::<DataSourceExec>().is_none() {
+        if empty(&plan) {
             // no files: nothing to read, in the declared types
-            let schema = self.schema.project(&columns)?;
-            return Ok(Arc::new(EmptyExec::new(Arc::new(schema))));
+            return Ok(Arc::new(EmptyExec::new(self.output_schema(columns, keys)?)));
         }
+        let plan = with_metadata(plan)?;
         // every slot reads a share of the bytes
         let plan =
             match plan.repartitioned(state.config().target_partitions(), state.config_options())? {
                 Some(split) => split,
                 None => plan,
             };
-        Ok(Arc::new(FlinkCsvScanExec::try_new(
+        Ok(Arc::new(FlinkScanExec::try_new(
             plan,
             native.as_ref().clone(),
         )?))
+    }
+
+    /// The schema of `columns` (indices into `schema`) then the metadata columns of `keys`.
+    fn output_schema(&self, columns: &[usize], keys: &[String]) -> DfResult<SchemaRef> {
+        let mut fields: Vec<Field> = columns
+            .iter()
+            .map(|&i| self.schema.field(i).clone())
+            .collect();
+        fields.extend(keys.iter().map(|k| file_metadata::field(k)));
+        Ok(Arc::new(Schema::new(fields)))
     }
 }
 

@@ -1,5 +1,5 @@
 //! One data file being written by the sink, in Parquet, CSV (as Flink's csv format writes
-//! it, `csv_write.rs`) or JSON lines, through an object-store `BufWriter` (multipart upload).
+//! it, `csv_write.rs`) or JSON lines (as Flink's json format does, `json_write.rs`), through an object-store `BufWriter` (multipart upload).
 
 use std::sync::Arc;
 
@@ -97,15 +97,9 @@ impl FileWriter {
 }
 
 fn encode_text(batch: &RecordBatch, format: Format, options: &FsOptions) -> Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(batch.get_array_memory_size() / 2);
     match format {
-        Format::Csv => return super::csv_write::encode(batch, &options.csv),
-        Format::Json => {
-            let mut w = arrow::json::LineDelimitedWriter::new(&mut buf);
-            w.write(batch)?;
-            w.finish()?;
-        }
+        Format::Csv => super::csv_write::encode(batch, &options.csv),
+        Format::Json => super::json_write::encode(batch, &options.json),
         Format::Parquet => unreachable!("parquet is written by AsyncArrowWriter"),
     }
-    Ok(buf)
 }

@@ -9,11 +9,19 @@ use arrow::datatypes::{DataType, SchemaRef};
 use serde_json::Value;
 use weft_core::{Result, WeftError};
 
+use super::metadata::{self, RecordMeta};
 use super::options::{KafkaOptions, ValueFormat};
 use crate::formats::{CdcFormat, cdc, to_batch};
 
-/// One record: (partition, offset, value).
-pub type Record = (i32, i64, Vec<u8>);
+/// One record as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub value: Vec<u8>,
+    /// Kept only when the table reads METADATA columns.
+    pub meta: Option<Box<RecordMeta>>,
+}
 
 /// The first bytes of a record, for messages.
 fn sample(value: &[u8]) -> String {
@@ -27,15 +35,19 @@ fn sample(value: &[u8]) -> String {
 
 pub struct Decoder {
     options: KafkaOptions,
+    /// The payload's columns (the table's physical ones).
     schema: SchemaRef,
+    /// The METADATA keys read, as columns after the payload's.
+    keys: Vec<String>,
     pub skipped: u64,
 }
 
 impl Decoder {
-    pub fn new(options: KafkaOptions, schema: SchemaRef) -> Self {
+    pub fn new(options: KafkaOptions, schema: SchemaRef, keys: Vec<String>) -> Self {
         Decoder {
             options,
             schema,
+            keys,
             skipped: 0,
         }
     }
@@ -49,36 +61,59 @@ impl Decoder {
             "malformed {} record in topic '{}' partition {} offset {}: {why}; record: '{}' (set '{}.ignore-parse-errors' = 'true' to skip such records)",
             self.options.format.name(),
             self.options.topic,
-            r.0,
-            r.1,
-            sample(&r.2),
+            r.partition,
+            r.offset,
+            sample(&r.value),
             self.options.format.name()
         )))
     }
 
-    /// Decode a run of records into one batch.
+    /// Decode a run of records into one batch: the payload's columns, the metadata
+    /// columns, then (for changelog formats) the row kind and order columns.
     pub fn decode(&mut self, records: &[Record]) -> Result<RecordBatch> {
-        match self.options.format {
-            ValueFormat::Raw => self.raw(records),
-            ValueFormat::Json => self.json(records),
-            ValueFormat::Csv => self.csv(records),
+        let (batch, rows) = match self.options.format {
+            ValueFormat::Raw => self.raw(records)?,
+            ValueFormat::Json => self.json(records)?,
+            ValueFormat::Csv => self.csv(records)?,
             f => match f.cdc() {
-                Some(cdc) => self.changes(cdc, records),
-                None => Err(WeftError::internal(format!("no decoder for {}", f.name()))),
+                Some(cdc) => self.changes(cdc, records)?,
+                None => return Err(WeftError::internal(format!("no decoder for {}", f.name()))),
             },
+        };
+        if self.keys.is_empty() {
+            return Ok(batch);
         }
+        // the payload's columns end before the changelog's
+        let payload = self.schema.fields().len();
+        let mut fields: Vec<arrow::datatypes::Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let mut columns = batch.columns().to_vec();
+        let meta = metadata::columns(&self.options.topic, &self.keys, records, &rows);
+        let meta_fields = self.keys.iter().map(|k| metadata::field(k));
+        fields.splice(payload..payload, meta_fields);
+        columns.splice(payload..payload, meta);
+        Ok(RecordBatch::try_new(
+            Arc::new(arrow::datatypes::Schema::new(fields)),
+            columns,
+        )?)
     }
 
     /// Changelog records: the declared columns, then the row kind and order columns.
-    fn changes(&mut self, cdc: CdcFormat, records: &[Record]) -> Result<RecordBatch> {
+    fn changes(&mut self, cdc: CdcFormat, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
         let mut changes = Vec::new();
         let mut seqs = Vec::new();
-        for r in records {
-            match cdc::decode(cdc, &r.2, self.options.debezium_schema_include) {
+        let mut rows = Vec::new();
+        for (at, r) in records.iter().enumerate() {
+            match cdc::decode(cdc, &r.value, self.options.debezium_schema_include) {
                 Ok(cs) => {
                     for (i, c) in cs.into_iter().enumerate() {
-                        seqs.push(r.1 * 1024 + i.min(1023) as i64);
+                        seqs.push(r.offset * 1024 + i.min(1023) as i64);
                         changes.push(c);
+                        rows.push(at);
                     }
                 }
                 Err(why) => self.malformed(r, &why)?,
@@ -88,7 +123,10 @@ impl Decoder {
             Ok(b) => b,
             Err(e) => {
                 // Name the first change that does not fit the columns.
-                let at = records.first().map(|r| (r.0, r.1)).unwrap_or_default();
+                let at = records
+                    .first()
+                    .map(|r| (r.partition, r.offset))
+                    .unwrap_or_default();
                 return Err(WeftError::io(format!(
                     "{} records of topic '{}' from partition {} offset {} do not fit the table's columns: {e}",
                     cdc.name(),
@@ -114,32 +152,31 @@ impl Decoder {
             DataType::Int64,
             false,
         ));
-        Ok(RecordBatch::try_new(
-            Arc::new(arrow::datatypes::Schema::new(fields)),
-            columns,
-        )?)
+        let batch = RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)?;
+        Ok((batch, rows))
     }
 
-    fn raw(&mut self, records: &[Record]) -> Result<RecordBatch> {
+    fn raw(&mut self, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
         let field = &self.schema.fields()[0];
         let column: ArrayRef = match field.data_type() {
-            DataType::Binary => {
-                Arc::new(BinaryArray::from_iter_values(records.iter().map(|r| &r.2)))
-            }
+            DataType::Binary => Arc::new(BinaryArray::from_iter_values(
+                records.iter().map(|r| &r.value),
+            )),
             _ => Arc::new(StringArray::from_iter_values(
                 records
                     .iter()
-                    .map(|r| String::from_utf8_lossy(&r.2).into_owned()),
+                    .map(|r| String::from_utf8_lossy(&r.value).into_owned()),
             )),
         };
-        Ok(RecordBatch::try_new(self.schema.clone(), vec![column])?)
+        let batch = RecordBatch::try_new(self.schema.clone(), vec![column])?;
+        Ok((batch, (0..records.len()).collect()))
     }
 
-    fn json(&mut self, records: &[Record]) -> Result<RecordBatch> {
+    fn json(&mut self, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
         let mut rows = Vec::with_capacity(records.len());
-        for r in records {
-            match serde_json::from_slice::<Value>(&r.2) {
-                Ok(Value::Object(m)) => rows.push((r, Value::Object(m))),
+        for (at, r) in records.iter().enumerate() {
+            match serde_json::from_slice::<Value>(&r.value) {
+                Ok(Value::Object(m)) => rows.push((at, Value::Object(m))),
                 Ok(other) => {
                     let why = format!("not a JSON object but {other}");
                     self.malformed(r, &why)?
@@ -156,23 +193,34 @@ impl Decoder {
             d.serialize(rows).map_err(|e| e.to_string())?;
             d.flush().map_err(|e| e.to_string())
         };
+        let empty_schema = self.schema.clone();
+        let empty = || RecordBatch::new_empty(empty_schema.clone());
         let all: Vec<&Value> = rows.iter().map(|(_, v)| v).collect();
         if let Ok(b) = batch(&all) {
-            return Ok(b.unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())));
+            return Ok((
+                b.unwrap_or_else(empty),
+                rows.iter().map(|(at, _)| *at).collect(),
+            ));
         }
         // Find the records whose values do not fit the columns.
-        let mut good = Vec::new();
-        for (r, v) in &rows {
+        let (mut good, mut kept) = (Vec::new(), Vec::new());
+        for (at, v) in &rows {
             match batch(&[v]) {
-                Ok(_) => good.push(v),
-                Err(e) => self.malformed(r, &format!("does not fit the table's columns ({e})"))?,
+                Ok(_) => {
+                    good.push(v);
+                    kept.push(*at);
+                }
+                Err(e) => self.malformed(
+                    &records[*at],
+                    &format!("does not fit the table's columns ({e})"),
+                )?,
             }
         }
         let b = batch(&good).map_err(WeftError::io)?;
-        Ok(b.unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())))
+        Ok((b.unwrap_or_else(empty), kept))
     }
 
-    fn csv(&mut self, records: &[Record]) -> Result<RecordBatch> {
+    fn csv(&mut self, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
         let (schema, delimiter) = (self.schema.clone(), self.options.csv_delimiter);
         let one = |values: &[&[u8]]| -> std::result::Result<Option<RecordBatch>, String> {
             let mut d = arrow::csv::ReaderBuilder::new(schema.clone())
@@ -192,20 +240,25 @@ impl Decoder {
             }
             d.flush().map_err(|e| e.to_string())
         };
-        let all: Vec<&[u8]> = records.iter().map(|r| r.2.as_slice()).collect();
+        let empty_schema = self.schema.clone();
+        let empty = || RecordBatch::new_empty(empty_schema.clone());
+        let all: Vec<&[u8]> = records.iter().map(|r| r.value.as_slice()).collect();
         if let Ok(b) = one(&all) {
-            return Ok(b.unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())));
+            return Ok((b.unwrap_or_else(empty), (0..records.len()).collect()));
         }
-        let mut good = Vec::new();
-        for r in records {
-            match one(&[&r.2]) {
-                Ok(_) => good.push(r.2.as_slice()),
+        let (mut good, mut kept) = (Vec::new(), Vec::new());
+        for (at, r) in records.iter().enumerate() {
+            match one(&[&r.value]) {
+                Ok(_) => {
+                    good.push(r.value.as_slice());
+                    kept.push(at);
+                }
                 Err(e) => {
                     self.malformed(r, &format!("not a CSV row of the table's columns ({e})"))?
                 }
             }
         }
         let b = one(&good).map_err(WeftError::io)?;
-        Ok(b.unwrap_or_else(|| RecordBatch::new_empty(self.schema.clone())))
+        Ok((b.unwrap_or_else(empty), kept))
     }
 }

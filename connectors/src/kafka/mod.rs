@@ -19,6 +19,7 @@
 pub mod client;
 pub mod decode;
 pub mod discover;
+pub mod metadata;
 pub mod options;
 pub mod sink;
 pub mod source;
@@ -84,6 +85,10 @@ impl Connector for KafkaConnector {
         Ok(table.schema())
     }
 
+    fn readable_metadata(&self) -> Vec<(&'static str, arrow::datatypes::DataType)> {
+        metadata::readable()
+    }
+
     async fn create_source(
         &self,
         table: &TableDef,
@@ -105,9 +110,13 @@ impl Connector for KafkaConnector {
                     .map_err(|e| WeftError::internal(format!("planning the Kafka read: {e}")))??
             }
         };
+        let metadata_keys = table.metadata_keys();
+        let mut fields: Vec<arrow::datatypes::Field> = table.columns.clone();
+        fields.extend(metadata_keys.iter().map(|k| metadata::field(k)));
         Ok(Arc::new(KafkaTable {
             options,
-            schema: table.schema(),
+            schema: Arc::new(arrow::datatypes::Schema::new(fields)),
+            metadata_keys,
             ranges,
         }))
     }

@@ -100,29 +100,27 @@ pub fn encode_rows(
                 )));
             }
         }
+        // Flink's json and csv formats, one record per row (JSON text holds no raw newline;
+        // a CSV row may, inside quotes, so each row is encoded on its own)
         ValueFormat::Json => {
-            let mut out = Vec::new();
-            let mut w = arrow::json::LineDelimitedWriter::new(&mut out);
-            w.write(batch)?;
-            w.finish()?;
-            drop(w);
+            let out = crate::filesystem::json_write::encode(batch, &Default::default())?;
             out.split(|b| *b == b'\n')
                 .filter(|l| !l.is_empty())
                 .map(<[u8]>::to_vec)
                 .collect()
         }
         ValueFormat::Csv => {
-            let mut out = Vec::new();
-            let mut w = arrow::csv::WriterBuilder::new()
-                .with_header(false)
-                .with_delimiter(delimiter)
-                .build(&mut out);
-            w.write(batch)?;
-            drop(w);
-            out.split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(<[u8]>::to_vec)
-                .collect()
+            let o = crate::filesystem::options::CsvOptions {
+                delimiter,
+                ..Default::default()
+            };
+            (0..batch.num_rows())
+                .map(|i| {
+                    let mut line = crate::filesystem::csv_write::encode(&batch.slice(i, 1), &o)?;
+                    line.pop();
+                    Ok(line)
+                })
+                .collect::<Result<Vec<_>>>()?
         }
         other => {
             return Err(DataFusionError::Plan(format!(

@@ -27,13 +27,16 @@ use weft_core::error::to_datafusion;
 
 use super::client;
 use super::decode::{Decoder, Record};
+use super::metadata::RecordMeta;
 use super::options::KafkaOptions;
 use crate::exec_util::{SerdeField, check_partition, leaf_properties, schema_of};
 
 #[derive(Debug)]
 pub struct KafkaTable {
     pub options: KafkaOptions,
+    /// The physical columns, then one per METADATA key read.
     pub schema: SchemaRef,
+    pub metadata_keys: Vec<String>,
     /// partition → [start, end)
     pub ranges: BTreeMap<i32, (i64, i64)>,
 }
@@ -64,6 +67,7 @@ impl TableProvider for KafkaTable {
                 .map(|f| SerdeField::from_field(f))
                 .collect(),
             projection: projection.cloned(),
+            metadata_keys: self.metadata_keys.clone(),
             ranges: self.ranges.iter().map(|(p, r)| (*p, *r)).collect(),
             partitions: state.config().target_partitions().max(1),
             batch_size: state.config().batch_size(),
@@ -80,6 +84,9 @@ pub struct KafkaScanConfig {
     pub(crate) schema: Vec<SerdeField>,
     /// The columns the scan returns.
     pub projection: Option<Vec<usize>>,
+    /// The METADATA keys read: the last columns of `schema`.
+    #[serde(default)]
+    pub metadata_keys: Vec<String>,
     /// (partition, start, end)
     pub ranges: Vec<(i32, (i64, i64))>,
     pub partitions: usize,
@@ -164,9 +171,12 @@ impl ExecutionPlan for KafkaScanExec {
             projection = Some(p);
         }
         let batch_size = self.config.batch_size.max(1);
+        let keys = self.config.metadata_keys.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = read(&options, schema, projection, &ranges, batch_size, &tx) {
+            if let Err(e) = read(
+                &options, schema, &keys, projection, &ranges, batch_size, &tx,
+            ) {
                 let _ = tx.blocking_send(Err(to_datafusion(e)));
             }
         });
@@ -187,12 +197,39 @@ pub fn changelog_fields() -> [arrow::datatypes::Field; 2] {
     ]
 }
 
+/// What a Kafka message carries besides its payload, as Flink's metadata columns read it.
+fn record_meta(m: &rdkafka::message::BorrowedMessage<'_>) -> RecordMeta {
+    use rdkafka::message::{Headers, Timestamp};
+    let (timestamp, timestamp_type) = match m.timestamp() {
+        Timestamp::NotAvailable => (-1, "NoTimestampType"),
+        Timestamp::CreateTime(t) => (t, "CreateTime"),
+        Timestamp::LogAppendTime(t) => (t, "LogAppendTime"),
+    };
+    let headers = m
+        .headers()
+        .map(|h| {
+            h.iter()
+                .map(|h| (h.key.to_string(), h.value.map(|v| v.to_vec())))
+                .collect()
+        })
+        .unwrap_or_default();
+    // SAFETY: the message pointer is valid while `m` is borrowed; librdkafka only reads it.
+    let epoch = unsafe { rdkafka_sys::rd_kafka_message_leader_epoch(m.ptr()) };
+    RecordMeta {
+        timestamp,
+        timestamp_type,
+        headers,
+        leader_epoch: (epoch >= 0).then_some(epoch),
+    }
+}
+
 type BatchTx = tokio::sync::mpsc::Sender<DfResult<arrow::array::RecordBatch>>;
 
 /// Read the ranges to their ends, sending decoded batches; blocking.
 fn read(
     options: &KafkaOptions,
     schema: SchemaRef,
+    keys: &[String],
     projection: Option<Vec<usize>>,
     ranges: &[(i32, i64, i64)],
     batch_size: usize,
@@ -212,7 +249,10 @@ fn read(
     consumer
         .assign(&tpl)
         .map_err(|e| client::unreachable(options, e))?;
-    let mut decoder = Decoder::new(options.clone(), schema);
+    let payload = Arc::new(arrow::datatypes::Schema::new(
+        schema.fields()[..schema.fields().len() - keys.len()].to_vec(),
+    ));
+    let mut decoder = Decoder::new(options.clone(), payload, keys.to_vec());
     let mut pending: Vec<Record> = Vec::with_capacity(batch_size);
     let mut last_progress = Instant::now();
     let send = |decoder: &mut Decoder, pending: &mut Vec<Record>| -> Result<bool> {
@@ -246,7 +286,12 @@ fn read(
                 let (p, off) = (m.partition(), m.offset());
                 let Some(&end) = ends.get(&p) else { continue };
                 if off < end {
-                    pending.push((p, off, m.payload().unwrap_or_default().to_vec()));
+                    pending.push(Record {
+                        partition: p,
+                        offset: off,
+                        value: m.payload().unwrap_or_default().to_vec(),
+                        meta: (!keys.is_empty()).then(|| Box::new(record_meta(&m))),
+                    });
                 }
                 if off + 1 >= end {
                     ends.remove(&p);

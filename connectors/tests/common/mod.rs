@@ -60,6 +60,7 @@ pub fn table(
             .collect::<BTreeMap<_, _>>(),
         line: 1,
         computed: vec![],
+        metadata: vec![],
     }
 }
 

@@ -17,12 +17,65 @@ pub fn implicitly_castable(from: &DataType, to: &DataType) -> bool {
     let stringy = |t: &DataType| matches!(t, Utf8 | LargeUtf8 | Utf8View);
     let temporal = |t: &DataType| matches!(t, Date32 | Date64 | Timestamp(_, _));
     let time = |t: &DataType| matches!(t, Time32(_) | Time64(_));
+    // collections: element by element (Flink casts ARRAY / MAP values on INSERT)
+    match (from, to) {
+        (List(a) | LargeList(a) | FixedSizeList(a, _), List(b) | LargeList(b)) => {
+            return implicitly_castable(a.data_type(), b.data_type());
+        }
+        (Map(a, _), Map(b, _)) => {
+            return match (a.data_type(), b.data_type()) {
+                (Struct(x), Struct(y)) if x.len() == 2 && y.len() == 2 => {
+                    implicitly_castable(x[0].data_type(), y[0].data_type())
+                        && implicitly_castable(x[1].data_type(), y[1].data_type())
+                }
+                _ => false,
+            };
+        }
+        // Flink casts a ROW by position; Arrow's cast does when the names match in order
+        // or none match (else it would pair fields by name)
+        (Struct(x), Struct(y)) => {
+            let in_order = x.iter().zip(y.iter()).all(|(a, b)| a.name() == b.name());
+            let none = !y.iter().any(|b| x.iter().any(|a| a.name() == b.name()));
+            return x.len() == y.len()
+                && (in_order || none)
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|(a, b)| implicitly_castable(a.data_type(), b.data_type()));
+        }
+        _ => {}
+    }
     (numeric(from) && numeric(to))
         || (stringy(from) && stringy(to))
         || (temporal(from) && temporal(to))
         || (time(from) && time(to))
         || (matches!(from, Binary | LargeBinary | BinaryView)
             && matches!(to, Binary | LargeBinary | BinaryView))
+}
+
+/// `e` (of type `from`) as a value of `to`: a cast, except that a ROW whose field names
+/// differ is rebuilt field by field in order (Flink's positional ROW cast; DataFusion
+/// casts structs by name), staying NULL where it was NULL.
+fn fit_value(e: Expr, from: &DataType, to: &DataType) -> datafusion::error::Result<Expr> {
+    use datafusion::functions::core::expr_fn::{get_field, named_struct};
+    use datafusion::logical_expr::when;
+    match (from, to) {
+        _ if from == to => Ok(e),
+        (DataType::Struct(x), DataType::Struct(y))
+            if x.iter().zip(y.iter()).any(|(a, b)| a.name() != b.name()) =>
+        {
+            let mut args = Vec::with_capacity(y.len() * 2);
+            for (a, b) in x.iter().zip(y.iter()) {
+                args.push(lit(b.name().clone()));
+                args.push(fit_value(
+                    get_field(e.clone(), a.name().clone()),
+                    a.data_type(),
+                    b.data_type(),
+                )?);
+            }
+            when(e.is_null(), lit(ScalarValue::try_from(to)?)).otherwise(named_struct(args))
+        }
+        _ => Ok(cast(e, to.clone())),
+    }
 }
 
 /// Project `query` onto `target` (the table's full schema), or explain the mismatch.
@@ -82,7 +135,7 @@ pub fn fit_to_table(
                 ));
             }
             let c = Expr::Column(Column::new(q.cloned(), f.name()));
-            if from == to { c } else { cast(c, to.clone()) }
+            fit_value(c, from, to).map_err(|e| e.to_string())?
         } else if field.is_nullable() {
             lit(ScalarValue::try_from(to).map_err(|e| e.to_string())?)
         } else {
@@ -112,5 +165,18 @@ mod tests {
         assert!(implicitly_castable(&DataType::Utf8View, &DataType::Utf8));
         assert!(!implicitly_castable(&DataType::Utf8, &DataType::Int64));
         assert!(!implicitly_castable(&DataType::Date32, &DataType::Int32));
+        let list = |t: DataType| {
+            DataType::List(std::sync::Arc::new(arrow::datatypes::Field::new(
+                "item", t, true,
+            )))
+        };
+        assert!(implicitly_castable(
+            &list(DataType::Int32),
+            &list(DataType::Float64)
+        ));
+        assert!(!implicitly_castable(
+            &list(DataType::Utf8),
+            &list(DataType::Int32)
+        ));
     }
 }

@@ -124,6 +124,20 @@ pub async fn plan_script(
                         connector.resolve(&def).await.map_err(|e| at(st, e))?
                     }
                 };
+                if let Some(m) = def.metadata.iter().find(|m| !m.is_virtual) {
+                    // Flink writes such a column through SupportsWritingMetadata (Kafka's
+                    // headers and timestamp); no Weft sink writes metadata yet.
+                    return Err(at_msg(
+                        st,
+                        format!(
+                            "table `{}` declares the METADATA column `{}` (key '{}') without VIRTUAL, so an INSERT must write it, and Weft's '{}' sink cannot write metadata yet; declare it VIRTUAL to only read it",
+                            def.name,
+                            m.field.name(),
+                            m.key,
+                            def.connector().unwrap_or("?")
+                        ),
+                    ));
+                }
                 let query = logical_plan(&ctx, script, ins.query_offset, st).await?;
                 let fitted = fit_to_table(
                     query,

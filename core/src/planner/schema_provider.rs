@@ -10,7 +10,9 @@ use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::error::{DataFusionError, Result as DFResult};
 use parking_lot::RwLock;
 
-use crate::catalog::{ConnectorRegistry, TableDef};
+use arrow::datatypes::DataType;
+
+use crate::catalog::{ConnectorRegistry, Declared, TableDef, metadata_column_name};
 use crate::config::Configuration;
 use crate::error::to_datafusion;
 
@@ -18,13 +20,10 @@ use crate::error::to_datafusion;
 enum Entry {
     Table(TableDef),
     View(Arc<dyn TableProvider>),
-    /// A table with computed columns: read through a view (planned on first read) over its
-    /// physical columns, registered under [`physical_name`]; written as `def` (physical
-    /// columns only).
-    Computed {
-        def: TableDef,
-        view_sql: String,
-    },
+    /// A table with computed or metadata columns: read through a view (planned on first
+    /// read) over its physical columns and the source's metadata columns, registered under
+    /// [`physical_name`]; written as `def` (physical columns only).
+    Computed(TableDef),
 }
 
 /// The hidden name under which a table with computed columns keeps its physical columns.
@@ -32,26 +31,77 @@ pub fn physical_name(table: &str) -> String {
     format!("{table}$physical")
 }
 
-/// The view that reads a table with computed columns: every column in declared order.
-fn computed_view_sql(def: &TableDef) -> String {
-    let total = def.columns.len() + def.computed.len();
-    let mut physical = def.columns.iter();
-    let mut items = Vec::with_capacity(total);
-    for i in 0..total {
-        match def.computed.iter().find(|k| k.position == i) {
-            Some(k) => items.push(format!("({}) AS `{}`", k.expr, k.name)),
-            None => {
-                if let Some(f) = physical.next() {
-                    items.push(format!("`{}`", f.name()));
-                }
+/// The view that reads a table with computed or metadata columns: every column in declared
+/// order. A metadata column is the source's column for its key (typed `readable`), cast to
+/// the declared type where that differs; computed columns may read metadata columns, so
+/// those are named in an inner SELECT first.
+fn computed_view_sql(def: &TableDef, readable: &[(&str, DataType)]) -> String {
+    let hidden = format!("`{}`", physical_name(&def.name));
+    let from = match def.metadata.is_empty() {
+        true => hidden,
+        false => {
+            let mut inner: Vec<String> = def
+                .columns
+                .iter()
+                .map(|f| format!("`{}`", f.name()))
+                .collect();
+            for m in &def.metadata {
+                let column = format!("`{}`", metadata_column_name(&m.key));
+                let read = readable.iter().find(|(k, _)| *k == m.key).map(|(_, t)| t);
+                inner.push(match read {
+                    Some(t) if t == m.field.data_type() => {
+                        format!("{column} AS `{}`", m.field.name())
+                    }
+                    _ => format!(
+                        "CAST({column} AS {}) AS `{}`",
+                        weft_flink_sql::types::flink_name(m.field.data_type()),
+                        m.field.name()
+                    ),
+                });
             }
+            format!("(SELECT {} FROM {hidden})", inner.join(", "))
+        }
+    };
+    let items: Vec<String> = def
+        .declared()
+        .into_iter()
+        .map(|c| match c {
+            Declared::Computed(k) => format!("({}) AS `{}`", k.expr, k.name),
+            other => format!("`{}`", other.name()),
+        })
+        .collect();
+    format!("SELECT {} FROM {from}", items.join(", "))
+}
+
+/// Flink's check of a table's metadata keys against what its connector can read.
+fn check_metadata_keys(def: &TableDef, readable: &[(&str, DataType)]) -> crate::Result<()> {
+    for m in &def.metadata {
+        if !readable.iter().any(|(k, _)| *k == m.key) {
+            let keys: Vec<&str> = readable.iter().map(|(k, _)| *k).collect();
+            let supported = if keys.is_empty() {
+                format!(
+                    "the '{}' connector has no metadata to read",
+                    def.connector().unwrap_or("?")
+                )
+            } else {
+                format!(
+                    "the '{}' connector can read: {}",
+                    def.connector().unwrap_or("?"),
+                    keys.join(", ")
+                )
+            };
+            return Err(crate::WeftError::table_option(
+                &def.name,
+                format!(
+                    "invalid metadata key '{}' in column `{}` (declared at line {}); {supported}",
+                    m.key,
+                    m.field.name(),
+                    def.line
+                ),
+            ));
         }
     }
-    format!(
-        "SELECT {} FROM `{}`",
-        items.join(", "),
-        physical_name(&def.name)
-    )
+    Ok(())
 }
 
 pub struct ScriptSchema {
@@ -96,7 +146,7 @@ impl ScriptSchema {
 
     pub fn add_table(&self, def: TableDef) {
         self.sources.write().remove(&def.name);
-        if def.computed.is_empty() {
+        if def.computed.is_empty() && def.metadata.is_empty() {
             self.entries
                 .write()
                 .insert(def.name.clone(), Entry::Table(def));
@@ -104,10 +154,9 @@ impl ScriptSchema {
         }
         let hidden = physical_name(&def.name);
         self.sources.write().remove(&hidden);
-        let view_sql = computed_view_sql(&def);
         let mut entries = self.entries.write();
         entries.insert(hidden, Entry::Table(def.clone()));
-        entries.insert(def.name.clone(), Entry::Computed { def, view_sql });
+        entries.insert(def.name.clone(), Entry::Computed(def));
     }
 
     pub fn add_view(&self, name: &str, view: Arc<dyn TableProvider>) {
@@ -142,7 +191,7 @@ impl ScriptSchema {
 
     pub fn table_def(&self, name: &str) -> Option<TableDef> {
         match self.entries.read().get(name) {
-            Some(Entry::Table(t)) | Some(Entry::Computed { def: t, .. }) => Some(t.clone()),
+            Some(Entry::Table(t)) | Some(Entry::Computed(t)) => Some(t.clone()),
             _ => None,
         }
     }
@@ -164,10 +213,18 @@ impl SchemaProvider for ScriptSchema {
         match entry {
             None => Ok(None),
             Some(Entry::View(v)) => Ok(Some(v)),
-            Some(Entry::Computed { def, view_sql }) => {
+            Some(Entry::Computed(def)) => {
                 if let Some(s) = self.sources.read().get(name) {
                     return Ok(Some(s.clone()));
                 }
+                let readable = if def.metadata.is_empty() {
+                    vec![]
+                } else {
+                    let connector = self.registry.for_table(&def).map_err(to_datafusion)?;
+                    connector.readable_metadata()
+                };
+                check_metadata_keys(&def, &readable).map_err(to_datafusion)?;
+                let view_sql = computed_view_sql(&def, &readable);
                 let state = self
                     .session
                     .read()
@@ -179,7 +236,7 @@ impl SchemaProvider for ScriptSchema {
                 let state = state.read().clone();
                 let plan = weft_flink_sql::plan_sql(&state, &view_sql).await.map_err(|e| {
                     DataFusionError::Plan(format!(
-                        "a computed column of table `{}` (declared at line {}) does not plan: {}",
+                        "a computed or metadata column of table `{}` (declared at line {}) does not plan: {}",
                         def.name,
                         def.line,
                         e.strip_backtrace()

@@ -2,7 +2,7 @@
 //! Flink's SQL client does, so each becomes a VALUES query that runs like any other bare
 //! SELECT. Column names are Flink's.
 
-use crate::catalog::TableDef;
+use crate::catalog::{Declared, MetadataColumn, TableDef};
 
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -52,39 +52,65 @@ fn type_name(f: &arrow::datatypes::Field) -> String {
     weft_flink_sql::types::flink_name(f.data_type())
 }
 
+/// `METADATA [FROM 'key'] [VIRTUAL]` as Flink prints it.
+fn metadata_text(m: &MetadataColumn) -> String {
+    let mut s = "METADATA".to_string();
+    if m.key != *m.field.name() {
+        s.push_str(&format!(" FROM '{}'", m.key));
+    }
+    if m.is_virtual {
+        s.push_str(" VIRTUAL");
+    }
+    s
+}
+
 /// `DESCRIBE t`: name, type, null, key, extras, watermark (Flink's columns).
 pub fn describe(def: &TableDef) -> String {
-    let total = def.columns.len() + def.computed.len();
-    let mut physical = def.columns.iter();
     let key = (!def.primary_key.is_empty()).then(|| format!("PRI({})", def.primary_key.join(", ")));
     let mut rows = Vec::new();
-    for i in 0..total {
-        if let Some(k) = def.computed.iter().find(|k| k.position == i) {
-            rows.push(vec![
+    for column in def.declared() {
+        match column {
+            Declared::Computed(k) => rows.push(vec![
                 Some(k.name.clone()),
                 None,
                 Some("TRUE".into()),
                 None,
                 Some(format!("AS {}", k.expr)),
                 None,
-            ]);
-        } else if let Some(f) = physical.next() {
-            let in_key = def.primary_key.iter().any(|p| p == f.name());
-            rows.push(vec![
-                Some(f.name().clone()),
-                Some(type_name(f)),
+            ]),
+            Declared::Metadata(m) => rows.push(vec![
+                Some(m.field.name().clone()),
+                Some(type_name(&m.field)),
                 Some(
-                    if f.is_nullable() && !in_key {
+                    if m.field.is_nullable() {
                         "TRUE"
                     } else {
                         "FALSE"
                     }
                     .into(),
                 ),
-                if in_key { key.clone() } else { None },
                 None,
+                Some(metadata_text(m)),
                 None,
-            ]);
+            ]),
+            Declared::Physical(f) => {
+                let in_key = def.primary_key.iter().any(|p| p == f.name());
+                rows.push(vec![
+                    Some(f.name().clone()),
+                    Some(type_name(f)),
+                    Some(
+                        if f.is_nullable() && !in_key {
+                            "TRUE"
+                        } else {
+                            "FALSE"
+                        }
+                        .into(),
+                    ),
+                    if in_key { key.clone() } else { None },
+                    None,
+                    None,
+                ]);
+            }
         }
     }
     values(
@@ -95,15 +121,27 @@ pub fn describe(def: &TableDef) -> String {
 
 /// `SHOW CREATE TABLE t`: the DDL Weft holds for the table (after LIKE merging).
 pub fn create_table_text(def: &TableDef) -> String {
-    let total = def.columns.len() + def.computed.len();
-    let mut physical = def.columns.iter();
     let mut items = Vec::new();
-    for i in 0..total {
-        if let Some(k) = def.computed.iter().find(|k| k.position == i) {
-            items.push(format!("  `{}` AS {}", k.name, k.expr));
-        } else if let Some(f) = physical.next() {
-            let not_null = if f.is_nullable() { "" } else { " NOT NULL" };
-            items.push(format!("  `{}` {}{not_null}", f.name(), type_name(f)));
+    for column in def.declared() {
+        match column {
+            Declared::Computed(k) => items.push(format!("  `{}` AS {}", k.name, k.expr)),
+            Declared::Metadata(m) => {
+                let not_null = if m.field.is_nullable() {
+                    ""
+                } else {
+                    " NOT NULL"
+                };
+                items.push(format!(
+                    "  `{}` {}{not_null} {}",
+                    m.field.name(),
+                    type_name(&m.field),
+                    metadata_text(m)
+                ));
+            }
+            Declared::Physical(f) => {
+                let not_null = if f.is_nullable() { "" } else { " NOT NULL" };
+                items.push(format!("  `{}` {}{not_null}", f.name(), type_name(f)));
+            }
         }
     }
     if !def.primary_key.is_empty() {

@@ -7,7 +7,7 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::tokens::Cursor;
 use super::types::parse_type;
-use crate::catalog::{ComputedColumn, TableDef};
+use crate::catalog::{ComputedColumn, MetadataColumn, TableDef};
 use crate::error::Result;
 
 /// `LIKE base (INCLUDING ALL …)` of a CREATE TABLE: the base table and the merging options.
@@ -30,6 +30,7 @@ pub(super) fn parse_create_table(
     let name = c.object_name()?;
     let mut columns: Vec<Field> = Vec::new();
     let mut computed: Vec<ComputedColumn> = Vec::new();
+    let mut metadata: Vec<MetadataColumn> = Vec::new();
     let mut primary_key = Vec::new();
     if c.eat(&Token::LParen) {
         loop {
@@ -52,6 +53,7 @@ pub(super) fn parse_create_table(
                 let col = c.identifier()?;
                 if columns.iter().any(|f| f.name() == &col)
                     || computed.iter().any(|k| k.name == col)
+                    || metadata.iter().any(|m| m.field.name() == &col)
                 {
                     return Err(c.error(format!("column '{col}' is declared twice")));
                 }
@@ -68,7 +70,7 @@ pub(super) fn parse_create_table(
                     computed.push(ComputedColumn {
                         name: col,
                         expr,
-                        position: columns.len() + computed.len(),
+                        position: columns.len() + computed.len() + metadata.len(),
                     });
                     if c.eat(&Token::RParen) {
                         break;
@@ -78,6 +80,8 @@ pub(super) fn parse_create_table(
                 }
                 let dt = parse_type(c)?;
                 let mut nullable = true;
+                // METADATA [FROM 'key'] [VIRTUAL]
+                let mut meta: Option<(String, bool)> = None;
                 loop {
                     if c.eat_keyword("NOT") {
                         c.expect_keyword("NULL")?;
@@ -85,10 +89,14 @@ pub(super) fn parse_create_table(
                     } else if c.eat_keyword("NULL") {
                     } else if c.eat_keyword("COMMENT") {
                         c.string_literal()?;
-                    } else if c.is_keyword("METADATA") {
-                        return Err(c.error(format!(
-                            "METADATA column '{col}' is not supported by Weft yet; declare it as a physical column or drop it"
-                        )));
+                    } else if c.eat_keyword("METADATA") {
+                        let key = if c.eat_keyword("FROM") {
+                            c.string_literal()?
+                        } else {
+                            col.clone()
+                        };
+                        let is_virtual = c.eat_keyword("VIRTUAL");
+                        meta = Some((key, is_virtual));
                     } else if c.eat_keyword("PRIMARY") {
                         c.expect_keyword("KEY")?;
                         c.expect_keyword("NOT")?;
@@ -98,7 +106,15 @@ pub(super) fn parse_create_table(
                         break;
                     }
                 }
-                columns.push(Field::new(col, dt, nullable));
+                match meta {
+                    Some((key, is_virtual)) => metadata.push(MetadataColumn {
+                        position: columns.len() + computed.len() + metadata.len(),
+                        field: Field::new(col, dt, nullable),
+                        key,
+                        is_virtual,
+                    }),
+                    None => columns.push(Field::new(col, dt, nullable)),
+                }
             }
             if c.eat(&Token::RParen) {
                 break;
@@ -145,7 +161,9 @@ pub(super) fn parse_create_table(
         options,
         line,
         computed,
+        metadata,
     };
+    def.check_metadata_keys_unique().map_err(|m| c.error(m))?;
     Ok((def, like))
 }
 

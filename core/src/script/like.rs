@@ -9,10 +9,11 @@
 //! | GENERATED (computed columns) | base's too; a name in both is an error | derived's | derived's win by name |
 //! | OPTIONS | base's too; a key in both is an error | derived's | derived's win by key |
 //! | PARTITIONS | base's; both declaring them is an error | derived's | |
-//! | WATERMARKS, METADATA | Weft keeps neither, so these are accepted and change nothing | | |
+//! | METADATA (metadata columns) | base's too; a name in both is an error | derived's | derived's win by name |
+//! | WATERMARKS | Weft keeps none, so this is accepted and changes nothing | | |
 
 use super::ddl::LikeClause;
-use crate::catalog::{ComputedColumn, TableDef};
+use crate::catalog::{ComputedColumn, MetadataColumn, TableDef};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Strategy {
@@ -55,41 +56,71 @@ pub fn merge(base: &TableDef, derived: TableDef, like: &LikeClause) -> Result<Ta
         }
         columns.push(c.clone());
     }
-    let shift = base.columns.len() + base.computed.len();
     out.columns = columns;
-    // Computed columns keep their positions: the base's, then the derived's after all of
-    // the base's columns.
+    // Computed and metadata columns keep their positions: the base's, then the derived's
+    // after all of the base's columns that are kept.
+    let generated = strategy(like, "GENERATED");
+    let meta = strategy(like, "METADATA");
     let mut computed: Vec<ComputedColumn> = Vec::new();
-    match strategy(like, "GENERATED") {
-        Strategy::Excluding => {}
-        s => {
-            for k in &base.computed {
-                let overwritten = derived.computed.iter().any(|d| d.name == k.name);
-                if overwritten && s == Strategy::Including {
-                    return Err(format!(
-                        "computed column '{}' is declared by both `{name}` and its LIKE base `{}`; use OVERWRITING GENERATED",
-                        k.name, base.name
-                    ));
-                }
-                if !overwritten {
-                    computed.push(k.clone());
-                }
+    if generated != Strategy::Excluding {
+        for k in &base.computed {
+            let overwritten = derived.computed.iter().any(|d| d.name == k.name);
+            if overwritten && generated == Strategy::Including {
+                return Err(format!(
+                    "computed column '{}' is declared by both `{name}` and its LIKE base `{}`; use OVERWRITING GENERATED",
+                    k.name, base.name
+                ));
+            }
+            if !overwritten {
+                computed.push(k.clone());
             }
         }
     }
-    let base_kept = match strategy(like, "GENERATED") {
-        Strategy::Excluding => base.columns.len(),
-        _ => shift,
-    };
-    for (i, k) in derived.computed.iter().enumerate() {
-        let _ = i;
+    let mut metadata: Vec<MetadataColumn> = Vec::new();
+    if meta != Strategy::Excluding {
+        for m in &base.metadata {
+            let overwritten = derived
+                .metadata
+                .iter()
+                .any(|d| d.field.name() == m.field.name());
+            if overwritten && meta == Strategy::Including {
+                return Err(format!(
+                    "metadata column '{}' is declared by both `{name}` and its LIKE base `{}`; use OVERWRITING METADATA",
+                    m.field.name(),
+                    base.name
+                ));
+            }
+            if !overwritten {
+                metadata.push(m.clone());
+            }
+        }
+    }
+    let base_kept = base.columns.len()
+        + if generated == Strategy::Excluding {
+            0
+        } else {
+            base.computed.len()
+        }
+        + if meta == Strategy::Excluding {
+            0
+        } else {
+            base.metadata.len()
+        };
+    for k in &derived.computed {
         let mut k = k.clone();
         k.position += base_kept;
         computed.push(k);
     }
-    // Positions must stay within the merged column count, in order.
+    for m in &derived.metadata {
+        let mut m = m.clone();
+        m.position += base_kept;
+        metadata.push(m);
+    }
     computed.sort_by_key(|k| k.position);
+    metadata.sort_by_key(|m| m.position);
     out.computed = computed;
+    out.metadata = metadata;
+    out.check_metadata_keys_unique()?;
     // Primary key.
     if strategy(like, "CONSTRAINTS") != Strategy::Excluding && !base.primary_key.is_empty() {
         if !derived.primary_key.is_empty() {
@@ -186,5 +217,55 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("nowhere"), "{e}");
+    }
+
+    #[test]
+    fn metadata_columns_parse_keep_their_place_and_merge() {
+        let t = table(
+            "CREATE TABLE m (id INT, p STRING METADATA FROM 'file.path' VIRTUAL, `offset` BIGINT NOT NULL METADATA, s STRING, total AS id + 1) WITH ('connector' = 'kafka');",
+            0,
+        );
+        let names: Vec<&str> = t.columns.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["id", "s"]);
+        assert_eq!(t.metadata.len(), 2);
+        assert_eq!(t.metadata[0].key, "file.path");
+        assert!(t.metadata[0].is_virtual);
+        // FROM absent: the key is the column's name; NOT NULL belongs to the type
+        assert_eq!(t.metadata[1].key, "offset");
+        assert!(!t.metadata[1].is_virtual && !t.metadata[1].field.is_nullable());
+        let order: Vec<&str> = t.declared().iter().map(|c| c.name()).collect();
+        assert_eq!(order, ["id", "p", "offset", "s", "total"]);
+        assert_eq!(t.metadata_keys(), ["file.path", "offset"]);
+
+        // LIKE includes the base's metadata columns, after the base's other columns
+        let base = "CREATE TABLE b (id INT, f STRING METADATA FROM 'file.name' VIRTUAL) WITH ('connector' = 'filesystem', 'path' = '/a', 'format' = 'csv');\n";
+        let d = table(
+            &format!("{base}CREATE TABLE d (x INT, g BIGINT METADATA FROM 'file.size') LIKE b;"),
+            1,
+        );
+        let order: Vec<&str> = d.declared().iter().map(|c| c.name()).collect();
+        assert_eq!(order, ["id", "f", "x", "g"]);
+        let d = table(
+            &format!("{base}CREATE TABLE d (x INT) LIKE b (EXCLUDING METADATA);"),
+            1,
+        );
+        assert!(d.metadata.is_empty());
+        let e = parse_script(&format!(
+            "{base}CREATE TABLE d (f STRING METADATA FROM 'file.path') LIKE b;"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("metadata column 'f'") && e.contains("OVERWRITING METADATA"),
+            "{e}"
+        );
+        let d = table(
+            &format!(
+                "{base}CREATE TABLE d (f STRING METADATA FROM 'file.path') LIKE b (OVERWRITING METADATA);"
+            ),
+            1,
+        );
+        assert_eq!(d.metadata.len(), 1);
+        assert_eq!(d.metadata[0].key, "file.path");
     }
 }

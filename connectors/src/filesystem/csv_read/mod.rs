@@ -5,7 +5,7 @@
 //!
 //! The filesystem connector plans the table's scan as DataFusion's CSV `DataSourceExec`
 //! (which lists the files, prunes partitions and splits files into byte ranges), and
-//! [`FlinkCsvScanExec`] runs that scan with [`opener::FlinkCsvSource`] in place of
+//! [`FlinkScanExec`] runs that scan with [`opener::FlinkCsvSource`] in place of
 //! DataFusion's CSV reader. The plan codec carries the inner scan as the node's input.
 
 pub mod columns;
@@ -17,7 +17,8 @@ use arrow::datatypes::DataType;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use opener::FlinkCsvSource;
-pub use scan::FlinkCsvScanExec;
+pub(crate) use opener::{BLOCK, Chunks, line_of};
+pub use scan::{FlinkScanExec, NativeFormat};
 
 /// How a table's CSV files are read.
 #[derive(Debug, Clone, PartialEq)]

@@ -35,7 +35,7 @@ use super::columns::{BadValue, Reading, read_column};
 use super::tokenize::{Dialect, Rows, Shape, TokenError, tokenize};
 
 /// Bytes a block holds before rows are split off it (a batch's rows fit in it).
-const BLOCK: usize = 4 << 20;
+pub(crate) const BLOCK: usize = 4 << 20;
 
 #[derive(Debug, Clone)]
 pub struct FlinkCsvSource {
@@ -142,14 +142,37 @@ struct FlinkCsvOpener {
 }
 
 /// Where a file's bytes come from: a local file read in blocks, or a store's stream.
-enum Chunks {
+pub(crate) enum Chunks {
     File(std::fs::File),
     Stream(BoxStream<'static, object_store::Result<Bytes>>),
 }
 
 impl Chunks {
+    /// The bytes of `location` from `fetch` on (the file is `size` bytes).
+    pub(crate) async fn open(
+        store: &dyn ObjectStore,
+        location: &object_store::path::Path,
+        fetch: u64,
+        size: u64,
+    ) -> DfResult<Chunks> {
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(fetch..size)),
+            ..Default::default()
+        };
+        let got = store.get_opts(location, options).await?;
+        Ok(match got.payload {
+            GetResultPayload::File(mut f, _) => {
+                use std::io::{Seek, SeekFrom};
+                f.seek(SeekFrom::Start(fetch))
+                    .map_err(DataFusionError::IoError)?;
+                Chunks::File(f)
+            }
+            GetResultPayload::Stream(s) => Chunks::Stream(s),
+        })
+    }
+
     /// Appends the next bytes to `buf`; false at the end of the file.
-    async fn fill(&mut self, buf: &mut Vec<u8>) -> DfResult<bool> {
+    pub(crate) async fn fill(&mut self, buf: &mut Vec<u8>) -> DfResult<bool> {
         match self {
             Chunks::File(f) => {
                 let len = buf.len();
@@ -222,20 +245,7 @@ impl FileOpener for FlinkCsvOpener {
             }
             // from the byte before the split: a line end there means a row starts at `start`
             let fetch = start.saturating_sub(1);
-            let options = GetOptions {
-                range: Some(GetRange::Bounded(fetch..size)),
-                ..Default::default()
-            };
-            let got = opened.store.get_opts(&opened.location, options).await?;
-            let chunks = match got.payload {
-                GetResultPayload::File(mut f, _) => {
-                    use std::io::{Seek, SeekFrom};
-                    f.seek(SeekFrom::Start(fetch))
-                        .map_err(DataFusionError::IoError)?;
-                    Chunks::File(f)
-                }
-                GetResultPayload::Stream(s) => Chunks::Stream(s),
-            };
+            let chunks = Chunks::open(opened.store.as_ref(), &opened.location, fetch, size).await?;
             let reader = Reader {
                 opener: opened,
                 chunks,
@@ -373,15 +383,8 @@ impl OpenedFile {
         )
     }
 
-    /// The 1-based line of file offset `at` (read again from the file's start: errors only).
     async fn line_of(&self, at: u64) -> String {
-        if at == 0 {
-            return "1".into();
-        }
-        match self.store.get_range(&self.location, 0..at).await {
-            Ok(b) => (1 + b.iter().filter(|&&c| c == b'\n').count()).to_string(),
-            Err(_) => format!("at byte {at}"),
-        }
+        line_of(self.store.as_ref(), &self.location, at).await
     }
 
     async fn token_error(&self, e: &TokenError, at: u64) -> DataFusionError {
@@ -426,6 +429,21 @@ impl OpenedFile {
             )
         };
         DataFusionError::ArrowError(Box::new(ArrowError::ParseError(message)), None)
+    }
+}
+
+/// The 1-based line of file offset `at` (read again from the file's start: errors only).
+pub(crate) async fn line_of(
+    store: &dyn ObjectStore,
+    location: &object_store::path::Path,
+    at: u64,
+) -> String {
+    if at == 0 {
+        return "1".into();
+    }
+    match store.get_range(location, 0..at).await {
+        Ok(b) => (1 + b.iter().filter(|&&c| c == b'\n').count()).to_string(),
+        Err(_) => format!("at byte {at}"),
     }
 }
 

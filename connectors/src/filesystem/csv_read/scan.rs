@@ -1,7 +1,8 @@
-//! [`FlinkCsvScanExec`]: a CSV table's scan, read by [`FlinkCsvSource`]. Its child is the
-//! `DataSourceExec` DataFusion planned with its own CSV source (files, byte ranges,
-//! partition values, projection, LIMIT); partition `j` runs that configuration with
-//! Flink's reader in its place, so the output has the declared types.
+//! [`FlinkScanExec`]: a CSV or JSON table's scan, read by Flink's reader for the format
+//! ([`FlinkCsvSource`], [`FlinkJsonSource`]). Its child is the `DataSourceExec` DataFusion
+//! planned with its own CSV or JSON source (files, byte ranges, partition values,
+//! projection, LIMIT); partition `j` runs that configuration with Flink's reader in its
+//! place, so the output has the declared types.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -9,7 +10,9 @@ use std::sync::{Arc, OnceLock};
 use arrow::datatypes::{Field, Schema};
 use datafusion::common::Statistics;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::datasource::physical_plan::{CsvSource, FileScanConfigBuilder, FileSource};
+use datafusion::datasource::physical_plan::{
+    CsvSource, FileScanConfigBuilder, FileSource, JsonSource,
+};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::{DataFusionError, Result as DfResult};
@@ -21,22 +24,61 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
 };
 
-use super::columns::read_type;
 use super::{FlinkCsvFormat, FlinkCsvSource};
+use crate::filesystem::json_read::{FlinkJsonFormat, FlinkJsonSource};
+
+/// The format a [`FlinkScanExec`] reads.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum NativeFormat {
+    Csv(FlinkCsvFormat),
+    Json(FlinkJsonFormat),
+}
+
+impl NativeFormat {
+    fn table(&self) -> &str {
+        match self {
+            NativeFormat::Csv(f) => &f.table,
+            NativeFormat::Json(f) => &f.table,
+        }
+    }
+
+    fn lenient(&self) -> bool {
+        match self {
+            NativeFormat::Csv(f) => f.lenient,
+            NativeFormat::Json(f) => f.lenient,
+        }
+    }
+
+    /// The type column `name` is read as, when it is a data column.
+    fn read_type(&self, name: &str) -> Option<arrow::datatypes::DataType> {
+        match self {
+            NativeFormat::Csv(f) => f
+                .types
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| super::columns::read_type(t)),
+            NativeFormat::Json(f) => f
+                .types
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| crate::filesystem::json_read::columns::read_type(t)),
+        }
+    }
+}
 
 #[derive(Debug)]
-pub struct FlinkCsvScanExec {
+pub struct FlinkScanExec {
     input: Arc<dyn ExecutionPlan>,
-    format: Arc<FlinkCsvFormat>,
+    format: Arc<NativeFormat>,
     properties: Arc<PlanProperties>,
     /// The scan every partition executes: one instance, so that partitions share its
     /// execution state (DataFusion's file work stealing hands a file to one of them).
     scan: OnceLock<Arc<dyn ExecutionPlan>>,
 }
 
-impl FlinkCsvScanExec {
-    /// `input`: DataFusion's CSV scan of the table's files, every data column as text.
-    pub fn try_new(input: Arc<dyn ExecutionPlan>, format: FlinkCsvFormat) -> DfResult<Self> {
+impl FlinkScanExec {
+    /// `input`: DataFusion's CSV or JSON scan of the table's files.
+    pub fn try_new(input: Arc<dyn ExecutionPlan>, format: NativeFormat) -> DfResult<Self> {
         let schema = Arc::new(typed(&input.schema(), &format));
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(schema),
@@ -44,7 +86,7 @@ impl FlinkCsvScanExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         ));
-        Ok(FlinkCsvScanExec {
+        Ok(FlinkScanExec {
             input,
             format: Arc::new(format),
             properties,
@@ -52,27 +94,41 @@ impl FlinkCsvScanExec {
         })
     }
 
-    pub fn format(&self) -> &FlinkCsvFormat {
+    pub fn format(&self) -> &NativeFormat {
         &self.format
     }
 
     /// The inner scan's configuration with Flink's reader as its source.
     fn scan(&self) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let (config, csv) = self
-            .input
-            .downcast_ref::<DataSourceExec>()
-            .and_then(|ds| ds.downcast_to_file_source::<CsvSource>())
-            .ok_or_else(|| {
-                DataFusionError::Internal("FlinkCsvScanExec over a non-CSV scan".into())
-            })?;
-        let text = csv.table_schema();
+        let ds = self.input.downcast_ref::<DataSourceExec>();
+        let inner: Option<(
+            &datafusion::datasource::physical_plan::FileScanConfig,
+            &dyn FileSource,
+        )> = match self.format.as_ref() {
+            NativeFormat::Csv(_) => ds
+                .and_then(|ds| ds.downcast_to_file_source::<CsvSource>())
+                .map(|(c, s)| (c, s as &dyn FileSource)),
+            NativeFormat::Json(_) => ds
+                .and_then(|ds| ds.downcast_to_file_source::<JsonSource>())
+                .map(|(c, s)| (c, s as &dyn FileSource)),
+        };
+        let (config, planned) = inner.ok_or_else(|| {
+            DataFusionError::Internal("FlinkScanExec over a scan of another format".into())
+        })?;
+        let text = planned.table_schema();
         let file_schema = Arc::new(typed(text.file_schema(), &self.format));
         let table_schema = TableSchema::builder(file_schema)
             .with_table_partition_cols(text.table_partition_cols().clone())
             .build();
-        let mut source: Arc<dyn FileSource> =
-            Arc::new(FlinkCsvSource::new(self.format.clone(), table_schema));
-        if let Some(p) = csv.projection()
+        let mut source: Arc<dyn FileSource> = match self.format.as_ref() {
+            NativeFormat::Csv(f) => {
+                Arc::new(FlinkCsvSource::new(Arc::new(f.clone()), table_schema))
+            }
+            NativeFormat::Json(f) => {
+                Arc::new(FlinkJsonSource::new(Arc::new(f.clone()), table_schema))
+            }
+        };
+        if let Some(p) = planned.projection()
             && let Some(projected) = source.try_pushdown_projection(p)?
         {
             source = projected;
@@ -85,31 +141,35 @@ impl FlinkCsvScanExec {
 }
 
 /// `schema` with the table's data columns as they are read.
-fn typed(schema: &Schema, format: &FlinkCsvFormat) -> Schema {
+fn typed(schema: &Schema, format: &NativeFormat) -> Schema {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match format.types.iter().find(|(n, _)| n == f.name()) {
-            Some((_, t)) => f.as_ref().clone().with_data_type(read_type(t)),
+        .map(|f| match format.read_type(f.name()) {
+            Some(t) => f.as_ref().clone().with_data_type(t),
             None => f.as_ref().clone(),
         })
         .collect();
     Schema::new_with_metadata(fields, schema.metadata().clone())
 }
 
-impl DisplayAs for FlinkCsvScanExec {
+impl DisplayAs for FlinkScanExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "FlinkCsvScanExec: table={}", self.format.table)?;
-        if self.format.lenient {
+        let name = match self.format.as_ref() {
+            NativeFormat::Csv(_) => "FlinkCsvScanExec",
+            NativeFormat::Json(_) => "FlinkJsonScanExec",
+        };
+        write!(f, "{name}: table={}", self.format.table())?;
+        if self.format.lenient() {
             write!(f, ", ignore-parse-errors")?;
         }
         Ok(())
     }
 }
 
-impl ExecutionPlan for FlinkCsvScanExec {
+impl ExecutionPlan for FlinkScanExec {
     fn name(&self) -> &str {
-        "FlinkCsvScanExec"
+        "FlinkScanExec"
     }
 
     fn apply_expressions(
@@ -133,10 +193,10 @@ impl ExecutionPlan for FlinkCsvScanExec {
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [input] = children.as_slice() else {
             return Err(DataFusionError::Internal(
-                "FlinkCsvScanExec has one child".into(),
+                "FlinkScanExec has one child".into(),
             ));
         };
-        Ok(Arc::new(FlinkCsvScanExec::try_new(
+        Ok(Arc::new(FlinkScanExec::try_new(
             input.clone(),
             self.format.as_ref().clone(),
         )?))

@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <pre>
  * Probe BOOTSTRAP create  TOPIC PARTITIONS
  * Probe BOOTSTRAP produce TOPIC VALUE...
+ * Probe BOOTSTRAP produce-meta TOPIC PARTITION TIMESTAMP_MS VALUE [HEADER=VALUE | HEADER]...
  * Probe BOOTSTRAP txn     TOPIC commit|abort VALUE...     (one transaction, random transactional.id)
  * Probe BOOTSTRAP consume TOPIC COUNT [read_committed|read_uncommitted]
  * </pre>
@@ -50,6 +51,14 @@ public final class Probe {
     switch (args[1]) {
       case "create" -> create(bootstrap, topic, Integer.parseInt(rest.get(0)));
       case "produce" -> produce(bootstrap, topic, rest);
+      case "produce-meta" ->
+          produceMeta(
+              bootstrap,
+              topic,
+              Integer.parseInt(rest.get(0)),
+              Long.parseLong(rest.get(1)),
+              rest.get(2),
+              rest.subList(3, rest.size()));
       case "txn" -> txn(bootstrap, topic, rest.get(0), rest.subList(1, rest.size()));
       case "consume" ->
           System.exit(
@@ -94,6 +103,36 @@ public final class Probe {
       for (String v : values) {
         producer.send(new ProducerRecord<>(topic, v)).get(30, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /**
+   * One record with a CreateTime timestamp and headers: {@code k=v} has value v, a bare
+   * {@code k} a null value.
+   */
+  private static void produceMeta(
+      String bootstrap,
+      String topic,
+      int partition,
+      long timestamp,
+      String value,
+      List<String> headers)
+      throws Exception {
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
+      ProducerRecord<String, String> r =
+          new ProducerRecord<>(topic, partition, timestamp, null, value);
+      for (String h : headers) {
+        int eq = h.indexOf('=');
+        if (eq < 0) {
+          r.headers().add(h, null);
+        } else {
+          r.headers()
+              .add(
+                  h.substring(0, eq),
+                  h.substring(eq + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+      producer.send(r).get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -1,0 +1,418 @@
+//! [`FlinkJsonSource`]: DataFusion's `FileSource` for Flink's json format. As Flink's
+//! filesystem source does, it hands the format one `\n`-ended line at a time (a `\r`
+//! before the `\n` dropped): an empty line is no row; a blank one, `null` or a scalar fails
+//! the job (skipped with `json.ignore-parse-errors`); an object is a row, an array of
+//! objects a row each. A byte-range split reads the lines that start inside it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{
+    FileOpenFuture, FileOpener, FileScanConfig, FileSource,
+};
+use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::DisplayFormatType;
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use datafusion::physical_plan::projection::ProjectionExprs;
+use futures::StreamExt;
+use object_store::ObjectStore;
+
+use super::FlinkJsonFormat;
+use super::columns::{Column, Reading, has_decimal};
+use super::lexer::{Kind, Lexer, Token};
+use crate::filesystem::csv_read::{BLOCK, Chunks, line_of};
+
+#[derive(Debug, Clone)]
+pub struct FlinkJsonSource {
+    format: Arc<FlinkJsonFormat>,
+    table_schema: TableSchema,
+    projection: SplitProjection,
+    batch_size: Option<usize>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl FlinkJsonSource {
+    /// `table_schema`'s file schema holds the data columns as they are read
+    /// ([`super::columns::read_type`]).
+    pub fn new(format: Arc<FlinkJsonFormat>, table_schema: TableSchema) -> Self {
+        FlinkJsonSource {
+            format,
+            projection: SplitProjection::unprojected(&table_schema),
+            table_schema,
+            batch_size: None,
+            metrics: ExecutionPlanMetricsSet::new(),
+        }
+    }
+}
+
+impl FileSource for FlinkJsonSource {
+    fn create_file_opener(
+        &self,
+        object_store: Arc<dyn ObjectStore>,
+        base_config: &FileScanConfig,
+        _partition: usize,
+    ) -> DfResult<Arc<dyn FileOpener>> {
+        let file_schema = self.table_schema.file_schema();
+        let columns = self.projection.file_indices.clone();
+        let opener = Arc::new(FlinkJsonOpener {
+            format: self.format.clone(),
+            store: object_store,
+            store_url: base_config
+                .object_store_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_string(),
+            names: columns
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| (self.format.types[c].0.clone(), i))
+                .collect(),
+            columns,
+            schema: Arc::new(file_schema.project(&self.projection.file_indices)?),
+            batch_size: self.batch_size.unwrap_or(8192),
+        });
+        ProjectionOpener::try_new(self.projection.clone(), opener, file_schema)
+    }
+
+    fn table_schema(&self) -> &TableSchema {
+        &self.table_schema
+    }
+
+    fn with_batch_size(&self, batch_size: usize) -> Arc<dyn FileSource> {
+        let mut s = self.clone();
+        s.batch_size = Some(batch_size);
+        Arc::new(s)
+    }
+
+    fn try_pushdown_projection(
+        &self,
+        projection: &ProjectionExprs,
+    ) -> DfResult<Option<Arc<dyn FileSource>>> {
+        let mut s = self.clone();
+        let merged = self.projection.source.try_merge(projection)?;
+        s.projection = SplitProjection::new(self.table_schema.file_schema(), &merged);
+        Ok(Some(Arc::new(s)))
+    }
+
+    fn projection(&self) -> Option<&ProjectionExprs> {
+        Some(&self.projection.source)
+    }
+
+    fn metrics(&self) -> &ExecutionPlanMetricsSet {
+        &self.metrics
+    }
+
+    fn file_type(&self) -> &str {
+        "flink-json"
+    }
+
+    fn fmt_extra(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.format.lenient {
+            write!(f, ", ignore-parse-errors")?;
+        }
+        Ok(())
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        datafusion::physical_plan::apply_expression_roots(self.projection.source.iter(), f)
+    }
+}
+
+struct FlinkJsonOpener {
+    format: Arc<FlinkJsonFormat>,
+    store: Arc<dyn ObjectStore>,
+    store_url: String,
+    /// The file columns read, in the order of `schema`.
+    columns: Vec<usize>,
+    /// A read column's name → its index in `schema`.
+    names: HashMap<String, usize>,
+    schema: SchemaRef,
+    batch_size: usize,
+}
+
+impl FileOpener for FlinkJsonOpener {
+    fn open(&self, file: PartitionedFile) -> DfResult<FileOpenFuture> {
+        let size = file.object_meta.size;
+        let (start, end) = match &file.range {
+            Some(r) => (r.start as u64, r.end as u64),
+            None => (0, size),
+        };
+        let file = Arc::new(File {
+            format: self.format.clone(),
+            store: self.store.clone(),
+            name: format!("{}/{}", self.store_url, file.object_meta.location),
+            location: file.object_meta.location.clone(),
+            types: self
+                .columns
+                .iter()
+                .map(|&c| self.format.types[c].1.clone())
+                .collect(),
+            names: self.names.clone(),
+            schema: self.schema.clone(),
+            batch_size: self.batch_size,
+            how: Reading {
+                iso8601: self.format.iso8601,
+                big_decimal_floats: self.format.types.iter().any(|(_, t)| has_decimal(t)),
+            },
+        });
+        Ok(Box::pin(async move {
+            if start >= end || start >= size {
+                return Ok(futures::stream::empty().boxed());
+            }
+            let fetch = start.saturating_sub(1);
+            let chunks = Chunks::open(file.store.as_ref(), &file.location, fetch, size).await?;
+            let reader = Reader {
+                file,
+                chunks,
+                buf: Vec::with_capacity(BLOCK * 2),
+                pos: 0,
+                offset: fetch,
+                eof: false,
+                aligned: start == 0,
+                end,
+            };
+            Ok(futures::stream::try_unfold(reader, |mut r| async move {
+                Ok(r.next_batch().await?.map(|b| (b, r)))
+            })
+            .boxed())
+        }))
+    }
+}
+
+/// What every line of one file is read with.
+struct File {
+    format: Arc<FlinkJsonFormat>,
+    store: Arc<dyn ObjectStore>,
+    location: object_store::path::Path,
+    name: String,
+    /// The declared types of the read columns, in `schema` order.
+    types: Vec<arrow::datatypes::DataType>,
+    names: HashMap<String, usize>,
+    schema: SchemaRef,
+    batch_size: usize,
+    how: Reading,
+}
+
+struct Reader {
+    file: Arc<File>,
+    chunks: Chunks,
+    buf: Vec<u8>,
+    pos: usize,
+    /// The file offset of `buf[0]`.
+    offset: u64,
+    eof: bool,
+    aligned: bool,
+    /// No line starting at or after it is read.
+    end: u64,
+}
+
+/// Why a line gave no row: a value a column cannot hold (field name, value text, why), or
+/// a line that is not JSON Flink's reader takes.
+enum Bad {
+    Value(String, String, String),
+    Line(String),
+}
+
+impl Reader {
+    async fn fill(&mut self) -> DfResult<()> {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.offset += self.pos as u64;
+            self.pos = 0;
+        }
+        if !self.chunks.fill(&mut self.buf).await? {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    async fn next_batch(&mut self) -> DfResult<Option<RecordBatch>> {
+        let f = self.file.clone();
+        let mut columns: Vec<Column> = f
+            .types
+            .iter()
+            .map(|t| Column::new(t, f.batch_size))
+            .collect();
+        let mut rows = 0usize;
+        loop {
+            if !self.aligned {
+                match self.buf[self.pos..].iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        self.pos += i + 1;
+                        self.aligned = true;
+                    }
+                    None if self.eof => break,
+                    None => {
+                        self.pos = self.buf.len();
+                        self.fill().await?;
+                        continue;
+                    }
+                }
+            }
+            if self.offset + self.pos as u64 >= self.end || rows >= f.batch_size {
+                break;
+            }
+            let (line_end, next) = match self.buf[self.pos..].iter().position(|&b| b == b'\n') {
+                Some(i) => (self.pos + i, self.pos + i + 1),
+                None if self.eof => (self.buf.len(), self.buf.len()),
+                None => {
+                    self.fill().await?;
+                    continue;
+                }
+            };
+            if line_end == self.pos && next == self.pos {
+                break; // the end of the file
+            }
+            let at = self.offset + self.pos as u64;
+            let mut bytes = &self.buf[self.pos..line_end];
+            if bytes.last() == Some(&b'\r') {
+                bytes = &bytes[..bytes.len() - 1];
+            }
+            let outcome = match std::str::from_utf8(bytes) {
+                Err(_) => Err(Bad::Line("it is not UTF-8 text".into())),
+                Ok(line) => read_line(line, &f, &mut columns, &mut rows),
+            };
+            if let Err(bad) = outcome {
+                if !f.format.lenient {
+                    return Err(f.error(bad, at).await);
+                }
+            }
+            self.pos = next;
+        }
+        if rows == 0 {
+            return Ok(None);
+        }
+        let arrays = columns.into_iter().map(Column::finish).collect();
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
+        Ok(Some(
+            RecordBatch::try_new_with_options(f.schema.clone(), arrays, &options)
+                .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))?,
+        ))
+    }
+}
+
+/// The rows of one line into `columns`. In lenient mode a value a column cannot hold is
+/// NULL; a line that is not JSON gives no row (of an array, the rows before it stay).
+fn read_line(line: &str, f: &File, columns: &mut [Column], rows: &mut usize) -> Result<(), Bad> {
+    if line.is_empty() {
+        return Ok(());
+    }
+    let mut slots: Vec<Option<Token<'_>>> = Vec::with_capacity(columns.len());
+    let slots = &mut slots;
+    let mut lx = Lexer::new(line);
+    let syntax =
+        |e: super::lexer::SyntaxError| Bad::Line(format!("{} at character {}", e.what, e.at + 1));
+    match lx.peek() {
+        None => Err(Bad::Line("it holds only blanks".into())),
+        Some(b'{') => read_object(&mut lx, f, columns, slots, rows)
+            .map_err(|e| e.unwrap_or_else(|s| syntax(s))),
+        Some(b'[') => {
+            let mut elements = Vec::new();
+            lx.elements(|t| elements.push(t)).map_err(syntax)?;
+            for e in elements {
+                if e.kind != Kind::Object {
+                    return Err(Bad::Line(format!(
+                        "an array element is {}, not an object",
+                        if e.kind == Kind::Null {
+                            "null"
+                        } else {
+                            "not an object"
+                        }
+                    )));
+                }
+                let mut inner = Lexer::new(e.text);
+                read_object(&mut inner, f, columns, slots, rows)
+                    .map_err(|e| e.unwrap_or_else(|s| syntax(s)))?;
+            }
+            Ok(())
+        }
+        Some(_) => {
+            let v = lx.value().map_err(syntax)?;
+            Err(Bad::Line(format!(
+                "it holds {}, not an object",
+                match v.kind {
+                    Kind::Null => "null",
+                    _ => "a single value",
+                }
+            )))
+        }
+    }
+}
+
+/// One object's row. `Err(Ok(bad))`: a value; `Err(Err(syntax))`: the line.
+fn read_object<'a>(
+    lx: &mut Lexer<'a>,
+    f: &File,
+    columns: &mut [Column],
+    slots: &mut Vec<Option<Token<'a>>>,
+    rows: &mut usize,
+) -> Result<(), Result<Bad, super::lexer::SyntaxError>> {
+    slots.clear();
+    slots.resize(columns.len(), None);
+    // a repeated name: the last value wins
+    lx.fields(|name, v| {
+        if let Some(&i) = f.names.get(name.as_ref()) {
+            slots[i] = Some(v);
+        }
+    })
+    .map_err(Err)?;
+    // every value is checked before any is appended, so a failed row leaves no trace
+    let mut first_bad: Option<(usize, String)> = None;
+    for (i, (c, slot)) in columns.iter_mut().zip(slots.iter()).enumerate() {
+        match slot {
+            None => c.append_null(),
+            Some(v) => {
+                if let Err(why) = c.append(v, f.how) {
+                    if f.format.lenient {
+                        c.append_null();
+                    } else {
+                        first_bad.get_or_insert((i, why));
+                        c.append_null();
+                    }
+                }
+            }
+        }
+    }
+    if let Some((i, why)) = first_bad {
+        // the row is not kept: the caller fails the job
+        let name = f
+            .names
+            .iter()
+            .find(|(_, j)| **j == i)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        let text = slots[i].map(|v| v.text.to_string()).unwrap_or_default();
+        return Err(Ok(Bad::Value(name, text, why)));
+    }
+    *rows += 1;
+    Ok(())
+}
+
+impl File {
+    async fn error(&self, bad: Bad, at: u64) -> DataFusionError {
+        let line = line_of(self.store.as_ref(), &self.location, at).await;
+        let message = match bad {
+            Bad::Value(column, text, why) => format!(
+                "line {line} of {}: cannot read {text} into column `{column}` of table `{}` ({why}), which Flink's JSON reader cannot either",
+                self.name, self.format.table
+            ),
+            Bad::Line(why) => format!(
+                "line {line} of {} is not a JSON object Flink's JSON reader can read: {why}",
+                self.name
+            ),
+        };
+        DataFusionError::ArrowError(Box::new(ArrowError::JsonError(message)), None)
+    }
+}
