@@ -653,7 +653,7 @@ fn json_files_are_read_as_flink_reads_them() {
     let (recorded, recorded_dir) = recorded_family("json");
     let here = |s: &str| s.replace(&recorded_dir, &fixtures.display().to_string());
     let refused = selects_give_flinks_rows(dir.path(), &recorded, &here);
-    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_eq!(refused.len(), 5, "{refused:?}");
     let ddl = |table: &str| -> String {
         recorded
             .iter()
@@ -696,6 +696,21 @@ fn json_files_are_read_as_flink_reads_them() {
         "json_iso_as_sql",
         "id INT, ts TIMESTAMP(3)",
         &["line 1 of", "column `ts`"],
+    );
+    fails(
+        "json_nested_bad",
+        "id INT, a ARRAY<INT>, m MAP<STRING, INT>, r ROW<x INT>",
+        &["line 1 of", "column `a`"],
+    );
+    // the array on line 6 holds objects without `i`
+    fails(
+        "json_missing",
+        "id INT, i INT",
+        &[
+            "line 6 of",
+            "no field `i`",
+            "'json.fail-on-missing-field' = 'true'",
+        ],
     );
     fails(
         "json_both",

@@ -50,6 +50,9 @@ pub struct JsonWriteOptions {
     pub decimal_plain: bool,
     /// `json.encode.ignore-null-fields`.
     pub ignore_null_fields: bool,
+    /// `json.fail-on-missing-field` (read side, kept here with the other `json.*` options).
+    #[serde(default)]
+    pub fail_on_missing_field: bool,
 }
 
 /// Whether the json format writes `t` (Flink's converters: a MAP needs string keys).

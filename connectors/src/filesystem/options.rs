@@ -283,11 +283,6 @@ fn json_options(t: &TableDef) -> Result<JsonWriteOptions> {
             "'json.fail-on-missing-field' and 'json.ignore-parse-errors' cannot both be true (Flink refuses them together)".into(),
         ));
     }
-    if fail_on_missing {
-        return Err(err(
-            "option 'json.fail-on-missing-field' = 'true' is not supported yet; a missing field reads as NULL".into(),
-        ));
-    }
     let iso8601 = match t.option("json.timestamp-format.standard") {
         None | Some("SQL") => false,
         Some("ISO-8601") => true,
@@ -316,6 +311,7 @@ fn json_options(t: &TableDef) -> Result<JsonWriteOptions> {
         }
     };
     Ok(JsonWriteOptions {
+        fail_on_missing_field: fail_on_missing,
         iso8601,
         map_null_key,
         decimal_plain: flag("json.encode.decimal-as-plain-number")?,

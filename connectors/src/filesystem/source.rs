@@ -80,6 +80,7 @@ pub(crate) async fn create_source(
                 table: table.name.clone(),
                 lenient: options.json_ignore_parse_errors,
                 iso8601: options.json.iso8601,
+                fail_on_missing: options.json.fail_on_missing_field,
                 types: data_types.clone(),
             }
         });
@@ -92,6 +93,10 @@ pub(crate) async fn create_source(
         for (key, on) in [
             ("json.ignore-parse-errors", options.json_ignore_parse_errors),
             ("json.timestamp-format.standard", options.json.iso8601),
+            (
+                "json.fail-on-missing-field",
+                options.json.fail_on_missing_field,
+            ),
         ] {
             if on {
                 return Err(WeftError::table_option(

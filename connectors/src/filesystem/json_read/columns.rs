@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder,
-    Float64Builder, Int8Builder, Int16Builder, Int32Builder, Int64Builder, StringViewBuilder,
-    Time32MillisecondBuilder, Time32SecondBuilder, Time64MicrosecondBuilder,
+    Float64Builder, Int8Builder, Int16Builder, Int32Builder, Int64Builder, StringBuilder,
+    StringViewBuilder, Time32MillisecondBuilder, Time32SecondBuilder, Time64MicrosecondBuilder,
     Time64NanosecondBuilder, TimestampMicrosecondBuilder, TimestampMillisecondBuilder,
     TimestampNanosecondBuilder, TimestampSecondBuilder,
 };
@@ -33,10 +33,24 @@ use weft_flink_sql::functions::conversion::csv_field::{java_double, java_long};
 use weft_flink_sql::functions::conversion::parse_decimal;
 
 use super::lexer::{Kind, Lexer, Token};
+use super::nested::{ListColumn, MapColumn, StructColumn};
 use crate::filesystem::json_write::quoted;
 
 /// Whether the native reader has a reader for `t`.
 pub fn supported(t: &DataType) -> bool {
+    match t {
+        DataType::List(f) => return supported(f.data_type()),
+        DataType::Struct(fs) => return fs.iter().all(|f| supported(f.data_type())),
+        DataType::Map(entries, _) => {
+            return match entries.data_type() {
+                DataType::Struct(kv) if kv.len() == 2 => {
+                    matches!(kv[0].data_type(), DataType::Utf8) && supported(kv[1].data_type())
+                }
+                _ => false,
+            };
+        }
+        _ => {}
+    }
     matches!(
         t,
         DataType::Utf8
@@ -76,6 +90,11 @@ pub type Refused = String;
 pub struct Reading {
     pub iso8601: bool,
     pub big_decimal_floats: bool,
+    /// `json.ignore-parse-errors`: inside an ARRAY, MAP or ROW a value that cannot be read
+    /// is NULL where it is.
+    pub lenient: bool,
+    /// `json.fail-on-missing-field`, for the fields of a ROW.
+    pub fail_on_missing: bool,
 }
 
 /// Whether `t` holds a DECIMAL at any depth.
@@ -94,6 +113,11 @@ pub fn has_decimal(t: &DataType) -> bool {
 /// A column being filled, one value per row.
 pub enum Column {
     Str(StringViewBuilder),
+    /// A string inside an ARRAY, MAP or ROW (declared `Utf8`, not a view).
+    Str8(StringBuilder),
+    List(Box<ListColumn>),
+    Map(Box<MapColumn>),
+    Struct(Box<StructColumn>),
     Bool(BooleanBuilder),
     I8(Int8Builder),
     I16(Int16Builder),
@@ -119,8 +143,21 @@ pub enum TsBuilder {
 }
 
 impl Column {
+    /// A column of `t` inside an ARRAY, MAP or ROW: strings as declared.
+    pub fn nested(t: &DataType, rows: usize) -> Column {
+        match t {
+            DataType::Utf8 => Column::Str8(StringBuilder::with_capacity(rows, rows * 8)),
+            other => Column::new(other, rows),
+        }
+    }
+
     pub fn new(t: &DataType, rows: usize) -> Column {
         match t {
+            DataType::List(f) => Column::List(Box::new(ListColumn::new(f, rows))),
+            DataType::Map(entries, ordered) => {
+                Column::Map(Box::new(MapColumn::new(entries, *ordered, rows)))
+            }
+            DataType::Struct(fields) => Column::Struct(Box::new(StructColumn::new(fields, rows))),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 Column::Str(StringViewBuilder::with_capacity(rows))
             }
@@ -164,6 +201,10 @@ impl Column {
     pub fn append_null(&mut self) {
         match self {
             Column::Str(b) => b.append_null(),
+            Column::Str8(b) => b.append_null(),
+            Column::List(c) => c.append_null(),
+            Column::Map(c) => c.append_null(),
+            Column::Struct(c) => c.append_null(),
             Column::Bool(b) => b.append_null(),
             Column::I8(b) => b.append_null(),
             Column::I16(b) => b.append_null(),
@@ -195,6 +236,10 @@ impl Column {
         }
         match self {
             Column::Str(b) => b.append_value(string_text(v, how.big_decimal_floats)?),
+            Column::Str8(b) => b.append_value(string_text(v, how.big_decimal_floats)?),
+            Column::List(c) => c.append(v, how)?,
+            Column::Map(c) => c.append(v, how)?,
+            Column::Struct(c) => c.append(v, how)?,
             Column::Bool(b) => b.append_value(match v.kind {
                 Kind::True => true,
                 Kind::String { .. } => v.string().trim().eq_ignore_ascii_case("true"),
@@ -246,6 +291,10 @@ impl Column {
     pub fn finish(self) -> ArrayRef {
         match self {
             Column::Str(mut b) => Arc::new(b.finish()),
+            Column::Str8(mut b) => Arc::new(b.finish()),
+            Column::List(c) => c.finish(),
+            Column::Map(c) => c.finish(),
+            Column::Struct(c) => c.finish(),
             Column::Bool(mut b) => Arc::new(b.finish()),
             Column::I8(mut b) => Arc::new(b.finish()),
             Column::I16(mut b) => Arc::new(b.finish()),

@@ -9,6 +9,7 @@
 
 pub mod columns;
 pub mod lexer;
+mod nested;
 mod opener;
 
 use arrow::datatypes::DataType;
@@ -25,6 +26,8 @@ pub struct FlinkJsonFormat {
     pub lenient: bool,
     /// `json.timestamp-format.standard` = `ISO-8601`.
     pub iso8601: bool,
+    /// `json.fail-on-missing-field`: a read column the object lacks fails the job.
+    pub fail_on_missing: bool,
     /// The data columns with their declared types.
     pub types: Vec<(String, DataType)>,
 }
@@ -42,6 +45,7 @@ struct EncodedFormat {
     table: String,
     lenient: bool,
     iso8601: bool,
+    fail_on_missing: bool,
     types: Vec<(String, String)>,
 }
 
@@ -51,6 +55,7 @@ impl Serialize for FlinkJsonFormat {
             table: self.table.clone(),
             lenient: self.lenient,
             iso8601: self.iso8601,
+            fail_on_missing: self.fail_on_missing,
             types: self
                 .types
                 .iter()
@@ -77,6 +82,7 @@ impl<'de> Deserialize<'de> for FlinkJsonFormat {
             table: e.table,
             lenient: e.lenient,
             iso8601: e.iso8601,
+            fail_on_missing: e.fail_on_missing,
             types,
         })
     }

@@ -165,6 +165,8 @@ impl FileOpener for FlinkJsonOpener {
             how: Reading {
                 iso8601: self.format.iso8601,
                 big_decimal_floats: self.format.types.iter().any(|(_, t)| has_decimal(t)),
+                lenient: self.format.lenient,
+                fail_on_missing: self.format.fail_on_missing,
             },
         });
         Ok(Box::pin(async move {
@@ -222,6 +224,8 @@ struct Reader {
 /// a line that is not JSON Flink's reader takes.
 enum Bad {
     Value(String, String, String),
+    /// A read column the object lacks, with `json.fail-on-missing-field`.
+    Missing(String),
     Line(String),
 }
 
@@ -372,6 +376,11 @@ fn read_object<'a>(
     let mut first_bad: Option<(usize, String)> = None;
     for (i, (c, slot)) in columns.iter_mut().zip(slots.iter()).enumerate() {
         match slot {
+            None if f.format.fail_on_missing => {
+                // Flink: "Some field is missing in the JSON data."
+                first_bad.get_or_insert((i, String::new()));
+                c.append_null();
+            }
             None => c.append_null(),
             Some(v) => {
                 if let Err(why) = c.append(v, f.how) {
@@ -393,8 +402,10 @@ fn read_object<'a>(
             .find(|(_, j)| **j == i)
             .map(|(n, _)| n.clone())
             .unwrap_or_default();
-        let text = slots[i].map(|v| v.text.to_string()).unwrap_or_default();
-        return Err(Ok(Bad::Value(name, text, why)));
+        return Err(Ok(match slots[i] {
+            Some(v) => Bad::Value(name, v.text.to_string(), why),
+            None => Bad::Missing(name),
+        }));
     }
     *rows += 1;
     Ok(())
@@ -406,6 +417,10 @@ impl File {
         let message = match bad {
             Bad::Value(column, text, why) => format!(
                 "line {line} of {}: cannot read {text} into column `{column}` of table `{}` ({why}), which Flink's JSON reader cannot either",
+                self.name, self.format.table
+            ),
+            Bad::Missing(column) => format!(
+                "line {line} of {}: the object has no field `{column}` (a column of table `{}`), which 'json.fail-on-missing-field' = 'true' requires, as in Flink",
                 self.name, self.format.table
             ),
             Bad::Line(why) => format!(
