@@ -85,6 +85,20 @@ pub(crate) async fn create_source(
             }
         });
     if options.format == Format::Json && native_json.is_none() {
+        // Flink refuses a JSON MAP whose keys are not strings, reading or writing
+        for (name, t) in &data_types {
+            if let Err(e) = super::json_write::check_type(name, t)
+                && e.contains("non-string")
+            {
+                return Err(WeftError::table_option(
+                    &table.name,
+                    format!(
+                        "column `{name}` of type {}: Flink's JSON format doesn't support non-string map keys; declare the key STRING",
+                        weft_flink_sql::types::flink_name(t)
+                    ),
+                ));
+            }
+        }
         let nested = data_types
             .iter()
             .find(|(_, t)| !super::json_read::columns::supported(t))

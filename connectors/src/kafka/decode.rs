@@ -11,6 +11,8 @@ use weft_core::{Result, WeftError};
 
 use super::metadata::{self, RecordMeta};
 use super::options::{KafkaOptions, ValueFormat};
+use crate::filesystem::json_read::columns::{self as json_columns, Column as JsonColumn};
+use crate::filesystem::json_read::row::RowReader;
 use crate::formats::{CdcFormat, cdc, to_batch};
 
 /// One record as read.
@@ -37,6 +39,8 @@ pub struct Decoder {
     options: KafkaOptions,
     /// The payload's columns (the table's physical ones).
     schema: SchemaRef,
+    /// Flink's json reader, when it reads every column (else Arrow's JSON decoder).
+    json: Option<RowReader>,
     /// The METADATA keys read, as columns after the payload's.
     keys: Vec<String>,
     pub skipped: u64,
@@ -44,9 +48,30 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(options: KafkaOptions, schema: SchemaRef, keys: Vec<String>) -> Self {
+        let native = schema
+            .fields()
+            .iter()
+            .all(|f| json_columns::supported(f.data_type()));
+        let json = (options.format == ValueFormat::Json && native).then(|| RowReader {
+            names: schema
+                .fields()
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.name().clone(), i))
+                .collect(),
+            how: json_columns::Reading {
+                big_decimal_floats: schema
+                    .fields()
+                    .iter()
+                    .any(|f| json_columns::has_decimal(f.data_type())),
+                lenient: options.ignore_parse_errors,
+                ..Default::default()
+            },
+        });
         Decoder {
             options,
             schema,
+            json,
             keys,
             skipped: 0,
         }
@@ -172,7 +197,43 @@ impl Decoder {
         Ok((batch, (0..records.len()).collect()))
     }
 
+    /// Flink's json reader over each record (an object is a row, an array of objects a row
+    /// each, an empty record none).
+    fn flink_json(
+        &mut self,
+        reader: &RowReader,
+        records: &[Record],
+    ) -> Result<(RecordBatch, Vec<usize>)> {
+        let mut columns: Vec<JsonColumn> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| JsonColumn::nested(f.data_type(), records.len()))
+            .collect();
+        let mut rows = Vec::with_capacity(records.len());
+        for (at, r) in records.iter().enumerate() {
+            let Ok(text) = std::str::from_utf8(&r.value) else {
+                self.malformed(r, "not UTF-8 text")?;
+                continue;
+            };
+            let (n, bad) = reader.read(text, &mut columns);
+            rows.extend(std::iter::repeat_n(at, n));
+            if let Some(bad) = bad {
+                self.malformed(r, &bad.describe())?;
+            }
+        }
+        let arrays = columns.into_iter().map(JsonColumn::finish).collect();
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        let batch = RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)?;
+        Ok((batch, rows))
+    }
+
     fn json(&mut self, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
+        if let Some(reader) = self.json.take() {
+            let out = self.flink_json(&reader, records);
+            self.json = Some(reader);
+            return out;
+        }
         let mut rows = Vec::with_capacity(records.len());
         for (at, r) in records.iter().enumerate() {
             match serde_json::from_slice::<Value>(&r.value) {

@@ -30,8 +30,8 @@ fn headers_type() -> DataType {
         Arc::new(Field::new(
             "entries",
             DataType::Struct(Fields::from(vec![
-                Field::new("keys", DataType::Utf8, false),
-                Field::new("values", DataType::Binary, true),
+                Field::new("key", DataType::Utf8, false),
+                Field::new("value", DataType::Binary, true),
             ])),
             false,
         )),
@@ -91,9 +91,20 @@ pub fn columns(topic: &str, keys: &[String], records: &[Record], rows: &[usize])
                     rows.iter().map(|&i| meta(i).timestamp_type),
                 )),
                 "headers" => {
-                    let mut b = MapBuilder::new(None, StringBuilder::new(), BinaryBuilder::new())
-                        .with_keys_field(Arc::new(Field::new("keys", DataType::Utf8, false)))
-                        .with_values_field(Arc::new(Field::new("values", DataType::Binary, true)));
+                    // the field names of Weft's MAP<STRING, BYTES> (core/src/script/types.rs)
+                    let names = arrow::array::MapFieldNames {
+                        entry: "entries".into(),
+                        key: "key".into(),
+                        value: "value".into(),
+                    };
+                    let mut b =
+                        MapBuilder::new(Some(names), StringBuilder::new(), BinaryBuilder::new())
+                            .with_keys_field(Arc::new(Field::new("key", DataType::Utf8, false)))
+                            .with_values_field(Arc::new(Field::new(
+                                "value",
+                                DataType::Binary,
+                                true,
+                            )));
                     for &i in rows {
                         // Flink puts the headers into a map: a repeated key keeps its last value
                         let headers = meta(i).headers;

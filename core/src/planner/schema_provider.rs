@@ -49,7 +49,7 @@ fn computed_view_sql(def: &TableDef, readable: &[(&str, DataType)]) -> String {
                 let column = format!("`{}`", metadata_column_name(&m.key));
                 let read = readable.iter().find(|(k, _)| *k == m.key).map(|(_, t)| t);
                 inner.push(match read {
-                    Some(t) if t == m.field.data_type() => {
+                    Some(t) if t.equals_datatype(m.field.data_type()) => {
                         format!("{column} AS `{}`", m.field.name())
                     }
                     _ => format!(

@@ -11,6 +11,7 @@ pub mod columns;
 pub mod lexer;
 mod nested;
 mod opener;
+pub mod row;
 
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

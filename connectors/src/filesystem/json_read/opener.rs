@@ -28,7 +28,7 @@ use object_store::ObjectStore;
 
 use super::FlinkJsonFormat;
 use super::columns::{Column, Reading, has_decimal};
-use super::lexer::{Kind, Lexer, Token};
+use super::row::{Bad, RowReader};
 use crate::filesystem::csv_read::{BLOCK, Chunks, line_of};
 
 #[derive(Debug, Clone)]
@@ -159,15 +159,17 @@ impl FileOpener for FlinkJsonOpener {
                 .iter()
                 .map(|&c| self.format.types[c].1.clone())
                 .collect(),
-            names: self.names.clone(),
+            rows: RowReader {
+                names: self.names.clone(),
+                how: Reading {
+                    iso8601: self.format.iso8601,
+                    big_decimal_floats: self.format.types.iter().any(|(_, t)| has_decimal(t)),
+                    lenient: self.format.lenient,
+                    fail_on_missing: self.format.fail_on_missing,
+                },
+            },
             schema: self.schema.clone(),
             batch_size: self.batch_size,
-            how: Reading {
-                iso8601: self.format.iso8601,
-                big_decimal_floats: self.format.types.iter().any(|(_, t)| has_decimal(t)),
-                lenient: self.format.lenient,
-                fail_on_missing: self.format.fail_on_missing,
-            },
         });
         Ok(Box::pin(async move {
             if start >= end || start >= size {
@@ -201,10 +203,9 @@ struct File {
     name: String,
     /// The declared types of the read columns, in `schema` order.
     types: Vec<arrow::datatypes::DataType>,
-    names: HashMap<String, usize>,
+    rows: RowReader,
     schema: SchemaRef,
     batch_size: usize,
-    how: Reading,
 }
 
 struct Reader {
@@ -218,15 +219,6 @@ struct Reader {
     aligned: bool,
     /// No line starting at or after it is read.
     end: u64,
-}
-
-/// Why a line gave no row: a value a column cannot hold (field name, value text, why), or
-/// a line that is not JSON Flink's reader takes.
-enum Bad {
-    Value(String, String, String),
-    /// A read column the object lacks, with `json.fail-on-missing-field`.
-    Missing(String),
-    Line(String),
 }
 
 impl Reader {
@@ -285,13 +277,14 @@ impl Reader {
                 bytes = &bytes[..bytes.len() - 1];
             }
             let outcome = match std::str::from_utf8(bytes) {
-                Err(_) => Err(Bad::Line("it is not UTF-8 text".into())),
-                Ok(line) => read_line(line, &f, &mut columns, &mut rows),
+                Err(_) => (0, Some(Bad::Line("it is not UTF-8 text".into()))),
+                Ok(line) => f.rows.read(line, &mut columns),
             };
-            if let Err(bad) = outcome {
-                if !f.format.lenient {
-                    return Err(f.error(bad, at).await);
-                }
+            rows += outcome.0;
+            if let Some(bad) = outcome.1
+                && !f.format.lenient
+            {
+                return Err(f.error(bad, at).await);
             }
             self.pos = next;
         }
@@ -305,110 +298,6 @@ impl Reader {
                 .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))?,
         ))
     }
-}
-
-/// The rows of one line into `columns`. In lenient mode a value a column cannot hold is
-/// NULL; a line that is not JSON gives no row (of an array, the rows before it stay).
-fn read_line(line: &str, f: &File, columns: &mut [Column], rows: &mut usize) -> Result<(), Bad> {
-    if line.is_empty() {
-        return Ok(());
-    }
-    let mut slots: Vec<Option<Token<'_>>> = Vec::with_capacity(columns.len());
-    let slots = &mut slots;
-    let mut lx = Lexer::new(line);
-    let syntax =
-        |e: super::lexer::SyntaxError| Bad::Line(format!("{} at character {}", e.what, e.at + 1));
-    match lx.peek() {
-        None => Err(Bad::Line("it holds only blanks".into())),
-        Some(b'{') => read_object(&mut lx, f, columns, slots, rows)
-            .map_err(|e| e.unwrap_or_else(|s| syntax(s))),
-        Some(b'[') => {
-            let mut elements = Vec::new();
-            lx.elements(|t| elements.push(t)).map_err(syntax)?;
-            for e in elements {
-                if e.kind != Kind::Object {
-                    return Err(Bad::Line(format!(
-                        "an array element is {}, not an object",
-                        if e.kind == Kind::Null {
-                            "null"
-                        } else {
-                            "not an object"
-                        }
-                    )));
-                }
-                let mut inner = Lexer::new(e.text);
-                read_object(&mut inner, f, columns, slots, rows)
-                    .map_err(|e| e.unwrap_or_else(|s| syntax(s)))?;
-            }
-            Ok(())
-        }
-        Some(_) => {
-            let v = lx.value().map_err(syntax)?;
-            Err(Bad::Line(format!(
-                "it holds {}, not an object",
-                match v.kind {
-                    Kind::Null => "null",
-                    _ => "a single value",
-                }
-            )))
-        }
-    }
-}
-
-/// One object's row. `Err(Ok(bad))`: a value; `Err(Err(syntax))`: the line.
-fn read_object<'a>(
-    lx: &mut Lexer<'a>,
-    f: &File,
-    columns: &mut [Column],
-    slots: &mut Vec<Option<Token<'a>>>,
-    rows: &mut usize,
-) -> Result<(), Result<Bad, super::lexer::SyntaxError>> {
-    slots.clear();
-    slots.resize(columns.len(), None);
-    // a repeated name: the last value wins
-    lx.fields(|name, v| {
-        if let Some(&i) = f.names.get(name.as_ref()) {
-            slots[i] = Some(v);
-        }
-    })
-    .map_err(Err)?;
-    // every value is checked before any is appended, so a failed row leaves no trace
-    let mut first_bad: Option<(usize, String)> = None;
-    for (i, (c, slot)) in columns.iter_mut().zip(slots.iter()).enumerate() {
-        match slot {
-            None if f.format.fail_on_missing => {
-                // Flink: "Some field is missing in the JSON data."
-                first_bad.get_or_insert((i, String::new()));
-                c.append_null();
-            }
-            None => c.append_null(),
-            Some(v) => {
-                if let Err(why) = c.append(v, f.how) {
-                    if f.format.lenient {
-                        c.append_null();
-                    } else {
-                        first_bad.get_or_insert((i, why));
-                        c.append_null();
-                    }
-                }
-            }
-        }
-    }
-    if let Some((i, why)) = first_bad {
-        // the row is not kept: the caller fails the job
-        let name = f
-            .names
-            .iter()
-            .find(|(_, j)| **j == i)
-            .map(|(n, _)| n.clone())
-            .unwrap_or_default();
-        return Err(Ok(match slots[i] {
-            Some(v) => Bad::Value(name, v.text.to_string(), why),
-            None => Bad::Missing(name),
-        }));
-    }
-    *rows += 1;
-    Ok(())
 }
 
 impl File {
