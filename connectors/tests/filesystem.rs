@@ -569,3 +569,55 @@ async fn csv_comment_lines_are_skipped_when_allowed() {
     };
     assert_eq!((col(0), col(1)), (2, 3));
 }
+
+/// A Parquet column held in a type the declared one cannot take is refused when the scan is
+/// planned, naming the table, the file and the column; a wider declared type reads.
+#[tokio::test]
+async fn parquet_column_types_are_checked_against_the_files_at_planning() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = default_registry();
+    let ctx = session(&reg, 2);
+    ctx.register_table("gen", source(&reg, &gen_def(20)).await)
+        .unwrap();
+    let t = fs_def(&dir.path().join("p"), "parquet", false);
+    let (sink, _) = write(&reg, &ctx, &t, SELECT, "job1", false).await;
+    reg.for_table(&t)
+        .unwrap()
+        .commit(&sink.commit)
+        .await
+        .unwrap();
+    let declared = |id: DataType, name: DataType| {
+        let mut d = fs_def(&dir.path().join("p"), "parquet", false);
+        d.columns[0] = arrow::datatypes::Field::new("id", id, true);
+        d.columns[1] = arrow::datatypes::Field::new("name", name, true);
+        d
+    };
+    for (d, column, held) in [
+        (declared(DataType::Int64, DataType::Int32), "name", "STRING"),
+        (declared(DataType::Int32, DataType::Utf8), "id", "BIGINT"),
+    ] {
+        let ctx = session(&reg, 2);
+        ctx.register_table("t", source(&reg, &d).await).unwrap();
+        let err = ctx
+            .sql("SELECT * FROM t")
+            .await
+            .unwrap()
+            .create_physical_plan()
+            .await
+            .unwrap_err()
+            .to_string();
+        for needle in [
+            format!("column `{column}` of table `t`"),
+            "the Parquet file".to_string(),
+            format!("holds it as {held}"),
+        ] {
+            assert!(err.contains(&needle), "{needle:?} not in {err}");
+        }
+    }
+    // widening reads
+    let ctx = session(&reg, 2);
+    let wide = declared(DataType::Decimal128(25, 0), DataType::Utf8);
+    ctx.register_table("t", source(&reg, &wide).await).unwrap();
+    let b = query(&ctx, "SELECT COUNT(*) FROM t WHERE id > 0").await;
+    assert_eq!(b.num_rows(), 1);
+}

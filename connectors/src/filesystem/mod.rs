@@ -18,6 +18,7 @@ pub mod file_metadata;
 pub mod json_read;
 pub mod json_write;
 pub mod options;
+pub mod parquet_types;
 pub mod partition_commit;
 pub mod partition_trigger;
 pub mod row_split;

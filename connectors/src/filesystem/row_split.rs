@@ -104,7 +104,7 @@ pub async fn split_small_scan(
 }
 
 /// The files of a scan, once each (byte-range repartitioning lists a file once per range).
-fn distinct_files(config: &FileScanConfig) -> BTreeMap<String, PartitionedFile> {
+pub(crate) fn distinct_files(config: &FileScanConfig) -> BTreeMap<String, PartitionedFile> {
     let mut out = BTreeMap::new();
     for group in &config.file_groups {
         for f in group.iter() {

@@ -260,6 +260,7 @@ pub(crate) async fn create_source(
         name: table.name.clone(),
         schema,
         format,
+        parquet: options.format == Format::Parquet,
         metadata_keys,
         inner: Arc::new(inner),
         to_inner,
@@ -279,6 +280,8 @@ pub struct FilesystemTable {
     /// The declared physical columns, then one column per metadata key read.
     schema: SchemaRef,
     format: Arc<dyn FileFormat>,
+    /// Whether the files are Parquet (their column types are checked at planning).
+    parquet: bool,
     /// The METADATA keys read (`file.path`, …), as the last columns of `schema`.
     metadata_keys: Vec<String>,
     inner: Arc<ListingTable>,
@@ -433,6 +436,11 @@ impl FilesystemTable {
                 .await?;
             if (!keys.is_empty() || self.native.is_some()) && empty(&plan) {
                 return Ok(Arc::new(EmptyExec::new(self.output_schema(columns, keys)?)));
+            }
+            if self.parquet {
+                let physical = self.to_inner.len();
+                let declared = Schema::new(self.schema.fields()[..physical].to_vec());
+                super::parquet_types::check(&self.name, plan.as_ref(), state, &declared).await?;
             }
             let plan = with_metadata(plan)?;
             if let Some(native) = &self.native {
