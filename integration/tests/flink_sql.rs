@@ -261,13 +261,13 @@ fn csv_ignore_parse_errors_reads_what_flink_reads() {
 
     // A column type the readers do not have is refused at planning, by name.
     let refused = format!(
-        "CREATE TABLE t (a ARRAY<INT>) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');\nSELECT * FROM t;\n",
+        "CREATE TABLE t (a MAP<STRING, INT>) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv', 'csv.ignore-parse-errors' = 'true');\nSELECT * FROM t;\n",
         fixtures.join("bad_rows.csv").display()
     );
     let o = run_local(dir.path(), "refused.sql", &refused);
     assert!(!o.status.success());
     assert!(
-        text(&o).contains("cannot read column `a` of type ARRAY<INT>"),
+        text(&o).contains("cannot read column `a` of type MAP<STRING, INT>"),
         "{}",
         text(&o)
     );
@@ -314,6 +314,8 @@ fn csv_rows_and_fields_are_split_as_flink_splits_them() {
         "layout_lenient",
         "blank_lenient",
         "layout_null",
+        "arr",
+        "arr_lenient",
     ];
     for table in read {
         let (ddl, select) = recorded_csv_table(table);
@@ -347,6 +349,7 @@ fn csv_rows_and_fields_are_split_as_flink_splits_them() {
             "has 4 fields where table `noquote` has 3 columns",
         ),
         ("escaped_lenient", "broken quoting"),
+        ("arr_pipe", "cannot read '1;2;3' as ARRAY<INT>"),
     ];
     for (table, needle) in failed {
         let (ddl, select) = recorded_csv_table(table);
@@ -356,6 +359,8 @@ fn csv_rows_and_fields_are_split_as_flink_splits_them() {
             serde_json::json!({"columns": [["a"], ["b"]]})
         } else if table == "blank_int" {
             with_columns
+        } else if table == "arr_pipe" {
+            serde_json::json!({"columns": [["id"], ["a"], ["s"]]})
         } else {
             serde_json::json!({"columns": [["id"], ["s"], ["t"]]})
         };
@@ -403,7 +408,7 @@ fn csv_files_are_written_as_flink_writes_them() {
     let o = run_local(dir.path(), "csv_writer.sql", &script);
     assert!(o.status.success(), "weft run failed:\n{}", text(&o));
     let tables = recorded.as_object().unwrap();
-    assert_eq!(tables.len(), 8);
+    assert_eq!(tables.len(), 10);
     for (table, lines) in tables {
         let want: Vec<String> = lines
             .as_array()

@@ -39,6 +39,8 @@ struct Quoting {
     min_safe: u8,
     /// `csv.escape-character`, doubled inside quotes.
     escape: Option<u8>,
+    /// `csv.array-element-delimiter`.
+    array_delimiter: String,
 }
 
 impl Quoting {
@@ -48,6 +50,7 @@ impl Quoting {
             quote: (!o.disable_quote).then_some(o.quote),
             min_safe,
             escape: o.escape,
+            array_delimiter: o.array_delimiter.clone(),
         }
     }
 
@@ -114,10 +117,19 @@ struct Column<'a> {
     array: &'a ArrayRef,
 }
 
-impl<'a> Column<'a> {
-    fn new(array: &'a ArrayRef, name: &str) -> Result<Self> {
-        let supported = match array.data_type() {
-            DataType::Null
+/// Whether the CSV writer writes a value of `t`: the scalar types, and ARRAYs of them
+/// (elements joined by `csv.array-element-delimiter`, a NULL element as nothing).
+fn writes(t: &DataType) -> bool {
+    match t {
+        DataType::List(f) => !matches!(f.data_type(), DataType::List(_)) && writes(f.data_type()),
+        t => scalar(t),
+    }
+}
+
+fn scalar(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Null
             | DataType::Boolean
             | DataType::Int8
             | DataType::Int16
@@ -140,9 +152,13 @@ impl<'a> Column<'a> {
             | DataType::Date32
             | DataType::Time32(_)
             | DataType::Time64(_)
-            | DataType::Timestamp(_, _) => true,
-            _ => false,
-        };
+            | DataType::Timestamp(_, _)
+    )
+}
+
+impl<'a> Column<'a> {
+    fn new(array: &'a ArrayRef, name: &str) -> Result<Self> {
+        let supported = writes(array.data_type());
         if !supported {
             return Err(DataFusionError::Plan(format!(
                 "the csv format cannot write column `{name}` of type {}; write it with 'format' = 'json' or 'parquet', or cast it to STRING",
@@ -234,6 +250,28 @@ impl<'a> Column<'a> {
                     text.push('Z');
                 }
                 q.write(out, text);
+            }
+            DataType::List(_) => {
+                let values = a.as_list::<i32>().value(row);
+                let element = Column { array: &values };
+                // the elements' own text, unquoted, then the field quoted as text is
+                let plain = Quoting {
+                    quote: None,
+                    min_safe: 0,
+                    escape: None,
+                    array_delimiter: String::new(),
+                };
+                let mut joined = Vec::new();
+                let mut scratch = String::new();
+                for i in 0..values.len() {
+                    if i > 0 {
+                        joined.extend_from_slice(q.array_delimiter.as_bytes());
+                    }
+                    if !values.is_null(i) {
+                        element.write(i, &mut joined, &mut scratch, &plain);
+                    }
+                }
+                q.write(out, &String::from_utf8_lossy(&joined));
             }
             other => unreachable!("checked in Column::new: {other}"),
         }

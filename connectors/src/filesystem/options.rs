@@ -22,6 +22,7 @@ pub const FILESYSTEM_OPTIONS: &[&str] = &[
     "csv.ignore-parse-errors",
     "csv.escape-character",
     "csv.disable-quote-character",
+    "csv.array-element-delimiter",
     "json.ignore-parse-errors",
     "json.fail-on-missing-field",
     "json.timestamp-format.standard",
@@ -89,6 +90,13 @@ pub struct CsvOptions {
     /// `csv.disable-quote-character`: fields are never quoted, read or written.
     #[serde(default)]
     pub disable_quote: bool,
+    /// `csv.array-element-delimiter` (`;`): between the elements of an ARRAY field.
+    #[serde(default = "default_array_delimiter")]
+    pub array_delimiter: String,
+}
+
+fn default_array_delimiter() -> String {
+    ";".into()
 }
 
 impl Default for CsvOptions {
@@ -102,6 +110,7 @@ impl Default for CsvOptions {
             ignore_parse_errors: false,
             escape: None,
             disable_quote: false,
+            array_delimiter: default_array_delimiter(),
         }
     }
 }
@@ -190,6 +199,15 @@ impl FsOptions {
                         "option 'csv.disable-quote-character' must be true or false, got '{v}'"
                     )));
                 }
+            },
+            array_delimiter: match t.option("csv.array-element-delimiter") {
+                None => default_array_delimiter(),
+                Some("") => {
+                    return Err(err(
+                        "option 'csv.array-element-delimiter' must not be empty".into(),
+                    ));
+                }
+                Some(v) => unescape(v),
             },
         };
         if csv.disable_quote && t.option("csv.quote-character").is_some() {

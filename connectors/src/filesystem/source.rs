@@ -70,6 +70,7 @@ pub(crate) async fn create_source(
             comments: options.csv.allow_comments,
             null_literal: options.csv.null_literal.clone(),
             lenient: options.csv.ignore_parse_errors,
+            array_delimiter: options.csv.array_delimiter.clone(),
             types: data_types.clone(),
         }
     });

@@ -32,6 +32,8 @@ pub struct Reading<'a> {
     pub null_literal: Option<&'a str>,
     /// `csv.ignore-parse-errors`: a field that cannot be read is NULL.
     pub lenient: bool,
+    /// `csv.array-element-delimiter` (`;`): what separates the elements of an ARRAY field.
+    pub array_delimiter: &'a str,
 }
 
 /// A field Flink's reader cannot read, in row `row` of the block.
@@ -50,9 +52,20 @@ enum Read<T> {
     Bad,
 }
 
-/// Whether a declared column type has a reader here.
+/// Whether a declared column type has a reader here: the scalar types, and ARRAYs of them.
 pub fn supported(t: &DataType) -> bool {
-    weft_flink_sql::functions::conversion::csv_field::supported(t)
+    match t {
+        DataType::List(f) => {
+            weft_flink_sql::functions::conversion::csv_field::supported(f.data_type())
+        }
+        t => weft_flink_sql::functions::conversion::csv_field::supported(t),
+    }
+}
+
+/// The texts of one column's fields: `get(r)` is row r's, `None` when it is NULL.
+struct Texts<'a> {
+    len: usize,
+    get: &'a dyn Fn(usize) -> Option<&'a str>,
 }
 
 /// The Arrow type column values of declared type `t` are read as: views for strings.
@@ -72,11 +85,77 @@ pub fn read_column(
     declared: &DataType,
     how: &Reading,
 ) -> Result<ArrayRef, BadValue> {
+    let get = |r: usize| text(block, rows, r, col, how);
+    read_texts(
+        &Texts {
+            len: rows.len(),
+            get: &get,
+        },
+        declared,
+        how,
+    )
+}
+
+/// An ARRAY column: each field split at the delimiter (an empty field is an empty array),
+/// the elements read with the element type's reader. A bad element is reported at its row.
+fn read_list(
+    texts: &Texts<'_>,
+    field: &arrow::datatypes::FieldRef,
+    how: &Reading,
+) -> Result<ArrayRef, BadValue> {
+    let mut offsets = Vec::with_capacity(texts.len + 1);
+    offsets.push(0i32);
+    let mut nulls = NullBufferBuilder::new(texts.len);
+    let mut elements: Vec<&str> = Vec::new();
+    for r in 0..texts.len {
+        match (texts.get)(r) {
+            None => nulls.append_null(),
+            Some(v) => {
+                if !v.is_empty() {
+                    elements.extend(v.split(how.array_delimiter));
+                }
+                nulls.append_non_null();
+            }
+        }
+        offsets.push(elements.len() as i32);
+    }
+    let get = |i: usize| Some(elements[i]);
+    let values = read_texts(
+        &Texts {
+            len: elements.len(),
+            get: &get,
+        },
+        field.data_type(),
+        how,
+    )
+    .map_err(|bad| BadValue {
+        // the element's row
+        row: offsets.partition_point(|&o| o as usize <= bad.row) - 1,
+        text: bad.text,
+    })?;
+    // strings inside an array are the declared Utf8, not views
+    let values = match field.data_type() {
+        DataType::Utf8 => {
+            arrow::compute::cast(&values, &DataType::Utf8).expect("a view casts to Utf8")
+        }
+        _ => values,
+    };
+    Ok(Arc::new(arrow::array::ListArray::new(
+        field.clone(),
+        arrow::buffer::OffsetBuffer::new(offsets.into()),
+        values,
+        nulls.finish(),
+    )))
+}
+
+/// The fields `texts` as a column of `read_type(declared)`.
+fn read_texts(texts: &Texts<'_>, declared: &DataType, how: &Reading) -> Result<ArrayRef, BadValue> {
     Ok(match declared {
+        DataType::List(f) => read_list(texts, f, how)?,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let mut b = StringViewBuilder::with_capacity(rows.len());
-            for r in 0..rows.len() {
-                match text(block, rows, r, col, how) {
+            let mut b = StringViewBuilder::with_capacity(texts.len);
+            for r in 0..texts.len {
+                match (texts.get)(r) {
                     Some(v) => b.append_value(v),
                     None => b.append_null(),
                 }
@@ -84,10 +163,10 @@ pub fn read_column(
             Arc::new(b.finish())
         }
         DataType::Boolean => {
-            let mut values = Vec::with_capacity(rows.len());
-            let mut nulls = NullBufferBuilder::new(rows.len());
-            for r in 0..rows.len() {
-                let v = text(block, rows, r, col, how);
+            let mut values = Vec::with_capacity(texts.len);
+            let mut nulls = NullBufferBuilder::new(texts.len);
+            for r in 0..texts.len {
+                let v = (texts.get)(r);
                 nulls.append(v.is_some());
                 values.push(v.is_some_and(|v| trimmed(v).eq_ignore_ascii_case("true")));
             }
@@ -97,47 +176,39 @@ pub fn read_column(
             ))
         }
         DataType::Int8 => Arc::new(ints::<arrow::datatypes::Int8Type>(
-            block,
-            rows,
-            col,
+            texts,
             how,
             i8::MIN as i64,
             i8::MAX as i64,
         )?),
         DataType::Int16 => Arc::new(ints::<arrow::datatypes::Int16Type>(
-            block,
-            rows,
-            col,
+            texts,
             how,
             i16::MIN as i64,
             i16::MAX as i64,
         )?),
         DataType::Int32 => Arc::new(ints::<arrow::datatypes::Int32Type>(
-            block,
-            rows,
-            col,
+            texts,
             how,
             i32::MIN as i64,
             i32::MAX as i64,
         )?),
         DataType::Int64 => Arc::new(ints::<arrow::datatypes::Int64Type>(
-            block,
-            rows,
-            col,
+            texts,
             how,
             i64::MIN,
             i64::MAX,
         )?),
-        DataType::Float64 => Arc::new(Float64Array::from(primitive(block, rows, col, how, |v| {
+        DataType::Float64 => Arc::new(Float64Array::from(primitive(texts, how, |v| {
             java_double(v).map_or(Read::Bad, Read::Value)
         })?)),
-        DataType::Float32 => Arc::new(Float32Array::from(primitive(block, rows, col, how, |v| {
+        DataType::Float32 => Arc::new(Float32Array::from(primitive(texts, how, |v| {
             java_double(v).map_or(Read::Bad, |d| Read::Value(d as f32))
         })?)),
         DataType::Decimal128(p, s) => {
             let limit = 10u128.pow(*p as u32);
             let (p, s) = (*p, *s);
-            let a: Decimal128Array = primitive(block, rows, col, how, |v| {
+            let a: Decimal128Array = primitive(texts, how, |v| {
                 // BigDecimal takes no blanks
                 if v.is_empty() || v.starts_with(' ') || v.ends_with(' ') {
                     return Read::Bad;
@@ -153,7 +224,7 @@ pub fn read_column(
                     .expect("a declared DECIMAL"),
             )
         }
-        DataType::Date32 => Arc::new(Date32Array::from(primitive(block, rows, col, how, |v| {
+        DataType::Date32 => Arc::new(Date32Array::from(primitive(texts, how, |v| {
             use chrono::Datelike;
             java_sql_date(v).map_or(Read::Bad, |d| {
                 Read::Value(d.num_days_from_ce() - UNIX_EPOCH_DAY_CE)
@@ -183,18 +254,18 @@ pub fn read_column(
                 None => Read::Bad,
             };
             match unit {
-                TimeUnit::Second => Arc::new(TimestampSecondArray::from(primitive(
-                    block, rows, col, how, read,
-                )?)),
+                TimeUnit::Second => {
+                    Arc::new(TimestampSecondArray::from(primitive(texts, how, read)?))
+                }
                 TimeUnit::Millisecond => Arc::new(TimestampMillisecondArray::from(primitive(
-                    block, rows, col, how, read,
+                    texts, how, read,
                 )?)),
                 TimeUnit::Microsecond => Arc::new(TimestampMicrosecondArray::from(primitive(
-                    block, rows, col, how, read,
+                    texts, how, read,
                 )?)),
-                TimeUnit::Nanosecond => Arc::new(TimestampNanosecondArray::from(primitive(
-                    block, rows, col, how, read,
-                )?)),
+                TimeUnit::Nanosecond => {
+                    Arc::new(TimestampNanosecondArray::from(primitive(texts, how, read)?))
+                }
             }
         }
         other => unreachable!("no CSV reader for {other}; the connector checks `supported`"),
@@ -221,9 +292,7 @@ fn text<'a>(
 }
 
 fn ints<T: ArrowPrimitiveType>(
-    block: &[u8],
-    rows: &Rows,
-    col: usize,
+    texts: &Texts<'_>,
     how: &Reading,
     lo: i64,
     hi: i64,
@@ -231,7 +300,7 @@ fn ints<T: ArrowPrimitiveType>(
 where
     T::Native: TryFrom<i64> + Default,
 {
-    primitive(block, rows, col, how, |v| {
+    primitive(texts, how, |v| {
         match plain_digits(v).or_else(|| java_long(v.trim_matches(|c: char| c <= ' '), lo, hi)) {
             Some(x) if (lo..=hi).contains(&x) => {
                 Read::Value(T::Native::try_from(x).unwrap_or_default())
@@ -255,9 +324,7 @@ fn plain_digits(v: &str) -> Option<i64> {
 /// A column of `T` read by `read`: NULL where the field is, or where `read` says so;
 /// an unreadable field fails (or is NULL when lenient).
 fn primitive<T, N>(
-    block: &[u8],
-    rows: &Rows,
-    col: usize,
+    texts: &Texts<'_>,
     how: &Reading,
     mut read: impl FnMut(&str) -> Read<N>,
 ) -> Result<PrimitiveArray<T>, BadValue>
@@ -265,10 +332,10 @@ where
     T: ArrowPrimitiveType<Native = N>,
     N: Default + Copy + arrow::datatypes::ArrowNativeType,
 {
-    let mut values = Vec::with_capacity(rows.len());
-    let mut nulls = NullBufferBuilder::new(rows.len());
-    for r in 0..rows.len() {
-        let value = match text(block, rows, r, col, how) {
+    let mut values = Vec::with_capacity(texts.len);
+    let mut nulls = NullBufferBuilder::new(texts.len);
+    for r in 0..texts.len {
+        let value = match (texts.get)(r) {
             None => None,
             Some(v) => match read(v) {
                 Read::Value(x) => Some(x),
@@ -325,9 +392,11 @@ mod tests {
     const STRICT: Reading = Reading {
         null_literal: None,
         lenient: false,
+        array_delimiter: ";",
     };
     const LENIENT: Reading = Reading {
         null_literal: None,
+        array_delimiter: ";",
         lenient: true,
     };
 
@@ -405,6 +474,7 @@ mod tests {
         let nulls = Reading {
             null_literal: Some(""),
             lenient: false,
+            array_delimiter: ";",
         };
         let i = read_column(block, &r, 1, &DataType::Int32, &nulls).unwrap();
         assert_eq!(i.null_count(), 2);

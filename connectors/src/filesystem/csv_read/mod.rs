@@ -33,6 +33,8 @@ pub struct FlinkCsvFormat {
     pub null_literal: Option<String>,
     /// `csv.ignore-parse-errors`.
     pub lenient: bool,
+    /// `csv.array-element-delimiter`.
+    pub array_delimiter: String,
     /// The data columns, in file order, with their declared types.
     pub types: Vec<(String, DataType)>,
 }
@@ -54,6 +56,7 @@ struct EncodedFormat {
     comments: bool,
     null_literal: Option<String>,
     lenient: bool,
+    array_delimiter: String,
     types: Vec<(String, String)>,
 }
 
@@ -67,6 +70,7 @@ impl Serialize for FlinkCsvFormat {
             comments: self.comments,
             null_literal: self.null_literal.clone(),
             lenient: self.lenient,
+            array_delimiter: self.array_delimiter.clone(),
             types: self
                 .types
                 .iter()
@@ -97,6 +101,7 @@ impl<'de> Deserialize<'de> for FlinkCsvFormat {
             comments: e.comments,
             null_literal: e.null_literal,
             lenient: e.lenient,
+            array_delimiter: e.array_delimiter,
             types,
         })
     }
@@ -117,6 +122,7 @@ mod tests {
             comments: true,
             null_literal: Some("n/a".into()),
             lenient: true,
+            array_delimiter: "|".into(),
             types: vec![
                 ("a".into(), DataType::Decimal128(15, 2)),
                 ("b".into(), DataType::Timestamp(TimeUnit::Millisecond, None)),

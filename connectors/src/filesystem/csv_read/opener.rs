@@ -369,6 +369,7 @@ impl OpenedFile {
         let how = Reading {
             null_literal: self.format.null_literal.as_deref(),
             lenient: self.format.lenient,
+            array_delimiter: &self.format.array_delimiter,
         };
         let mut arrays = Vec::with_capacity(self.columns.len());
         for &c in &self.columns {
