@@ -462,19 +462,24 @@ mod tests {
     }
 
     #[test]
-    fn nested_types_are_refused_naming_the_column() {
+    fn arrays_are_joined_and_other_nested_types_refused_naming_the_column() {
         let list: ArrayRef = Arc::new(arrow::array::ListArray::from_iter_primitive::<
             Int32Type,
             _,
             _,
-        >(vec![Some(vec![Some(1)])]));
+        >(vec![Some(vec![Some(1), None, Some(3)])]));
+        assert_eq!(lines(vec![list], &options(b',', None)), ["1;;3"]);
+        let row: ArrayRef = Arc::new(arrow::array::StructArray::from(vec![(
+            Arc::new(Field::new("a", DataType::Int32, true)),
+            Arc::new(Int32Array::from(vec![1])) as ArrayRef,
+        )]));
         let batch = RecordBatch::try_new(
             Arc::new(Schema::new(vec![Field::new(
                 "tags",
-                list.data_type().clone(),
+                row.data_type().clone(),
                 true,
             )])),
-            vec![list],
+            vec![row],
         )
         .unwrap();
         let e = encode(&batch, &options(b',', None))
