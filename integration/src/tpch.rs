@@ -241,7 +241,13 @@ pub fn csv_sink_ddl(table: &str, schema: &Schema, path: &Path) -> Result<String,
     let names = sink_column_names(schema);
     let mut cols = Vec::new();
     for (name, f) in names.iter().zip(schema.fields()) {
-        let ty = flink_type_name(f.data_type()).ok_or_else(|| {
+        // integers as BIGINT: the reference's types are DataFusion's (EXTRACT gives INT),
+        // Weft's Flink's (BIGINT), and an INSERT may widen but not narrow
+        let widened = match f.data_type() {
+            DataType::Int8 | DataType::Int16 | DataType::Int32 => DataType::Int64,
+            t => t.clone(),
+        };
+        let ty = flink_type_name(&widened).ok_or_else(|| {
             format!(
                 "no Flink type for column '{}' of type {} (table {table})",
                 f.name(),

@@ -148,6 +148,20 @@ fn insert_type_mismatch_names_the_column() {
     );
     let o = run_script(dir.path(), &script, &[]);
     assert_failed_cleanly(&o, &out, &["returns 1 column(s) but the target expects 2"]);
+    // a BIGINT into an INT column narrows, which Flink refuses without a CAST
+    let narrow = format!(
+        "{SOURCE}CREATE TABLE out (id INT, name STRING) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');\nINSERT INTO out SELECT id, name FROM src;\n",
+        out.display()
+    );
+    let o = run_script(dir.path(), &narrow, &[]);
+    assert_failed_cleanly(
+        &o,
+        &out,
+        &[
+            "column 'id' has type INT but the query gives BIGINT",
+            "add a CAST",
+        ],
+    );
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub fn implicitly_castable(from: &DataType, to: &DataType) -> bool {
         }
         _ => {}
     }
-    (numeric(from) && numeric(to))
+    (numeric(from) && numeric(to) && numeric_rank(from) <= numeric_rank(to))
         || (stringy(from) && stringy(to))
         || (temporal(from) && temporal(to))
         || (time(from) && time(to))
@@ -75,6 +75,21 @@ fn fit_value(e: Expr, from: &DataType, to: &DataType) -> datafusion::error::Resu
             when(e.is_null(), lit(ScalarValue::try_from(to)?)).otherwise(named_struct(args))
         }
         _ => Ok(cast(e, to.clone())),
+    }
+}
+
+/// Flink's implicit numeric casts only widen: TINYINT < SMALLINT < INT < BIGINT < DECIMAL
+/// (any precision) < FLOAT < DOUBLE. An INSERT of a BIGINT into an INT column needs a CAST.
+fn numeric_rank(t: &DataType) -> u8 {
+    use DataType::*;
+    match t {
+        Int8 | UInt8 => 1,
+        Int16 | UInt16 => 2,
+        Int32 | UInt32 => 3,
+        Int64 | UInt64 => 4,
+        Decimal32(_, _) | Decimal64(_, _) | Decimal128(_, _) | Decimal256(_, _) => 5,
+        Float16 | Float32 => 6,
+        _ => 7,
     }
 }
 
@@ -129,7 +144,9 @@ pub fn fit_to_table(
             let from = f.data_type();
             if !implicitly_castable(from, to) {
                 return Err(format!(
-                    "INSERT INTO `{table}`: column '{name}' has type {to} but the query gives {from} (query column {} '{}'); add a CAST",
+                    "INSERT INTO `{table}`: column '{name}' has type {} but the query gives {} (query column {} '{}'), which Flink does not cast implicitly; add a CAST",
+                    weft_flink_sql::types::flink_name(to),
+                    weft_flink_sql::types::flink_name(from),
                     i + 1,
                     f.name()
                 ));
@@ -162,6 +179,17 @@ mod tests {
             &DataType::Int64,
             &DataType::Decimal128(15, 2)
         ));
+        // Flink's implicit casts only widen
+        assert!(!implicitly_castable(&DataType::Int64, &DataType::Int32));
+        assert!(!implicitly_castable(
+            &DataType::Float64,
+            &DataType::Decimal128(15, 2)
+        ));
+        assert!(implicitly_castable(
+            &DataType::Decimal128(38, 2),
+            &DataType::Decimal128(10, 2)
+        ));
+        assert!(implicitly_castable(&DataType::Float32, &DataType::Float64));
         assert!(implicitly_castable(&DataType::Utf8View, &DataType::Utf8));
         assert!(!implicitly_castable(&DataType::Utf8, &DataType::Int64));
         assert!(!implicitly_castable(&DataType::Date32, &DataType::Int32));
