@@ -528,6 +528,23 @@ pub fn rewrite_sql(e: &mut ast::Expr) {
         ast::DataType::Timestamp(None, tz) => {
             *data_type = ast::DataType::Timestamp(Some(6), *tz);
         }
+        // TIMESTAMP_LTZ(p): Flink's instant in the session time zone (temporal/ltz_cast.rs);
+        // TRY_CAST to it is left to be refused
+        ast::DataType::Custom(name, modifiers)
+            if matches!(kind, ast::CastKind::Cast | ast::CastKind::DoubleColon)
+                && name.to_string().eq_ignore_ascii_case("TIMESTAMP_LTZ") =>
+        {
+            let p = modifiers
+                .first()
+                .map(String::as_str)
+                .unwrap_or("6")
+                .to_string();
+            let inner = std::mem::replace(expr.as_mut(), ast::Expr::value(ast::Value::Null));
+            *e = call(
+                super::temporal::ltz_cast::NAME,
+                vec![inner, ast::Expr::value(ast::Value::Number(p, false))],
+            );
+        }
         ast::DataType::Char(l)
         | ast::DataType::Character(l)
         | ast::DataType::Varchar(l)

@@ -8,6 +8,7 @@
 //! `execution.time_zone`), DATE a day number. Arrow stands for Flink's types as in
 //! `crate::types`: precision p maps to the unit holding it (0 s, 1–3 ms, 4–6 µs, 7–9 ns).
 
+pub mod ltz_cast;
 pub mod overlaps;
 mod pattern;
 
@@ -167,6 +168,12 @@ pub fn functions() -> Vec<ScalarUDF> {
             |_, _| Ok(DataType::Timestamp(TimeUnit::Millisecond, None)),
             coerce_strings("TO_TIMESTAMP", 1, 2),
             eval_to_timestamp,
+        ),
+        udf(
+            ltz_cast::NAME,
+            ltz_cast::ret,
+            ltz_cast::coerce,
+            ltz_cast::eval,
         ),
         udf(
             "to_timestamp_ltz",
@@ -1121,8 +1128,17 @@ fn eval_timestampdiff(
     let (step, months) = unit_step("TIMESTAMPDIFF", &unit)?;
     let n = eval_rows(args, rows);
     let a = arrays(&args[1..], n)?;
-    let x = local_nanos(&a[0], &ctx.zone)?;
-    let y = local_nanos(&a[1], &ctx.zone)?;
+    // two TIMESTAMP_LTZ values are instants: their difference in seconds … days is the
+    // instants' (across a DST change too), as Flink answers; months count wall-clock dates
+    let instants = !months
+        && a.iter()
+            .all(|a| matches!(a.data_type(), DataType::Timestamp(_, Some(_))));
+    let zone = match instants {
+        true => Zone::Fixed(chrono::FixedOffset::east_opt(0).expect("UTC")),
+        false => ctx.zone.clone(),
+    };
+    let x = local_nanos(&a[0], &zone)?;
+    let y = local_nanos(&a[1], &zone)?;
     let out: Int32Array = x
         .iter()
         .zip(&y)
