@@ -1415,19 +1415,74 @@ fn eval_uuid(_: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarV
 
 /// REGEXP_REPLACE(s, regex, replacement): every match replaced by the replacement taken
 /// literally (Flink quotes it: `$1` is not a group); NULL for an invalid regex.
+/// Results of a costly per-row function for inputs that repeat within a batch (a column of
+/// a few distinct values, as TPC-H's `l_shipinstruct`), when its other arguments are
+/// constants: kept while they pay, given up once the inputs turn out mostly distinct.
+struct Memo<'a> {
+    map: std::collections::HashMap<&'a str, Option<String>>,
+    on: bool,
+    looked: usize,
+    hits: usize,
+}
+
+impl<'a> Memo<'a> {
+    /// On when every argument after the first is a constant.
+    fn new(args: &[ColumnarValue]) -> Self {
+        Memo {
+            map: std::collections::HashMap::new(),
+            on: args[1..]
+                .iter()
+                .all(|a| matches!(a, ColumnarValue::Scalar(_))),
+            looked: 0,
+            hits: 0,
+        }
+    }
+
+    /// The remembered result of `s`, written to `o`: `Some(is_value)`.
+    fn lookup(&mut self, s: &str, o: &mut String) -> Option<bool> {
+        if !self.on {
+            return None;
+        }
+        self.looked += 1;
+        if self.looked == 1024 && self.hits * 2 < self.looked {
+            self.on = false;
+            self.map = Default::default();
+            return None;
+        }
+        let hit = self.map.get(s)?;
+        self.hits += 1;
+        if let Some(v) = hit {
+            o.push_str(v);
+        }
+        Some(hit.is_some())
+    }
+
+    fn remember(&mut self, s: &'a str, result: Option<&str>) {
+        if self.on && self.map.len() < 4096 {
+            self.map.insert(s, result.map(str::to_string));
+        }
+    }
+}
+
 fn eval_regexp_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let mut pats = Patterns::default();
+    let mut memo = Memo::new(args);
     out_str(args, &c, |i, o| {
         if c.any_null(i) {
             return Ok(false);
         }
         let (s, p, r) = (c.strs(0).value(i), c.strs(1).value(i), c.strs(2).value(i));
+        if let Some(done) = memo.lookup(s, o) {
+            return Ok(done);
+        }
         let Some(re) = pats.get("REGEXP_REPLACE", p)? else {
+            memo.remember(s, None);
             return Ok(false);
         };
         re.check_input("REGEXP_REPLACE", s)?;
         java_regex::java_replace_all(&re.regex, s, r, o);
+        memo.remember(s, Some(o));
         Ok(true)
     })
 }
@@ -1438,31 +1493,48 @@ fn eval_regexp_replace(args: &[ColumnarValue], rows: usize, _: &DataType) -> Res
 fn eval_regexp_extract(args: &[ColumnarValue], rows: usize, _: &DataType) -> Result<ColumnarValue> {
     let c = Cols::new(args, rows)?;
     let mut pats = Patterns::default();
+    let mut memo = Memo::new(args);
     out_str(args, &c, |i, o| {
         if c.any_null(i) {
             return Ok(false);
         }
         let (s, p) = (c.strs(0).value(i), c.strs(1).value(i));
-        let g = if c.arrays.len() > 2 {
-            c.ints(2).value(i)
-        } else {
-            0
-        };
-        let Some(re) = pats.get("REGEXP_EXTRACT", p)? else {
-            return Ok(false);
-        };
-        re.check_input("REGEXP_EXTRACT", s)?;
-        if g < 0 {
-            return Ok(false);
+        if let Some(done) = memo.lookup(s, o) {
+            return Ok(done);
         }
-        match re.regex.captures(s).and_then(|caps| caps.get(g as usize)) {
-            Some(m) => {
-                o.push_str(m.as_str());
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        let found = regexp_extract_one(&c, &mut pats, i, s, p, o)?;
+        memo.remember(s, found.then_some(o.as_str()));
+        Ok(found)
     })
+}
+
+fn regexp_extract_one(
+    c: &Cols,
+    pats: &mut Patterns,
+    i: usize,
+    s: &str,
+    p: &str,
+    o: &mut String,
+) -> Result<bool> {
+    let g = if c.arrays.len() > 2 {
+        c.ints(2).value(i)
+    } else {
+        0
+    };
+    let Some(re) = pats.get("REGEXP_EXTRACT", p)? else {
+        return Ok(false);
+    };
+    re.check_input("REGEXP_EXTRACT", s)?;
+    if g < 0 {
+        return Ok(false);
+    }
+    match re.regex.captures(s).and_then(|caps| caps.get(g as usize)) {
+        Some(m) => {
+            o.push_str(m.as_str());
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// REGEXP_EXTRACT_ALL(s, regex[, group]): the group (default 1) of every match, NULL
@@ -1849,6 +1921,45 @@ impl datafusion::logical_expr::ScalarUDFImpl for Refused {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_results_are_the_computed_ones() {
+        // few distinct values (remembered), then mostly distinct ones (the memo gives up)
+        let mut values: Vec<String> = (0..3000).map(|i| format!("take  back {}", i % 3)).collect();
+        values.extend((0..3000).map(|i| format!("row  {i}")));
+        let input = ColumnarValue::Array(Arc::new(arrow::array::StringArray::from(values.clone())));
+        let scalar = |v: &str| ColumnarValue::Scalar(ScalarValue::Utf8(Some(v.into())));
+        let out = eval_regexp_replace(
+            &[input.clone(), scalar(" +"), scalar("_")],
+            values.len(),
+            &DataType::Utf8,
+        )
+        .unwrap()
+        .into_array(values.len())
+        .unwrap();
+        let out = out.as_string::<i32>();
+        for (i, v) in values.iter().enumerate() {
+            assert_eq!(
+                out.value(i),
+                v.split_whitespace().collect::<Vec<_>>().join("_")
+            );
+        }
+        let out = eval_regexp_extract(
+            &[
+                input,
+                scalar("([a-z]+) +(\\d+)"),
+                ColumnarValue::Scalar(ScalarValue::Int64(Some(2))),
+            ],
+            values.len(),
+            &DataType::Utf8,
+        )
+        .unwrap()
+        .into_array(values.len())
+        .unwrap();
+        let out = out.as_string::<i32>();
+        assert_eq!(out.value(1), "1");
+        assert_eq!(out.value(4000), "1000");
+    }
     use datafusion::common::ScalarValue;
 
     #[test]
