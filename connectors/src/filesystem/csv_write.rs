@@ -126,7 +126,8 @@ fn writes(t: &DataType) -> bool {
     }
 }
 
-fn scalar(t: &DataType) -> bool {
+/// The scalar types Flink's text formats write (CSV and JSON alike).
+pub(crate) fn scalar(t: &DataType) -> bool {
     matches!(
         t,
         DataType::Null

@@ -55,6 +55,27 @@ pub struct JsonWriteOptions {
     pub fail_on_missing_field: bool,
 }
 
+/// Whether `t` holds a MAP whose keys are not strings, at any depth (Flink's json format
+/// neither reads nor writes one).
+pub fn has_non_string_map_key(t: &DataType) -> bool {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            has_non_string_map_key(f.data_type())
+        }
+        DataType::Struct(fields) => fields.iter().any(|f| has_non_string_map_key(f.data_type())),
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(kv) => {
+                !matches!(
+                    kv[0].data_type(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) || has_non_string_map_key(kv[1].data_type())
+            }
+            _ => true,
+        },
+        _ => false,
+    }
+}
+
 /// Whether the json format writes `t` (Flink's converters: a MAP needs string keys).
 pub fn check_type(name: &str, t: &DataType) -> std::result::Result<(), String> {
     let nested = |t: &DataType| check_type(name, t);
@@ -78,30 +99,7 @@ pub fn check_type(name: &str, t: &DataType) -> std::result::Result<(), String> {
             }
             nested(kv[1].data_type())
         }
-        DataType::Null
-        | DataType::Boolean
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal128(_, _)
-        | DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Utf8View
-        | DataType::Binary
-        | DataType::LargeBinary
-        | DataType::BinaryView
-        | DataType::FixedSizeBinary(_)
-        | DataType::Date32
-        | DataType::Time32(_)
-        | DataType::Time64(_)
-        | DataType::Timestamp(_, _) => Ok(()),
+        t if super::csv_write::scalar(t) => Ok(()),
         other => Err(format!(
             "the json format cannot write column `{name}` of type {other}; cast it to STRING"
         )),

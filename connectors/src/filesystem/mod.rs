@@ -17,6 +17,7 @@ pub mod csv_write;
 pub mod file_metadata;
 pub mod json_read;
 pub mod json_write;
+pub mod native_source;
 pub mod options;
 pub mod parquet_types;
 pub mod partition_commit;

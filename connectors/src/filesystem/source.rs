@@ -88,9 +88,7 @@ pub(crate) async fn create_source(
     if options.format == Format::Json && native_json.is_none() {
         // Flink refuses a JSON MAP whose keys are not strings, reading or writing
         for (name, t) in &data_types {
-            if let Err(e) = super::json_write::check_type(name, t)
-                && e.contains("non-string")
-            {
+            if super::json_write::has_non_string_map_key(t) {
                 return Err(WeftError::table_option(
                     &table.name,
                     format!(
@@ -117,7 +115,7 @@ pub(crate) async fn create_source(
                 return Err(WeftError::table_option(
                     &table.name,
                     format!(
-                        "option '{key}' cannot be applied to column {nested} yet (Flink's JSON reader is built for scalar columns); declare the column STRING and parse it in the query"
+                        "option '{key}' cannot be applied to column {nested} yet (Weft's JSON reader has no reader for its type); declare the column STRING and parse it in the query"
                     ),
                 ));
             }

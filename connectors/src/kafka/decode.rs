@@ -40,7 +40,7 @@ pub struct Decoder {
     /// The payload's columns (the table's physical ones).
     schema: SchemaRef,
     /// Flink's json reader, when it reads every column (else Arrow's JSON decoder).
-    json: Option<RowReader>,
+    json: Option<Arc<RowReader>>,
     /// The METADATA keys read, as columns after the payload's.
     keys: Vec<String>,
     pub skipped: u64,
@@ -52,21 +52,23 @@ impl Decoder {
             .fields()
             .iter()
             .all(|f| json_columns::supported(f.data_type()));
-        let json = (options.format == ValueFormat::Json && native).then(|| RowReader {
-            names: schema
-                .fields()
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (f.name().clone(), i))
-                .collect(),
-            how: json_columns::Reading {
-                big_decimal_floats: schema
+        let json = (options.format == ValueFormat::Json && native).then(|| {
+            Arc::new(RowReader {
+                names: schema
                     .fields()
                     .iter()
-                    .any(|f| json_columns::has_decimal(f.data_type())),
-                lenient: options.ignore_parse_errors,
-                ..Default::default()
-            },
+                    .enumerate()
+                    .map(|(i, f)| (f.name().clone(), i))
+                    .collect(),
+                how: json_columns::Reading {
+                    big_decimal_floats: schema
+                        .fields()
+                        .iter()
+                        .any(|f| json_columns::has_decimal(f.data_type())),
+                    lenient: options.ignore_parse_errors,
+                    ..Default::default()
+                },
+            })
         });
         Decoder {
             options,
@@ -229,10 +231,8 @@ impl Decoder {
     }
 
     fn json(&mut self, records: &[Record]) -> Result<(RecordBatch, Vec<usize>)> {
-        if let Some(reader) = self.json.take() {
-            let out = self.flink_json(&reader, records);
-            self.json = Some(reader);
-            return out;
+        if let Some(reader) = self.json.clone() {
+            return self.flink_json(&reader, records);
         }
         let mut rows = Vec::with_capacity(records.len());
         for (at, r) in records.iter().enumerate() {

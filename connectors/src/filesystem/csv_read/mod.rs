@@ -14,14 +14,14 @@ mod scan;
 pub mod tokenize;
 
 use arrow::datatypes::DataType;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 pub use opener::FlinkCsvSource;
 pub(crate) use opener::{BLOCK, Chunks, line_of};
 pub use scan::{FlinkScanExec, NativeFormat};
 
 /// How a table's CSV files are read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlinkCsvFormat {
     pub table: String,
     pub delimiter: u8,
@@ -36,6 +36,7 @@ pub struct FlinkCsvFormat {
     /// `csv.array-element-delimiter`.
     pub array_delimiter: String,
     /// The data columns, in file order, with their declared types.
+    #[serde(with = "crate::filesystem::native_source::types_as_text")]
     pub types: Vec<(String, DataType)>,
 }
 
@@ -43,67 +44,6 @@ impl FlinkCsvFormat {
     /// Whether every data column has a reader here.
     pub fn reads(types: &[(String, DataType)]) -> bool {
         types.iter().all(|(_, t)| columns::supported(t))
-    }
-}
-
-/// The format as it travels in plans: types as Arrow's type text.
-#[derive(Serialize, Deserialize)]
-struct EncodedFormat {
-    table: String,
-    delimiter: u8,
-    quote: Option<u8>,
-    escape: Option<u8>,
-    comments: bool,
-    null_literal: Option<String>,
-    lenient: bool,
-    array_delimiter: String,
-    types: Vec<(String, String)>,
-}
-
-impl Serialize for FlinkCsvFormat {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        EncodedFormat {
-            table: self.table.clone(),
-            delimiter: self.delimiter,
-            quote: self.quote,
-            escape: self.escape,
-            comments: self.comments,
-            null_literal: self.null_literal.clone(),
-            lenient: self.lenient,
-            array_delimiter: self.array_delimiter.clone(),
-            types: self
-                .types
-                .iter()
-                .map(|(n, t)| (n.clone(), t.to_string()))
-                .collect(),
-        }
-        .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for FlinkCsvFormat {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let e = EncodedFormat::deserialize(d)?;
-        let types = e
-            .types
-            .into_iter()
-            .map(|(n, t)| {
-                t.parse::<DataType>()
-                    .map(|t| (n, t))
-                    .map_err(serde::de::Error::custom)
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(FlinkCsvFormat {
-            table: e.table,
-            delimiter: e.delimiter,
-            quote: e.quote,
-            escape: e.escape,
-            comments: e.comments,
-            null_literal: e.null_literal,
-            lenient: e.lenient,
-            array_delimiter: e.array_delimiter,
-            types,
-        })
     }
 }
 

@@ -1,12 +1,10 @@
-//! [`FlinkCsvSource`]: DataFusion's `FileSource` for Flink's CSV format. DataFusion's file
-//! scan does the rest (file groups, byte-range splits, partition columns, projection,
-//! LIMIT); this reads one file, or one byte range of it, into typed batches.
+//! Flink's CSV reader over one file, or one byte range of it, as typed batches (the
+//! `FileSource` is [`crate::filesystem::native_source::NativeSource`]).
 //!
 //! A byte-range split `[start, end)` reads the rows that start inside it: it skips to the
 //! first line end at or after `start - 1`, and reads on past `end` to finish its last row
 //! (DataFusion's own rule for CSV splits).
 
-use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -14,18 +12,9 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use bytes::Bytes;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{
-    FileOpenFuture, FileOpener, FileScanConfig, FileSource,
-};
-use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
-use datafusion::datasource::table_schema::TableSchema;
+use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener};
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_plan::DisplayFormatType;
-use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
-use datafusion::physical_plan::projection::ProjectionExprs;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt};
@@ -33,100 +22,39 @@ use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectSt
 use super::FlinkCsvFormat;
 use super::columns::{BadValue, Reading, read_column};
 use super::tokenize::{Dialect, Rows, Shape, TokenError, tokenize};
+use crate::filesystem::native_source::{FlinkFormat, NativeSource};
 
 /// Bytes a block holds before rows are split off it (a batch's rows fit in it).
 pub(crate) const BLOCK: usize = 4 << 20;
 
-#[derive(Debug, Clone)]
-pub struct FlinkCsvSource {
-    format: Arc<FlinkCsvFormat>,
-    table_schema: TableSchema,
-    projection: SplitProjection,
-    batch_size: Option<usize>,
-    metrics: ExecutionPlanMetricsSet,
-}
+/// DataFusion's `FileSource` over Flink's CSV reader.
+pub type FlinkCsvSource = NativeSource<FlinkCsvFormat>;
 
-impl FlinkCsvSource {
-    /// `table_schema`'s file schema holds the data columns as they are read
-    /// ([`super::columns::read_type`]).
-    pub fn new(format: Arc<FlinkCsvFormat>, table_schema: TableSchema) -> Self {
-        FlinkCsvSource {
-            format,
-            projection: SplitProjection::unprojected(&table_schema),
-            table_schema,
-            batch_size: None,
-            metrics: ExecutionPlanMetricsSet::new(),
-        }
-    }
-}
-
-impl FileSource for FlinkCsvSource {
-    fn create_file_opener(
-        &self,
-        object_store: Arc<dyn ObjectStore>,
-        base_config: &FileScanConfig,
-        _partition: usize,
-    ) -> DfResult<Arc<dyn FileOpener>> {
-        let file_schema = self.table_schema.file_schema();
-        let opener = Arc::new(FlinkCsvOpener {
-            format: self.format.clone(),
-            store: object_store,
-            store_url: base_config
-                .object_store_url
-                .as_str()
-                .trim_end_matches('/')
-                .to_string(),
-            columns: self.projection.file_indices.clone(),
-            schema: Arc::new(file_schema.project(&self.projection.file_indices)?),
-            batch_size: self.batch_size.unwrap_or(8192),
-        });
-        ProjectionOpener::try_new(self.projection.clone(), opener, file_schema)
-    }
-
-    fn table_schema(&self) -> &TableSchema {
-        &self.table_schema
-    }
-
-    fn with_batch_size(&self, batch_size: usize) -> Arc<dyn FileSource> {
-        let mut s = self.clone();
-        s.batch_size = Some(batch_size);
-        Arc::new(s)
-    }
-
-    fn try_pushdown_projection(
-        &self,
-        projection: &ProjectionExprs,
-    ) -> DfResult<Option<Arc<dyn FileSource>>> {
-        let mut s = self.clone();
-        let merged = self.projection.source.try_merge(projection)?;
-        s.projection = SplitProjection::new(self.table_schema.file_schema(), &merged);
-        Ok(Some(Arc::new(s)))
-    }
-
-    fn projection(&self) -> Option<&ProjectionExprs> {
-        Some(&self.projection.source)
-    }
-
-    fn metrics(&self) -> &ExecutionPlanMetricsSet {
-        &self.metrics
-    }
-
-    fn file_type(&self) -> &str {
+impl FlinkFormat for FlinkCsvFormat {
+    fn file_type(&self) -> &'static str {
         "flink-csv"
     }
 
-    fn fmt_extra(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        if self.format.lenient {
-            write!(f, ", ignore-parse-errors")?;
-        }
-        Ok(())
+    fn lenient(&self) -> bool {
+        self.lenient
     }
 
-    fn apply_expressions(
-        &self,
-        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        datafusion::physical_plan::apply_expression_roots(self.projection.source.iter(), f)
+    fn opener(
+        self: &Arc<Self>,
+        store: Arc<dyn ObjectStore>,
+        store_url: String,
+        columns: Vec<usize>,
+        schema: SchemaRef,
+        batch_size: usize,
+    ) -> Arc<dyn FileOpener> {
+        Arc::new(FlinkCsvOpener {
+            format: self.clone(),
+            store,
+            store_url,
+            columns,
+            schema,
+            batch_size,
+        })
     }
 }
 

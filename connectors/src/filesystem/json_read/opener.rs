@@ -1,28 +1,19 @@
-//! [`FlinkJsonSource`]: DataFusion's `FileSource` for Flink's json format. As Flink's
+//! Flink's json reader over one file or byte range (its `FileSource` is
+//! [`crate::filesystem::native_source::NativeSource`]). As Flink's
 //! filesystem source does, it hands the format one `\n`-ended line at a time (a `\r`
 //! before the `\n` dropped): an empty line is no row; a blank one, `null` or a scalar fails
 //! the job (skipped with `json.ignore-parse-errors`); an object is a row, an array of
 //! objects a row each. A byte-range split reads the lines that start inside it.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
-use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{
-    FileOpenFuture, FileOpener, FileScanConfig, FileSource,
-};
-use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
-use datafusion::datasource::table_schema::TableSchema;
+use datafusion::datasource::physical_plan::{FileOpenFuture, FileOpener};
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_plan::DisplayFormatType;
-use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
-use datafusion::physical_plan::projection::ProjectionExprs;
 use futures::StreamExt;
 use object_store::ObjectStore;
 
@@ -30,103 +21,41 @@ use super::FlinkJsonFormat;
 use super::columns::{Column, Reading, has_decimal};
 use super::row::{Bad, RowReader};
 use crate::filesystem::csv_read::{BLOCK, Chunks, line_of};
+use crate::filesystem::native_source::{FlinkFormat, NativeSource};
 
-#[derive(Debug, Clone)]
-pub struct FlinkJsonSource {
-    format: Arc<FlinkJsonFormat>,
-    table_schema: TableSchema,
-    projection: SplitProjection,
-    batch_size: Option<usize>,
-    metrics: ExecutionPlanMetricsSet,
-}
+/// DataFusion's `FileSource` over Flink's JSON reader.
+pub type FlinkJsonSource = NativeSource<FlinkJsonFormat>;
 
-impl FlinkJsonSource {
-    /// `table_schema`'s file schema holds the data columns as they are read
-    /// ([`super::columns::read_type`]).
-    pub fn new(format: Arc<FlinkJsonFormat>, table_schema: TableSchema) -> Self {
-        FlinkJsonSource {
-            format,
-            projection: SplitProjection::unprojected(&table_schema),
-            table_schema,
-            batch_size: None,
-            metrics: ExecutionPlanMetricsSet::new(),
-        }
-    }
-}
-
-impl FileSource for FlinkJsonSource {
-    fn create_file_opener(
-        &self,
-        object_store: Arc<dyn ObjectStore>,
-        base_config: &FileScanConfig,
-        _partition: usize,
-    ) -> DfResult<Arc<dyn FileOpener>> {
-        let file_schema = self.table_schema.file_schema();
-        let columns = self.projection.file_indices.clone();
-        let opener = Arc::new(FlinkJsonOpener {
-            format: self.format.clone(),
-            store: object_store,
-            store_url: base_config
-                .object_store_url
-                .as_str()
-                .trim_end_matches('/')
-                .to_string(),
-            names: columns
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| (self.format.types[c].0.clone(), i))
-                .collect(),
-            columns,
-            schema: Arc::new(file_schema.project(&self.projection.file_indices)?),
-            batch_size: self.batch_size.unwrap_or(8192),
-        });
-        ProjectionOpener::try_new(self.projection.clone(), opener, file_schema)
-    }
-
-    fn table_schema(&self) -> &TableSchema {
-        &self.table_schema
-    }
-
-    fn with_batch_size(&self, batch_size: usize) -> Arc<dyn FileSource> {
-        let mut s = self.clone();
-        s.batch_size = Some(batch_size);
-        Arc::new(s)
-    }
-
-    fn try_pushdown_projection(
-        &self,
-        projection: &ProjectionExprs,
-    ) -> DfResult<Option<Arc<dyn FileSource>>> {
-        let mut s = self.clone();
-        let merged = self.projection.source.try_merge(projection)?;
-        s.projection = SplitProjection::new(self.table_schema.file_schema(), &merged);
-        Ok(Some(Arc::new(s)))
-    }
-
-    fn projection(&self) -> Option<&ProjectionExprs> {
-        Some(&self.projection.source)
-    }
-
-    fn metrics(&self) -> &ExecutionPlanMetricsSet {
-        &self.metrics
-    }
-
-    fn file_type(&self) -> &str {
+impl FlinkFormat for FlinkJsonFormat {
+    fn file_type(&self) -> &'static str {
         "flink-json"
     }
 
-    fn fmt_extra(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        if self.format.lenient {
-            write!(f, ", ignore-parse-errors")?;
-        }
-        Ok(())
+    fn lenient(&self) -> bool {
+        self.lenient
     }
 
-    fn apply_expressions(
-        &self,
-        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
-    ) -> DfResult<TreeNodeRecursion> {
-        datafusion::physical_plan::apply_expression_roots(self.projection.source.iter(), f)
+    fn opener(
+        self: &Arc<Self>,
+        store: Arc<dyn ObjectStore>,
+        store_url: String,
+        columns: Vec<usize>,
+        schema: SchemaRef,
+        batch_size: usize,
+    ) -> Arc<dyn FileOpener> {
+        Arc::new(FlinkJsonOpener {
+            format: self.clone(),
+            store,
+            store_url,
+            names: columns
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| (self.types[c].0.clone(), i))
+                .collect(),
+            columns,
+            schema,
+            batch_size,
+        })
     }
 }
 

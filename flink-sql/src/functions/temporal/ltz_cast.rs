@@ -87,8 +87,7 @@ pub(super) fn eval(
     let local = |local_nanos: i64| to_unit(local_to_utc(&ctx.zone, local_nanos, true));
     match a.data_type() {
         DataType::Null => out.append_nulls(n),
-        DataType::Timestamp(u, tz) => {
-            let _ = u;
+        DataType::Timestamp(_, tz) => {
             let ns = cast(&a, &DataType::Timestamp(TimeUnit::Nanosecond, tz.clone()))?;
             let v = ns.as_primitive::<arrow::datatypes::TimestampNanosecondType>();
             for i in 0..n {
