@@ -17,6 +17,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan, TryCast};
 use datafusion::optimizer::AnalyzerRule;
+use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     self, Ident, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
@@ -147,8 +148,8 @@ impl AnalyzerRule for FlinkCastText {
         "flink_cast_text"
     }
 
-    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
+    fn analyze(&self, plan: LogicalPlan, config: &ConfigOptions) -> Result<LogicalPlan> {
+        let t = plan.transform_up_with_subqueries(|node| {
             let schema = input_schema(&node);
             // a rewritten expression keeps its name (as DataFusion's type coercion does), so
             // the columns that nodes above refer to by name stay
@@ -168,8 +169,15 @@ impl AnalyzerRule for FlinkCastText {
             } else {
                 Ok(t)
             }
-        })
-        .map(|t| t.data)
+        })?;
+        if !t.transformed {
+            return Ok(t.data);
+        }
+        // An expression with Flink's type inside a subquery changes the subquery's type
+        // after DataFusion's type coercion has fitted the outer query to the old one (`x <
+        // (SELECT 0.2 * AVG(y) …)` compared x cast to DECIMAL(38, 7) with Flink's
+        // DECIMAL(38, 6)): coerce again, so both sides of every operator agree.
+        TypeCoercion::new().analyze(t.data, config)
     }
 }
 

@@ -249,3 +249,24 @@ async fn current_database_is_flinks_default_database() {
         "default_database"
     );
 }
+
+/// A subquery whose type Flink's DECIMAL arithmetic changes (`0.2 * AVG(q)` is Flink's
+/// DECIMAL(38, 6), DataFusion's DECIMAL(38, 7)): the outer comparison must be fitted to the
+/// new type. It compared DECIMAL(38, 7) with DECIMAL(38, 6) and failed at run time (TPC-H
+/// q17 over Parquet files).
+#[tokio::test]
+async fn comparisons_follow_a_subquery_whose_type_flink_changed() {
+    let ctx = context();
+    let b = run(
+        &ctx,
+        "SELECT k, q FROM (VALUES (1, CAST(1.00 AS DECIMAL(15, 2))), (1, CAST(9.00 AS DECIMAL(15, 2))), (2, CAST(4.00 AS DECIMAL(15, 2)))) AS t(k, q) \
+         WHERE q < (SELECT 0.2 * AVG(q2) * 5 FROM (VALUES (1, CAST(1.00 AS DECIMAL(15, 2))), (1, CAST(9.00 AS DECIMAL(15, 2))), (2, CAST(4.00 AS DECIMAL(15, 2)))) AS u(k2, q2) WHERE k2 = k)",
+    )
+    .await
+    .unwrap();
+    let rows: usize = b.iter().map(|b| b.num_rows()).sum();
+    // Group 1 averages 5.00: only q = 1.00 is below it; group 2's 4.00 is not below 4.00.
+    assert_eq!(rows, 1);
+    let q = b.iter().find(|b| b.num_rows() > 0).unwrap();
+    assert_eq!(q.column(0).as_primitive::<Int32Type>().value(0), 1);
+}
