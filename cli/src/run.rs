@@ -415,6 +415,22 @@ pub(crate) fn report(status: JobStatusProto) -> anyhow::Result<ExitCode> {
     if !decided.is_empty() {
         eprintln!("  adaptive parallelism: {}", decided.join(", "));
     }
+    let filtered: Vec<String> = status
+        .vertices
+        .iter()
+        .filter(|v| v.filter_rows_in > 0)
+        .map(|v| {
+            format!(
+                "vertex {} kept {} of {} rows",
+                v.id,
+                thousands(v.filter_rows_kept),
+                thousands(v.filter_rows_in)
+            )
+        })
+        .collect();
+    if !filtered.is_empty() {
+        eprintln!("  runtime filters: {}", filtered.join(", "));
+    }
     let spilled: u64 = status.vertices.iter().map(|v| v.spilled_bytes).sum();
     let fallbacks: u32 = status.vertices.iter().map(|v| v.join_fallbacks).sum();
     if spilled > 0 || fallbacks > 0 {

@@ -41,6 +41,8 @@ pub struct JobVertex {
     /// The JobManager decides this vertex's parallelism when its inputs have finished
     /// (`adaptive.rs`); `parallelism` is then only the planned one.
     pub adaptive: bool,
+    /// Build-side vertices of runtime filters this vertex applies: it runs after them.
+    pub runtime_filter_sources: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,7 @@ impl JobGraph {
                     collect: v.collect,
                     num_result_partitions: v.num_result_partitions,
                     adaptive: v.adaptive,
+                    runtime_filter_sources: v.runtime_filter_sources.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -113,6 +116,11 @@ impl JobGraph {
                 out.push_str(&format!(
                     "  input: vertex {} --{:?}, {:?}--> vertex {}\n",
                     e.source, e.pattern, e.partition_type, v.id
+                ));
+            }
+            for s in &v.runtime_filter_sources {
+                out.push_str(&format!(
+                    "  runtime filter: runs after vertex {s}, keeps rows whose keys it wrote\n"
                 ));
             }
             let plan = displayable(v.plan.as_ref()).indent(false).to_string();

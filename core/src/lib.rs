@@ -15,6 +15,7 @@ pub mod planner;
 pub mod proto;
 pub mod regions;
 pub mod rpc_error;
+pub mod runtime_filter;
 pub mod script;
 pub mod security;
 pub mod session;

@@ -9,6 +9,7 @@ use datafusion::execution::TaskContext;
 use parking_lot::Mutex;
 
 use crate::ids::ExecutionAttemptId;
+use crate::runtime_filter::{BloomFilter, KeyHashes};
 use crate::shuffle::{PartitionLocation, ShuffleEnvironment};
 
 #[derive(Debug)]
@@ -30,6 +31,10 @@ pub struct TaskRuntime {
     /// Rows the shuffle writer wrote to each subpartition (for balancing the consumers'
     /// subpartition ranges).
     pub subpartition_rows: Mutex<Vec<u64>>,
+    /// Runtime filters this subtask applies, by the vertex whose keys they hold.
+    pub runtime_filters: HashMap<u32, Arc<BloomFilter>>,
+    /// Set by a shuffle writer that builds a runtime filter: the key hashes it wrote.
+    pub key_hashes: Mutex<Option<KeyHashes>>,
 }
 
 impl TaskRuntime {

@@ -21,6 +21,7 @@ use weft_core::error::unwrap_datafusion;
 use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
 use weft_core::rpc_error;
+use weft_core::runtime_filter::{BloomFilter, KeyHashes, hashes_to_bytes};
 use weft_core::session::{session_config, shared_cache_config};
 use weft_core::shuffle::compact::compact_views;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
@@ -59,6 +60,12 @@ pub async fn run_task(
             state.join_fallbacks = out.join_fallbacks;
             state.subpartition_rows = out.subpartition_rows;
             state.result = out.result;
+            match out.key_hashes {
+                Some(KeyHashes::Distinct(h)) => state.key_hashes = hashes_to_bytes(&h),
+                Some(KeyHashes::TooMany) => state.too_many_keys = true,
+                None => {}
+            }
+            (state.filter_rows_in, state.filter_rows_kept) = out.filter_rows;
         }
         Err(e) => {
             tracing::debug!("subtask {}_{} failed: {e:?}", desc.vertex_id, desc.subtask);
@@ -86,6 +93,9 @@ struct TaskOutput {
     spilled_bytes: u64,
     join_fallbacks: u32,
     subpartition_rows: Vec<u64>,
+    key_hashes: Option<KeyHashes>,
+    /// Rows into and kept by the subtask's runtime filters.
+    filter_rows: (u64, u64),
 }
 
 async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskOutput> {
@@ -134,6 +144,12 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         memory_budget: (env.slot_memory / 4) as usize,
         output: Mutex::new(None),
         subpartition_rows: Mutex::new(Vec::new()),
+        runtime_filters: desc
+            .runtime_filters
+            .iter()
+            .filter_map(|f| Some((f.build_vertex, Arc::new(BloomFilter::from_bytes(&f.bloom)?))))
+            .collect(),
+        key_hashes: Mutex::new(None),
     });
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(env.registry.object_stores.clone())
@@ -174,6 +190,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
         spilled_bytes: 0,
         join_fallbacks: 0,
         subpartition_rows: Vec::new(),
+        key_hashes: None,
+        filter_rows: (0, 0),
     };
     if desc.collect {
         let schema = plan.schema();
@@ -204,6 +222,8 @@ async fn execute(desc: &TaskDeploymentDescriptor, env: &TaskEnv) -> Result<TaskO
     }
     out.location = rt.output.lock().clone();
     out.subpartition_rows = std::mem::take(&mut *rt.subpartition_rows.lock());
+    out.key_hashes = rt.key_hashes.lock().take();
+    out.filter_rows = weft_core::runtime_filter::exec::plan_filter_rows(plan.as_ref());
     tracing::debug!(
         job = %desc.job_id,
         "subtask {}_{}: context {ctx_ms:.2} ms, plan decoded {decode_ms:.2} ms, done {:.2} ms",

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use weft_core::regions::{VertexTopology, producers_of};
+use weft_core::runtime_filter::KeyHashes;
 use weft_core::shuffle::PartitionLocation;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,10 @@ pub struct ExecutionVertex {
     pub join_fallbacks: u32,
     /// Rows the finished subtask wrote to each subpartition of its result.
     pub subpartition_rows: Vec<u64>,
+    /// A runtime filter's build side: the key hashes the finished subtask wrote.
+    pub key_hashes: Option<KeyHashes>,
+    /// Rows into and kept by the subtask's runtime filters.
+    pub filter_rows: (u64, u64),
 }
 
 impl ExecutionVertex {
@@ -43,6 +48,8 @@ impl ExecutionVertex {
             spilled_bytes: 0,
             join_fallbacks: 0,
             subpartition_rows: Vec::new(),
+            key_hashes: None,
+            filter_rows: (0, 0),
         }
     }
 }
@@ -52,6 +59,9 @@ pub struct ExecutionGraph {
     pub topology: Vec<VertexTopology>,
     /// `subtasks[vertex][subtask]`.
     pub subtasks: Vec<Vec<ExecutionVertex>>,
+    /// `waits_for[vertex]`: vertices that must have finished before it starts (the build
+    /// sides of its runtime filters), besides its inputs.
+    pub waits_for: Vec<Vec<u32>>,
 }
 
 pub type Evid = (u32, u32);
@@ -66,7 +76,12 @@ impl ExecutionGraph {
                     .collect()
             })
             .collect();
-        ExecutionGraph { topology, subtasks }
+        let waits_for = vec![Vec::new(); topology.len()];
+        ExecutionGraph {
+            topology,
+            subtasks,
+            waits_for,
+        }
     }
 
     /// Give vertex `v`, none of whose subtasks has started, `p` subtasks (an adaptive
@@ -119,6 +134,12 @@ impl ExecutionGraph {
 
     fn input_ready(&self, id: Evid) -> bool {
         let v = &self.topology[id.0 as usize];
+        if !self.waits_for[id.0 as usize]
+            .iter()
+            .all(|&w| self.vertex_finished(w))
+        {
+            return false;
+        }
         v.inputs.iter().all(|&(src, pattern, _)| {
             let pp = self.topology[src as usize].parallelism;
             producers_of(id.1, pattern, pp, v.parallelism)
@@ -265,6 +286,8 @@ impl ExecutionGraph {
             sv.bytes = 0;
             sv.spilled_bytes = 0;
             sv.join_fallbacks = 0;
+            sv.key_hashes = None;
+            sv.filter_rows = (0, 0);
         }
     }
 
@@ -336,6 +359,48 @@ mod tests {
         assert!(g.schedulable().is_empty());
         finish(&mut g, (0, 1), "b");
         assert_eq!(g.schedulable(), vec![(1, 0), (1, 1)]);
+    }
+
+    #[test]
+    fn a_runtime_filters_probe_side_waits_for_its_build_side() {
+        // Vertices 0 (build) and 1 (probe) both feed 2; 1 filters by what 0 wrote.
+        let mut g = ExecutionGraph::new(vec![
+            VertexTopology {
+                id: 0,
+                parallelism: 2,
+                inputs: vec![],
+            },
+            VertexTopology {
+                id: 1,
+                parallelism: 1,
+                inputs: vec![],
+            },
+            VertexTopology {
+                id: 2,
+                parallelism: 1,
+                inputs: vec![
+                    (
+                        0,
+                        DistributionPattern::AllToAll,
+                        ResultPartitionType::Blocking,
+                    ),
+                    (
+                        1,
+                        DistributionPattern::AllToAll,
+                        ResultPartitionType::Blocking,
+                    ),
+                ],
+            },
+        ]);
+        g.waits_for[1] = vec![0];
+        assert_eq!(g.schedulable(), vec![(0, 0), (0, 1)]);
+        finish(&mut g, (0, 0), "a");
+        assert_eq!(g.schedulable(), vec![(0, 1)]);
+        finish(&mut g, (0, 1), "a");
+        assert_eq!(g.schedulable(), vec![(1, 0)]);
+        // A build subtask restarted (its result lost): the probe side waits again.
+        g.reset(&BTreeSet::from([(0, 1)]));
+        assert_eq!(g.schedulable(), vec![(0, 1)]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod execution_graph;
 mod failover;
+mod runtime_filters;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +30,9 @@ pub use execution_graph::{Evid, ExecutionGraph, SubtaskState};
 
 use crate::shared::JobManagerShared;
 use failover::{Decision, FailoverHistory, Failure};
+use runtime_filters::RuntimeFilters;
 use weft_core::adaptive::{self, AdaptiveSettings};
+use weft_core::runtime_filter::{KeyHashes, RuntimeFilterSettings, hashes_from_bytes};
 
 #[derive(Debug)]
 pub enum JobEvent {
@@ -65,6 +68,10 @@ pub struct JobMaster {
     parallelism_decisions: BTreeMap<u32, String>,
     /// Their subtasks' subpartition ranges, balanced by the data in each subpartition.
     subpartition_ranges: BTreeMap<u32, Vec<(u32, u32)>>,
+    /// Runtime filters built from their build sides' key hashes.
+    runtime_filters: RuntimeFilters,
+    /// Vertices whose writers collect key hashes for a runtime filter.
+    filter_builders: BTreeSet<u32>,
 }
 
 enum Outcome {
@@ -91,7 +98,17 @@ impl JobMaster {
             "fixed-delay" | "fixeddelay" => config.get_int(config::RESTART_ATTEMPTS) as u32,
             _ => 0,
         };
-        let eg = ExecutionGraph::new(topology_from_proto(&graph));
+        let mut eg = ExecutionGraph::new(topology_from_proto(&graph));
+        for v in &graph.vertices {
+            eg.waits_for[v.id as usize] = v.runtime_filter_sources.clone();
+        }
+        let filter_builders = graph
+            .vertices
+            .iter()
+            .flat_map(|v| v.runtime_filter_sources.iter().copied())
+            .collect();
+        let runtime_filters =
+            RuntimeFilters::new(RuntimeFilterSettings::from_config(&config).max_keys());
         let adaptive = AdaptiveSettings::from_config(&config);
         Ok(JobMaster {
             restart_delay: config.get_duration(config::RESTART_DELAY),
@@ -114,6 +131,8 @@ impl JobMaster {
             adaptive,
             parallelism_decisions: BTreeMap::new(),
             subpartition_ranges: BTreeMap::new(),
+            runtime_filters,
+            filter_builders,
         })
     }
 
@@ -304,6 +323,9 @@ impl JobMaster {
                 inputs,
                 collect: vertex.collect,
                 num_result_partitions: vertex.num_result_partitions,
+                runtime_filters: self
+                    .runtime_filters
+                    .for_subtask(&vertex.runtime_filter_sources, &self.eg),
             };
             self.eg.get_mut(id).state = SubtaskState::Running {
                 resource_id: tm.resource_id.clone(),
@@ -376,6 +398,14 @@ impl JobMaster {
                 sv.spilled_bytes = s.spilled_bytes;
                 sv.join_fallbacks = s.join_fallbacks;
                 sv.subpartition_rows = s.subpartition_rows;
+                sv.filter_rows = (s.filter_rows_in, s.filter_rows_kept);
+                if self.filter_builders.contains(&id.0) {
+                    sv.key_hashes = Some(if s.too_many_keys {
+                        KeyHashes::TooMany
+                    } else {
+                        KeyHashes::Distinct(hashes_from_bytes(&s.key_hashes))
+                    });
+                }
                 tracing::debug!(
                     job = %self.graph.job_id,
                     "finished {}_{} at {} ms ({} rows, {} bytes)",

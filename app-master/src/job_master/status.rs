@@ -41,6 +41,8 @@ pub(super) fn fill(
             bytes_out: subs.iter().map(|s| s.bytes).sum(),
             spilled_bytes: subs.iter().map(|s| s.spilled_bytes).sum(),
             join_fallbacks: subs.iter().map(|s| s.join_fallbacks).sum(),
+            filter_rows_in: subs.iter().map(|s| s.filter_rows.0).sum(),
+            filter_rows_kept: subs.iter().map(|s| s.filter_rows.1).sum(),
         })
         .collect();
 }

@@ -16,6 +16,7 @@ use datafusion_proto::physical_plan::{
 use datafusion_proto::protobuf::{self, PhysicalPlanNode};
 use prost::Message;
 
+use crate::runtime_filter::RuntimeFilterExec;
 use crate::shuffle::exec::{DistributionPattern, ShuffleReaderExec, ShuffleWriterExec};
 
 mod properties;
@@ -23,6 +24,7 @@ mod properties;
 const TAG_WRITER: u8 = 1;
 const TAG_READER: u8 = 2;
 const TAG_CONNECTOR: u8 = 3;
+const TAG_RUNTIME_FILTER: u8 = 4;
 
 #[derive(Clone, PartialEq, Message)]
 struct WriterNode {
@@ -33,6 +35,17 @@ struct WriterNode {
     hash_exprs: Vec<protobuf::PhysicalExprNode>,
     #[prost(uint64, tag = "3")]
     num_partitions: u64,
+    /// Builds a runtime filter of at most this many keys (0: builds none).
+    #[prost(uint64, tag = "4")]
+    filter_max_keys: u64,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct RuntimeFilterNode {
+    #[prost(message, repeated, tag = "1")]
+    keys: Vec<protobuf::PhysicalExprNode>,
+    #[prost(uint32, tag = "2")]
+    build_vertex: u32,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -112,7 +125,29 @@ impl PhysicalExtensionCodec for WeftCodec {
                     }
                     _ => Partitioning::RoundRobinBatch(n),
                 };
-                Ok(Arc::new(ShuffleWriterExec::new(input, partitioning)))
+                let writer = ShuffleWriterExec::new(input, partitioning);
+                Ok(Arc::new(match node.filter_max_keys {
+                    0 => writer,
+                    max => writer.with_runtime_filter(max),
+                }))
+            }
+            TAG_RUNTIME_FILTER => {
+                let node = RuntimeFilterNode::decode(body).map_err(|e| err(e.to_string()))?;
+                let input = inputs
+                    .first()
+                    .ok_or_else(|| err("runtime filter without input"))?
+                    .clone();
+                let schema = input.schema();
+                let keys = node
+                    .keys
+                    .iter()
+                    .map(|e| parse_physical_expr(e, ctx, &schema, self))
+                    .collect::<DFResult<Vec<_>>>()?;
+                Ok(Arc::new(RuntimeFilterExec::new(
+                    input,
+                    keys,
+                    node.build_vertex,
+                )))
             }
             TAG_READER => {
                 let node = ReaderNode::decode(body).map_err(|e| err(e.to_string()))?;
@@ -179,6 +214,21 @@ impl PhysicalExtensionCodec for WeftCodec {
                 kind,
                 hash_exprs,
                 num_partitions: n as u64,
+                filter_max_keys: w.filter_max_keys().unwrap_or(0),
+            }
+            .encode(buf)
+            .map_err(|e| err(e.to_string()))?;
+            return Ok(());
+        }
+        if let Some(f) = node.downcast_ref::<RuntimeFilterExec>() {
+            buf.push(TAG_RUNTIME_FILTER);
+            RuntimeFilterNode {
+                keys: f
+                    .keys()
+                    .iter()
+                    .map(|e| serialize_physical_expr(e, self))
+                    .collect::<DFResult<Vec<_>>>()?,
+                build_vertex: f.build_vertex(),
             }
             .encode(buf)
             .map_err(|e| err(e.to_string()))?;

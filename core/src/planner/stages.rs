@@ -20,11 +20,16 @@ use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMerge
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
+use datafusion::common::NullEquality;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::filter::FilterExec;
+
 use crate::adaptive::AdaptiveSettings;
 use crate::catalog::CommitSpec;
 use crate::config::{BROADCAST_THRESHOLD, Configuration};
 use crate::error::Result;
 use crate::jobgraph::{DistributionPattern, JobEdge, JobVertex, ResultPartitionType};
+use crate::runtime_filter::{self, JoinFacts, RuntimeFilterExec, RuntimeFilterSettings, Side};
 use crate::shuffle::exec::{ShuffleReaderExec, ShuffleWriterExec};
 
 /// Accumulates the vertices of one job across all of its statements.
@@ -36,6 +41,8 @@ pub struct StageBuilder {
     broadcast_threshold: usize,
     /// Adaptive batch parallelism: how many subpartitions a hash shuffle writes.
     adaptive: Option<AdaptiveSettings>,
+    /// Runtime filters across stages (`runtime_filter.rs` decides which joins get one).
+    runtime_filter: Option<RuntimeFilterSettings>,
 }
 
 impl StageBuilder {
@@ -49,6 +56,7 @@ impl StageBuilder {
     ) -> Result<u32> {
         self.broadcast_threshold = config.get_memory(BROADCAST_THRESHOLD) as usize;
         self.adaptive = Some(AdaptiveSettings::from_config(config));
+        self.runtime_filter = Some(RuntimeFilterSettings::from_config(config));
         let plan = self.cut(plan)?;
         let mut v = self.vertex(plan, 0);
         v.commit = commit;
@@ -61,6 +69,8 @@ impl StageBuilder {
     fn vertex(&self, plan: Arc<dyn ExecutionPlan>, num_result_partitions: u32) -> JobVertex {
         let mut inputs = Vec::new();
         collect_inputs(&plan, &mut inputs);
+        let mut runtime_filter_sources = Vec::new();
+        collect_filter_sources(&plan, &mut runtime_filter_sources);
         JobVertex {
             id: self.vertices.len() as u32,
             name: chain_name(&plan),
@@ -71,6 +81,7 @@ impl StageBuilder {
             collect: false,
             num_result_partitions,
             adaptive: false,
+            runtime_filter_sources,
         }
     }
 
@@ -92,8 +103,12 @@ impl StageBuilder {
     }
 
     fn producer(&mut self, input: Arc<dyn ExecutionPlan>, partitioning: Partitioning) -> u32 {
-        let n = partitioning.partition_count() as u32;
-        let writer: Arc<dyn ExecutionPlan> = Arc::new(ShuffleWriterExec::new(input, partitioning));
+        self.producer_with(ShuffleWriterExec::new(input, partitioning))
+    }
+
+    fn producer_with(&mut self, writer: ShuffleWriterExec) -> u32 {
+        let n = writer.partitioning().partition_count() as u32;
+        let writer: Arc<dyn ExecutionPlan> = Arc::new(writer);
         let v = self.vertex(writer, n);
         let id = v.id;
         self.vertices.push(v);
@@ -116,6 +131,9 @@ impl StageBuilder {
             Some(p) => p,
             None => split_final_emission_join(plan)?,
         };
+        if !in_subquery_input && let Some(p) = self.runtime_filtered_join(&plan)? {
+            return Ok(p);
+        }
         let is_subquery_exec = plan.downcast_ref::<ScalarSubqueryExec>().is_some();
         let children = plan
             .children()
@@ -135,31 +153,7 @@ impl StageBuilder {
         }
         if let Some(r) = plan.downcast_ref::<RepartitionExec>() {
             let input = r.input().clone();
-            let schema = input.schema();
-            let n = r.partitioning().partition_count();
-            let ordering = r
-                .preserve_order()
-                .then(|| r.properties().output_ordering().cloned())
-                .flatten();
-            let (written, hash) = match r.partitioning() {
-                Partitioning::Hash(exprs, _) => {
-                    let m = self.adaptive.map_or(n, |a| a.subpartitions(n));
-                    (Partitioning::Hash(exprs.clone(), m), exprs.clone())
-                }
-                other => (other.clone(), vec![]),
-            };
-            let subpartitions = written.partition_count();
-            let id = self.producer(input, written);
-            let reader: Arc<dyn ExecutionPlan> = Arc::new(
-                ShuffleReaderExec::new(schema, id, DistributionPattern::AllToAll, n)
-                    .with_subpartitions(subpartitions)
-                    .with_properties(hash, merged(r.properties().equivalence_properties())),
-            );
-            // An order-preserving exchange: re-sort each partition after the shuffle.
-            return Ok(match ordering {
-                Some(o) => Arc::new(SortExec::new(o, reader).with_preserve_partitioning(true)),
-                None => reader,
-            });
+            return Ok(self.cut_repartition(r, input, |w| w).0);
         }
         if let Some(c) = plan.downcast_ref::<CoalescePartitionsExec>() {
             let input = c.input().clone();
@@ -203,6 +197,130 @@ impl StageBuilder {
             return Ok(with_children(plan.clone(), vec![reader])?);
         }
         Ok(plan)
+    }
+}
+
+impl StageBuilder {
+    /// The shuffle that replaces repartition `r`, whose input (already cut) is `input`:
+    /// the producer vertex writing it (its writer shaped by `writer`), and the reader that
+    /// takes the repartition's place.
+    fn cut_repartition(
+        &mut self,
+        r: &RepartitionExec,
+        input: Arc<dyn ExecutionPlan>,
+        writer: impl FnOnce(ShuffleWriterExec) -> ShuffleWriterExec,
+    ) -> (Arc<dyn ExecutionPlan>, u32) {
+        let schema = input.schema();
+        let n = r.partitioning().partition_count();
+        let ordering = r
+            .preserve_order()
+            .then(|| r.properties().output_ordering().cloned())
+            .flatten();
+        let (written, hash) = match r.partitioning() {
+            Partitioning::Hash(exprs, _) => {
+                let m = self.adaptive.map_or(n, |a| a.subpartitions(n));
+                (Partitioning::Hash(exprs.clone(), m), exprs.clone())
+            }
+            other => (other.clone(), vec![]),
+        };
+        let subpartitions = written.partition_count();
+        let id = self.producer_with(writer(ShuffleWriterExec::new(input, written)));
+        let reader: Arc<dyn ExecutionPlan> = Arc::new(
+            ShuffleReaderExec::new(schema, id, DistributionPattern::AllToAll, n)
+                .with_subpartitions(subpartitions)
+                .with_properties(hash, merged(r.properties().equivalence_properties())),
+        );
+        // An order-preserving exchange: re-sort each partition after the shuffle.
+        let reader = match ordering {
+            Some(o) => Arc::new(SortExec::new(o, reader).with_preserve_partitioning(true)),
+            None => reader,
+        };
+        (reader, id)
+    }
+
+    /// A partitioned hash join whose two sides are hash shuffles, given a runtime filter
+    /// when `runtime_filter::decide` says so (the probe side filtered by the build side's
+    /// keys, or else the other way round): the source side's writer collects its key
+    /// hashes, and the target side's stages that hold the filter wait for it and drop rows
+    /// whose keys it never wrote. None when the join gets no filter.
+    fn runtime_filtered_join(
+        &mut self,
+        plan: &Arc<dyn ExecutionPlan>,
+    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        let Some(settings) = self.runtime_filter.filter(|s| s.enabled) else {
+            return Ok(None);
+        };
+        let Some(h) = plan
+            .downcast_ref::<HashJoinExec>()
+            .filter(|h| h.partition_mode() == &PartitionMode::Partitioned)
+        else {
+            return Ok(None);
+        };
+        let (Some(left), Some(right)) = (hash_exchange(h.left()), hash_exchange(h.right())) else {
+            return Ok(None);
+        };
+        if uses_scalar_subquery(h.left()) || uses_scalar_subquery(h.right()) {
+            return Ok(None);
+        }
+        let sides = [(h.left(), &left), (h.right(), &right)];
+        let types = |(r, keys): &(&RepartitionExec, Vec<Arc<dyn PhysicalExpr>>)| {
+            let schema = r.input().schema();
+            keys.iter()
+                .map(|k| k.data_type(&schema).ok())
+                .collect::<Vec<_>>()
+        };
+        let key_types_match =
+            types(&left).iter().all(Option::is_some) && types(&left) == types(&right);
+        let target = [Side::Right, Side::Left].into_iter().find(|&target| {
+            let (t, s) = match target {
+                Side::Right => (1, 0),
+                Side::Left => (0, 1),
+            };
+            let facts = JoinFacts {
+                join_type: *h.join_type(),
+                target,
+                null_aware: h.null_aware,
+                nulls_equal: h.null_equality() == NullEquality::NullEqualsNull,
+                key_types_match,
+                source_reduced: has_filter(sides[s].0),
+                source_bytes: estimated_bytes(sides[s].0).map(|b| b as u64),
+                source_rows: estimated_rows(sides[s].0),
+                target_bytes: estimated_bytes(sides[t].0).map(|b| b as u64),
+                target_rows: estimated_rows(sides[t].0),
+            };
+            match runtime_filter::decide(&settings, &facts) {
+                Ok(()) => true,
+                Err(why) => {
+                    tracing::debug!(
+                        "no runtime filter on the {target:?} side of a {} join: {why}",
+                        h.join_type()
+                    );
+                    false
+                }
+            }
+        });
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        let ((source, _), (filtered, target_keys)) = match target {
+            Side::Right => (left, right),
+            Side::Left => (right, left),
+        };
+        let source_input = self.cut_within(source.input().clone(), false)?;
+        let max_keys = settings.max_keys();
+        let (source_reader, source_id) =
+            self.cut_repartition(source, source_input, |w| w.with_runtime_filter(max_keys));
+        // The filter goes as deep into the target side as it can, then the target side is
+        // cut: every vertex that holds it runs after the source side (`vertex`).
+        let pushed =
+            runtime_filter::pushdown::push_down(filtered.input().clone(), target_keys, source_id)?;
+        let target_input = self.cut_within(pushed, false)?;
+        let (target_reader, _) = self.cut_repartition(filtered, target_input, |w| w);
+        let children = match target {
+            Side::Right => vec![source_reader, target_reader],
+            Side::Left => vec![target_reader, source_reader],
+        };
+        Ok(Some(with_children(plan.clone(), children)?))
     }
 }
 
@@ -261,6 +379,7 @@ impl StageBuilder {
 fn adaptive_candidate(plan: &Arc<dyn ExecutionPlan>) -> bool {
     const PER_KEY: &[&str] = &[
         "ShuffleWriterExec",
+        "RuntimeFilterExec",
         "HashJoinExec",
         "SortMergeJoinExec",
         "AggregateExec",
@@ -319,6 +438,30 @@ fn estimated_bytes(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
         .get_value()
         .copied()
         .or_else(|| stats.num_rows.get_value().map(|r| r.saturating_mul(64)))
+}
+
+/// A hash `RepartitionExec` and its hash keys.
+fn hash_exchange(
+    plan: &Arc<dyn ExecutionPlan>,
+) -> Option<(&RepartitionExec, Vec<Arc<dyn PhysicalExpr>>)> {
+    let r = plan.downcast_ref::<RepartitionExec>()?;
+    match r.partitioning() {
+        Partitioning::Hash(keys, _) if !r.preserve_order() => Some((r, keys.clone())),
+        _ => None,
+    }
+}
+
+/// Does the subtree filter its rows anywhere?
+fn has_filter(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.downcast_ref::<FilterExec>().is_some() || plan.children().into_iter().any(has_filter)
+}
+
+/// Estimated output rows of `plan`.
+fn estimated_rows(plan: &Arc<dyn ExecutionPlan>) -> Option<u64> {
+    let stats = StatisticsContext::new()
+        .compute(plan.as_ref(), &StatisticsArgs::new())
+        .ok()?;
+    stats.num_rows.get_value().map(|&r| r as u64)
 }
 
 /// A join that collects its build (left) side and emits build rows once every probe
@@ -415,6 +558,18 @@ fn collect_inputs(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<JobEdge>) {
     }
     for c in plan.children() {
         collect_inputs(c, out);
+    }
+}
+
+/// The build-side vertices of the runtime filters in a vertex's chain.
+fn collect_filter_sources(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<u32>) {
+    if let Some(f) = plan.downcast_ref::<RuntimeFilterExec>()
+        && !out.contains(&f.build_vertex())
+    {
+        out.push(f.build_vertex());
+    }
+    for c in plan.children() {
+        collect_filter_sources(c, out);
     }
 }
 

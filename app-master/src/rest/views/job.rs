@@ -202,6 +202,8 @@ pub fn vertex_view(v: &VertexStatusProto, st: &JobStatusProto) -> Value {
             "accumulated-busy-time": 0.0,
             "spilled-bytes": v.spilled_bytes,
             "join-fallbacks": v.join_fallbacks,
+            "runtime-filter-rows-in": v.filter_rows_in,
+            "runtime-filter-rows-kept": v.filter_rows_kept,
         },
     })
 }

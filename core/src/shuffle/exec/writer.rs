@@ -19,6 +19,8 @@ use futures::StreamExt;
 
 use crate::catalog::sink_summary_schema;
 use crate::error::to_datafusion;
+use crate::runtime_filter::KeyHashes;
+use crate::runtime_filter::hash::{key_columns, key_hashes};
 use crate::shuffle::WriterSpec;
 use crate::shuffle::compact::compact_views;
 use crate::task_runtime::TaskRuntime;
@@ -31,6 +33,9 @@ pub struct ShuffleWriterExec {
     input: Arc<dyn ExecutionPlan>,
     partitioning: Partitioning,
     properties: Arc<PlanProperties>,
+    /// Builds a runtime filter: collects the distinct hashes of its hash keys, at most
+    /// this many.
+    filter_max_keys: Option<u64>,
 }
 
 impl ShuffleWriterExec {
@@ -45,7 +50,19 @@ impl ShuffleWriterExec {
             input,
             partitioning,
             properties,
+            filter_max_keys: None,
         }
+    }
+
+    /// Also collect the hashes of the (hash-partitioning) keys written, for a runtime
+    /// filter of at most `max_keys` distinct keys.
+    pub fn with_runtime_filter(mut self, max_keys: u64) -> Self {
+        self.filter_max_keys = Some(max_keys);
+        self
+    }
+
+    pub fn filter_max_keys(&self) -> Option<u64> {
+        self.filter_max_keys
     }
 
     pub fn partitioning(&self) -> &Partitioning {
@@ -59,7 +76,11 @@ impl ShuffleWriterExec {
 
 impl DisplayAs for ShuffleWriterExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "ShuffleWriterExec: partitioning={}", self.partitioning)
+        write!(f, "ShuffleWriterExec: partitioning={}", self.partitioning)?;
+        if self.filter_max_keys.is_some() {
+            write!(f, ", builds a runtime filter of its keys")?;
+        }
+        Ok(())
     }
 }
 
@@ -87,10 +108,9 @@ impl ExecutionPlan for ShuffleWriterExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
-        Ok(Arc::new(ShuffleWriterExec::new(
-            children[0].clone(),
-            self.partitioning.clone(),
-        )))
+        let mut w = ShuffleWriterExec::new(children[0].clone(), self.partitioning.clone());
+        w.filter_max_keys = self.filter_max_keys;
+        Ok(Arc::new(w))
     }
 
     fn execute(
@@ -105,6 +125,10 @@ impl ExecutionPlan for ShuffleWriterExec {
         let num_outputs = self.partitioning.partition_count();
         let num_inputs = self.input.output_partitioning().partition_count();
         let partitioning = self.partitioning.clone();
+        let mut key_hashes = match (&self.partitioning, self.filter_max_keys) {
+            (Partitioning::Hash(keys, _), Some(max)) => Some(KeyCollector::new(keys.clone(), max)),
+            _ => None,
+        };
         let fut = async move {
             let spec = WriterSpec {
                 job_id: rt.job_id.clone(),
@@ -135,6 +159,9 @@ impl ExecutionPlan for ShuffleWriterExec {
             while let Some(batch) = input.next().await {
                 let batch = batch?;
                 rows += batch.num_rows() as u64;
+                if let Some(k) = key_hashes.as_mut() {
+                    k.add(&batch)?;
+                }
                 match partitioner.as_mut() {
                     None => {
                         per_subpartition[0] += batch.num_rows() as u64;
@@ -163,6 +190,9 @@ impl ExecutionPlan for ShuffleWriterExec {
             let (location, bytes) = writer.finish().await.map_err(to_datafusion)?;
             *rt.output.lock() = Some(location);
             *rt.subpartition_rows.lock() = per_subpartition;
+            if let Some(k) = key_hashes {
+                *rt.key_hashes.lock() = Some(k.finish());
+            }
             Ok(RecordBatch::try_new(
                 sink_summary_schema(),
                 vec![
@@ -175,5 +205,64 @@ impl ExecutionPlan for ShuffleWriterExec {
             sink_summary_schema(),
             futures::stream::once(fut),
         )))
+    }
+}
+
+/// The distinct key hashes a build side's writer saw, given up past `max` of them.
+struct KeyCollector {
+    keys: Vec<Arc<dyn PhysicalExpr>>,
+    max: usize,
+    hashes: Vec<u64>,
+    scratch: Vec<u64>,
+    too_many: bool,
+}
+
+impl KeyCollector {
+    fn new(keys: Vec<Arc<dyn PhysicalExpr>>, max: u64) -> Self {
+        KeyCollector {
+            keys,
+            max: max.min(usize::MAX as u64) as usize,
+            hashes: Vec::new(),
+            scratch: Vec::new(),
+            too_many: false,
+        }
+    }
+
+    fn add(&mut self, batch: &RecordBatch) -> DFResult<()> {
+        if self.too_many || batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let columns = key_columns(batch, &self.keys)?;
+        match key_hashes(&columns, batch.num_rows(), &mut self.scratch)? {
+            // A NULL key matches nothing: it needs no place in the filter.
+            Some(valid) => self
+                .hashes
+                .extend(valid.valid_indices().map(|i| self.scratch[i])),
+            None => self.hashes.extend_from_slice(&self.scratch),
+        }
+        if self.hashes.len() > 2 * self.max.max(1 << 16) {
+            self.dedup();
+        }
+        Ok(())
+    }
+
+    fn dedup(&mut self) {
+        self.hashes.sort_unstable();
+        self.hashes.dedup();
+        if self.hashes.len() > self.max {
+            self.too_many = true;
+            self.hashes = Vec::new();
+        }
+    }
+
+    fn finish(mut self) -> KeyHashes {
+        if !self.too_many {
+            self.dedup();
+        }
+        if self.too_many {
+            KeyHashes::TooMany
+        } else {
+            KeyHashes::Distinct(self.hashes)
+        }
     }
 }

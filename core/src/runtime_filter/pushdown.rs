@@ -1,0 +1,196 @@
+//! Where a runtime filter goes in the probe side's (not yet cut) plan: as deep as it keeps
+//! its meaning, so rows are dropped before the work that would be spent on them. A filter
+//! on keys moves below an operator when every output row with a key comes from one input
+//! row with the same key: repartitions, sorts and merges without a fetch, filters,
+//! projections (keys rewritten to the projected expressions), aggregations on their group
+//! keys, UNION ALL (into every input), and the side of a join whose rows the join passes
+//! through (either side of an inner join, the preserved side of an outer join, the output
+//! side of a semi or anti join). Elsewhere it stays on top.
+
+use std::sync::Arc;
+
+use datafusion::common::JoinType;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::error::Result;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::joins::HashJoinExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::sorts::sort_preserving_merge::SortPreservingMergeExec;
+use datafusion::physical_plan::union::UnionExec;
+
+use super::RuntimeFilterExec;
+
+/// `plan` with a runtime filter on `keys` (over its output) placed as deep as it goes.
+pub fn push_down(
+    plan: Arc<dyn ExecutionPlan>,
+    keys: Vec<Arc<dyn PhysicalExpr>>,
+    build_vertex: u32,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let Some(moves) = below(&plan, &keys)? else {
+        return Ok(Arc::new(RuntimeFilterExec::new(plan, keys, build_vertex)));
+    };
+    let mut children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
+    for (i, child_keys) in moves {
+        children[i] = push_down(children[i].clone(), child_keys, build_vertex)?;
+    }
+    plan.replace_children(
+        children,
+        ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+    )
+}
+
+/// The children the filter moves into, each with the keys over its own output; None
+/// when it stays above `plan`.
+fn below(
+    plan: &Arc<dyn ExecutionPlan>,
+    keys: &[Arc<dyn PhysicalExpr>],
+) -> Result<Option<Vec<(usize, Vec<Arc<dyn PhysicalExpr>>)>>> {
+    let same = || Some(vec![(0, keys.to_vec())]);
+    if plan.downcast_ref::<RepartitionExec>().is_some() {
+        return Ok(same());
+    }
+    if let Some(s) = plan.downcast_ref::<SortExec>() {
+        return Ok(s.fetch().is_none().then(same).flatten());
+    }
+    if let Some(s) = plan.downcast_ref::<SortPreservingMergeExec>() {
+        return Ok(s.fetch().is_none().then(same).flatten());
+    }
+    if let Some(c) = plan.downcast_ref::<CoalescePartitionsExec>() {
+        return Ok(c.fetch().is_none().then(same).flatten());
+    }
+    if let Some(f) = plan.downcast_ref::<FilterExec>() {
+        let input = f.input().schema();
+        return Ok(match f.projection() {
+            None => same(),
+            Some(p) => rewrite(keys, |c| {
+                let j = *p.get(c.index())?;
+                Some(Arc::new(Column::new(input.field(j).name(), j)) as _)
+            })?
+            .map(|k| vec![(0, k)]),
+        });
+    }
+    if let Some(p) = plan.downcast_ref::<ProjectionExec>() {
+        let exprs = p.expr();
+        return Ok(
+            rewrite(keys, |c| Some(exprs.get(c.index())?.expr.clone()))?.map(|k| vec![(0, k)])
+        );
+    }
+    if let Some(a) = plan.downcast_ref::<AggregateExec>() {
+        let group = a.group_expr();
+        if !group.is_single() || group.expr().is_empty() {
+            return Ok(None);
+        }
+        let exprs = group.expr();
+        return Ok(rewrite(keys, |c| Some(exprs.get(c.index())?.0.clone()))?.map(|k| vec![(0, k)]));
+    }
+    if let Some(u) = plan.downcast_ref::<UnionExec>() {
+        let mut moves = Vec::new();
+        for (i, input) in u.inputs().iter().enumerate() {
+            let schema = input.schema();
+            let Some(k) = rewrite(keys, |c| {
+                Some(Arc::new(Column::new(schema.field(c.index()).name(), c.index())) as _)
+            })?
+            else {
+                return Ok(None);
+            };
+            moves.push((i, k));
+        }
+        return Ok(Some(moves));
+    }
+    if let Some(h) = plan.downcast_ref::<HashJoinExec>() {
+        return join_side(h, keys);
+    }
+    Ok(None)
+}
+
+/// The side of a hash join all of `keys` come from, when the join passes that side's rows
+/// through unchanged (so a row's key in the output is its key in the input).
+fn join_side(
+    h: &HashJoinExec,
+    keys: &[Arc<dyn PhysicalExpr>],
+) -> Result<Option<Vec<(usize, Vec<Arc<dyn PhysicalExpr>>)>>> {
+    let left_len = h.left().schema().fields().len();
+    let (left_out, right_out) = match h.join_type() {
+        JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => (true, true),
+        JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => (true, false),
+        JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => (false, true),
+    };
+    // Sides a filter may enter: an outer join's preserved side only.
+    let (left_ok, right_ok) = match h.join_type() {
+        JoinType::Inner => (true, true),
+        JoinType::Left | JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => {
+            (true, false)
+        }
+        JoinType::Right | JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => {
+            (false, true)
+        }
+        JoinType::Full => (false, false),
+    };
+    // Output column i → (side, column index in that side).
+    let side_of = |i: usize| -> Option<(usize, usize)> {
+        let j = match &h.projection {
+            Some(p) => *p.get(i)?,
+            None => i,
+        };
+        match (left_out, right_out) {
+            (true, true) if j < left_len => Some((0, j)),
+            (true, true) => Some((1, j - left_len)),
+            (true, false) if j < left_len => Some((0, j)),
+            (false, true) if j < h.right().schema().fields().len() => Some((1, j)),
+            _ => None, // a mark column
+        }
+    };
+    for (side, ok) in [(0usize, left_ok), (1, right_ok)] {
+        if !ok {
+            continue;
+        }
+        let child = if side == 0 { h.left() } else { h.right() };
+        let schema = child.schema();
+        if let Some(k) = rewrite(keys, |c| {
+            let (s, j) = side_of(c.index())?;
+            (s == side).then(|| Arc::new(Column::new(schema.field(j).name(), j)) as _)
+        })? {
+            return Ok(Some(vec![(side, k)]));
+        }
+    }
+    Ok(None)
+}
+
+/// `keys` with every column replaced by `f`'s expression; None when `f` has none for one.
+fn rewrite(
+    keys: &[Arc<dyn PhysicalExpr>],
+    f: impl Fn(&Column) -> Option<Arc<dyn PhysicalExpr>>,
+) -> Result<Option<Vec<Arc<dyn PhysicalExpr>>>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let mut missing = false;
+        let e = k
+            .clone()
+            .transform_up(|e| {
+                Ok(match e.downcast_ref::<Column>() {
+                    Some(c) => match f(c) {
+                        Some(new) => Transformed::yes(new),
+                        None => {
+                            missing = true;
+                            Transformed::no(e)
+                        }
+                    },
+                    None => Transformed::no(e),
+                })
+            })?
+            .data;
+        if missing {
+            return Ok(None);
+        }
+        out.push(e);
+    }
+    Ok(Some(out))
+}
