@@ -130,7 +130,7 @@ options! {
     RUNTIME_FILTER_ENABLED: "table.optimizer.runtime-filter.enabled", Kind::Bool, "true",
         "Batch: a partitioned hash join whose build side is small and filtered sends the keys it holds, as a Bloom filter, to the probe side's stage, which then shuffles only rows that may match (Flink's runtime filter; Flink's default is false, Weft's true: a filter that keeps nearly every row stops itself).";
     RUNTIME_FILTER_MAX_BUILD: "table.optimizer.runtime-filter.max-build-data-size", Kind::MemorySize, "150mb",
-        "Batch: the largest estimated build side a runtime filter is made from (its filter then holds at most this / 16 distinct keys).";
+        "Batch: the largest estimated build side a runtime filter is made from (its filter then holds at most this / 64 distinct keys: 2.4 M at the default).";
     RUNTIME_FILTER_MIN_PROBE: "table.optimizer.runtime-filter.min-probe-data-size", Kind::MemorySize, "64mb",
         "Batch: the smallest estimated probe side a runtime filter is applied to (Flink's default is 10gb).";
     RUNTIME_FILTER_MIN_RATIO: "table.optimizer.runtime-filter.min-filter-ratio", Kind::Fraction, "0.5",

@@ -256,37 +256,46 @@ impl StageBuilder {
         else {
             return Ok(None);
         };
-        let (Some(left), Some(right)) = (hash_exchange(h.left()), hash_exchange(h.right())) else {
-            return Ok(None);
-        };
         if uses_scalar_subquery(h.left()) || uses_scalar_subquery(h.right()) {
             return Ok(None);
         }
-        let sides = [(h.left(), &left), (h.right(), &right)];
-        let types = |(r, keys): &(&RepartitionExec, Vec<Arc<dyn PhysicalExpr>>)| {
-            let schema = r.input().schema();
-            keys.iter()
+        let (left_keys, right_keys): (Vec<_>, Vec<_>) = h.on().iter().cloned().unzip();
+        let keys = [left_keys, right_keys];
+        let children = [h.left(), h.right()];
+        let types = |i: usize| {
+            let schema = children[i].schema();
+            keys[i]
+                .iter()
                 .map(|k| k.data_type(&schema).ok())
                 .collect::<Vec<_>>()
         };
-        let key_types_match =
-            types(&left).iter().all(Option::is_some) && types(&left) == types(&right);
+        let key_types_match = types(0).iter().all(Option::is_some) && types(0) == types(1);
+        // The source side is a hash shuffle on exactly the join keys (its writer collects
+        // them); the target side can be any plan.
+        let source_exchange = |i: usize| {
+            hash_exchange(children[i]).filter(|(_, hashed)| {
+                hashed.len() == keys[i].len() && hashed.iter().zip(&keys[i]).all(|(a, b)| a.eq(b))
+            })
+        };
         let target = [Side::Right, Side::Left].into_iter().find(|&target| {
             let (t, s) = match target {
                 Side::Right => (1, 0),
                 Side::Left => (0, 1),
             };
+            if source_exchange(s).is_none() {
+                return false;
+            }
             let facts = JoinFacts {
                 join_type: *h.join_type(),
                 target,
                 null_aware: h.null_aware,
                 nulls_equal: h.null_equality() == NullEquality::NullEqualsNull,
                 key_types_match,
-                source_reduced: has_filter(sides[s].0),
-                source_bytes: estimated_bytes(sides[s].0).map(|b| b as u64),
-                source_rows: estimated_rows(sides[s].0),
-                target_bytes: estimated_bytes(sides[t].0).map(|b| b as u64),
-                target_rows: estimated_rows(sides[t].0),
+                source_reduced: has_filter(children[s]),
+                source_bytes: estimated_bytes(children[s]).map(|b| b as u64),
+                source_rows: estimated_rows(children[s]),
+                target_bytes: estimated_bytes(children[t]).map(|b| b as u64),
+                target_rows: estimated_rows(children[t]),
             };
             match runtime_filter::decide(&settings, &facts) {
                 Ok(()) => true,
@@ -302,10 +311,11 @@ impl StageBuilder {
         let Some(target) = target else {
             return Ok(None);
         };
-        let ((source, _), (filtered, target_keys)) = match target {
-            Side::Right => (left, right),
-            Side::Left => (right, left),
+        let (s, t) = match target {
+            Side::Right => (0, 1),
+            Side::Left => (1, 0),
         };
+        let (source, _) = source_exchange(s).expect("checked above");
         let source_input = self.cut_within(source.input().clone(), false)?;
         let max_keys = settings.max_keys();
         let (source_reader, source_id) =
@@ -313,12 +323,11 @@ impl StageBuilder {
         // The filter goes as deep into the target side as it can, then the target side is
         // cut: every vertex that holds it runs after the source side (`vertex`).
         let pushed =
-            runtime_filter::pushdown::push_down(filtered.input().clone(), target_keys, source_id)?;
-        let target_input = self.cut_within(pushed, false)?;
-        let (target_reader, _) = self.cut_repartition(filtered, target_input, |w| w);
+            runtime_filter::pushdown::push_down(children[t].clone(), keys[t].clone(), source_id)?;
+        let target_plan = self.cut_within(pushed, false)?;
         let children = match target {
-            Side::Right => vec![source_reader, target_reader],
-            Side::Left => vec![target_reader, source_reader],
+            Side::Right => vec![source_reader, target_plan],
+            Side::Left => vec![target_plan, source_reader],
         };
         Ok(Some(with_children(plan.clone(), children)?))
     }

@@ -30,9 +30,9 @@ use crate::config::{
     RUNTIME_FILTER_MIN_RATIO,
 };
 
-/// Bits of Bloom filter a build-side byte allows: the filter of a build side at
-/// `max-build-data-size` has at most this many distinct keys.
-const BUILD_BYTES_PER_KEY: u64 = 16;
+/// Bytes of `max-build-data-size` per distinct key a filter may hold (150 MB: 2.4 M keys,
+/// a 3.6 MB Bloom filter; a source subtask buffers at most twice that many hashes).
+const BUILD_BYTES_PER_KEY: u64 = 64;
 
 /// The runtime-filter settings of one job.
 #[derive(Debug, Clone, Copy, PartialEq)]

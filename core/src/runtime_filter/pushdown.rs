@@ -194,3 +194,129 @@ fn rewrite(
     }
     Ok(Some(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::common::NullEquality;
+    use datafusion::logical_expr::Operator;
+    use datafusion::physical_expr::expressions::{binary, lit};
+    use datafusion::physical_plan::aggregates::{AggregateMode, PhysicalGroupBy};
+    use datafusion::physical_plan::displayable;
+    use datafusion::physical_plan::empty::EmptyExec;
+    use datafusion::physical_plan::joins::PartitionMode;
+
+    fn scan(names: &[&str]) -> Arc<dyn ExecutionPlan> {
+        let fields: Vec<Field> = names
+            .iter()
+            .map(|n| Field::new(*n, DataType::Int64, true))
+            .collect();
+        Arc::new(EmptyExec::new(Arc::new(Schema::new(fields))))
+    }
+
+    fn col(name: &str, plan: &Arc<dyn ExecutionPlan>) -> Arc<dyn PhysicalExpr> {
+        let i = plan.schema().index_of(name).unwrap();
+        Arc::new(Column::new(name, i))
+    }
+
+    /// The plan's lines, top first, without indentation.
+    fn lines(plan: &Arc<dyn ExecutionPlan>) -> Vec<String> {
+        displayable(plan.as_ref())
+            .indent(false)
+            .to_string()
+            .lines()
+            .map(|l| {
+                l.trim().split(':').next().unwrap().to_string()
+                    + &l.trim()
+                        .split_once("keys=")
+                        .map(|(_, k)| format!(" {k}"))
+                        .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn below_an_aggregation_on_its_group_key_and_through_a_projection() {
+        let input = scan(&["a", "b"]);
+        let group = PhysicalGroupBy::new_single(vec![(col("b", &input), "k".into())]);
+        let agg: Arc<dyn ExecutionPlan> = Arc::new(
+            AggregateExec::try_new(
+                AggregateMode::Partial,
+                group,
+                vec![],
+                vec![],
+                input.clone(),
+                input.schema(),
+            )
+            .unwrap(),
+        );
+        let k = col("k", &agg);
+        let plus = binary(k, Operator::Plus, lit(1i64), &agg.schema()).unwrap();
+        let proj: Arc<dyn ExecutionPlan> =
+            Arc::new(ProjectionExec::try_new(vec![(plus, "x".to_string())], agg).unwrap());
+        let key = col("x", &proj);
+        let out = push_down(proj, vec![key], 7).unwrap();
+        assert_eq!(
+            lines(&out),
+            [
+                "ProjectionExec",
+                "AggregateExec",
+                "RuntimeFilterExec [b@1 + 1], from vertex 7",
+                "EmptyExec"
+            ]
+        );
+    }
+
+    #[test]
+    fn stays_above_a_sort_with_a_fetch_and_an_outer_joins_padded_side() {
+        use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
+        let input = scan(&["a"]);
+        let order =
+            LexOrdering::new(vec![PhysicalSortExpr::new_default(col("a", &input))]).unwrap();
+        let topk: Arc<dyn ExecutionPlan> =
+            Arc::new(SortExec::new(order, input.clone()).with_fetch(Some(10)));
+        let key = col("a", &topk);
+        assert_eq!(
+            lines(&push_down(topk, vec![key], 1).unwrap())[0],
+            "RuntimeFilterExec [a@0], from vertex 1"
+        );
+
+        let (l, r) = (scan(&["a"]), scan(&["b"]));
+        let join = |t: JoinType| -> Arc<dyn ExecutionPlan> {
+            Arc::new(
+                HashJoinExec::try_new(
+                    l.clone(),
+                    r.clone(),
+                    vec![(col("a", &l), col("b", &r))],
+                    None,
+                    &t,
+                    None,
+                    PartitionMode::Partitioned,
+                    NullEquality::NullEqualsNothing,
+                    false,
+                )
+                .unwrap(),
+            )
+        };
+        // A key of the right side: into the right input of an inner join …
+        let inner = join(JoinType::Inner);
+        let b = col("b", &inner);
+        assert_eq!(
+            lines(&push_down(inner, vec![b], 2).unwrap()),
+            [
+                "HashJoinExec",
+                "EmptyExec",
+                "RuntimeFilterExec [b@0], from vertex 2",
+                "EmptyExec"
+            ]
+        );
+        // … but above a LEFT join, whose right side is NULL-padded.
+        let left = join(JoinType::Left);
+        let b = col("b", &left);
+        assert_eq!(
+            lines(&push_down(left, vec![b], 2).unwrap())[0],
+            "RuntimeFilterExec [b@1], from vertex 2"
+        );
+    }
+}
