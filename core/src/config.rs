@@ -130,11 +130,11 @@ options! {
     RUNTIME_FILTER_ENABLED: "table.optimizer.runtime-filter.enabled", Kind::Bool, "true",
         "Batch: a partitioned hash join whose build side is small and filtered sends the keys it holds, as a Bloom filter, to the probe side's stage, which then shuffles only rows that may match (Flink's runtime filter; Flink's default is false, Weft's true: a filter that keeps nearly every row stops itself).";
     RUNTIME_FILTER_MAX_BUILD: "table.optimizer.runtime-filter.max-build-data-size", Kind::MemorySize, "150mb",
-        "Batch: the largest estimated build side a runtime filter is made from (its filter then holds at most this / 64 distinct keys: 2.4 M at the default).";
+        "Batch: the largest source side a runtime filter is made from, checked on the bytes it wrote when it has run (planning refuses only an estimate 8 times over); its filter holds at most this / 64 distinct keys (2.4 M at the default).";
     RUNTIME_FILTER_MIN_PROBE: "table.optimizer.runtime-filter.min-probe-data-size", Kind::MemorySize, "64mb",
         "Batch: the smallest estimated probe side a runtime filter is applied to (Flink's default is 10gb).";
     RUNTIME_FILTER_MIN_RATIO: "table.optimizer.runtime-filter.min-filter-ratio", Kind::Fraction, "0.5",
-        "Batch: the smallest estimated share of probe rows (1 - build rows / probe rows) a runtime filter must drop.";
+        "Batch: the smallest share of rows a runtime filter must drop to stay on; measured on its first 128 k rows (Flink estimates it at planning).";
     BROADCAST_THRESHOLD: "table.optimizer.join.broadcast-threshold", Kind::MemorySize, "64mb",
         "A hash join whose build side is estimated below this size broadcasts it: every probe subtask reads the whole build side (and holds its hash table in its slot's memory) instead of both sides being shuffled (0 = never broadcast).";
     BATCH_SIZE: "execution.batch-size", Kind::Int, "8192",

@@ -107,8 +107,7 @@ impl JobMaster {
             .iter()
             .flat_map(|v| v.runtime_filter_sources.iter().copied())
             .collect();
-        let runtime_filters =
-            RuntimeFilters::new(RuntimeFilterSettings::from_config(&config).max_keys());
+        let runtime_filters = RuntimeFilters::new(&RuntimeFilterSettings::from_config(&config));
         let adaptive = AdaptiveSettings::from_config(&config);
         Ok(JobMaster {
             restart_delay: config.get_duration(config::RESTART_DELAY),

@@ -7,22 +7,26 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use weft_core::proto::RuntimeFilterProto;
-use weft_core::runtime_filter::{self, KeyHashes};
+use weft_core::runtime_filter::{self, KeyHashes, RuntimeFilterSettings};
 
 use super::ExecutionGraph;
 
 #[derive(Debug)]
 pub struct RuntimeFilters {
     max_keys: u64,
+    /// `table.optimizer.runtime-filter.max-build-data-size`: a source that wrote more
+    /// gives no filter.
+    max_bytes: u64,
     /// Filters built, by build vertex: Bloom filter bytes, empty when the build side wrote
     /// too many keys (its probe sides then filter nothing).
     built: BTreeMap<u32, Arc<Vec<u8>>>,
 }
 
 impl RuntimeFilters {
-    pub fn new(max_keys: u64) -> Self {
+    pub fn new(settings: &RuntimeFilterSettings) -> Self {
         RuntimeFilters {
-            max_keys,
+            max_keys: settings.max_keys(),
+            max_bytes: settings.max_build_bytes,
             built: BTreeMap::new(),
         }
     }
@@ -37,7 +41,16 @@ impl RuntimeFilters {
                     .built
                     .entry(v)
                     .or_insert_with(|| {
-                        let parts: Vec<&KeyHashes> = eg.subtasks[v as usize]
+                        let subtasks = &eg.subtasks[v as usize];
+                        let written: u64 = subtasks.iter().map(|s| s.bytes).sum();
+                        if written > self.max_bytes {
+                            tracing::info!(
+                                "vertex {v} wrote {written} bytes, over table.optimizer.runtime-filter.max-build-data-size ({}): no runtime filter",
+                                self.max_bytes
+                            );
+                            return Arc::new(Vec::new());
+                        }
+                        let parts: Vec<&KeyHashes> = subtasks
                             .iter()
                             .map(|s| s.key_hashes.as_ref().unwrap_or(&KeyHashes::TooMany))
                             .collect();
@@ -48,7 +61,7 @@ impl RuntimeFilters {
                                 f.byte_size() >> 10
                             ),
                             None => tracing::info!(
-                                "vertex {v} wrote more keys than a runtime filter holds (at most {}); its probe sides are not filtered",
+                                "vertex {v} wrote more keys than a runtime filter holds (at most {}): no runtime filter",
                                 self.max_keys
                             ),
                         }
@@ -61,5 +74,69 @@ impl RuntimeFilters {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use weft_core::regions::VertexTopology;
+    use weft_core::runtime_filter::BloomFilter;
+
+    fn source(hashes: &[&[u64]], bytes: u64) -> ExecutionGraph {
+        let mut g = ExecutionGraph::new(vec![VertexTopology {
+            id: 0,
+            parallelism: hashes.len() as u32,
+            inputs: vec![],
+        }]);
+        for (s, h) in g.subtasks[0].iter_mut().zip(hashes) {
+            s.key_hashes = Some(KeyHashes::Distinct(h.to_vec()));
+            s.bytes = bytes;
+        }
+        g
+    }
+
+    fn settings(max_build_bytes: u64) -> RuntimeFilterSettings {
+        RuntimeFilterSettings {
+            enabled: true,
+            max_build_bytes,
+            min_probe_bytes: 0,
+            min_filter_ratio: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_source_under_the_limits_gives_one_filter_of_all_its_subtasks_keys() {
+        let g = source(&[&[1, 2], &[2, 3]], 100);
+        let mut f = RuntimeFilters::new(&settings(1 << 20));
+        let sent = f.for_subtask(&[0], &g);
+        assert_eq!(sent.len(), 1);
+        let bloom = BloomFilter::from_bytes(&sent[0].bloom).unwrap();
+        assert!([1, 2, 3].iter().all(|&h| bloom.may_contain(h)));
+        // Built once: the same bytes for the next subtask.
+        assert_eq!(f.for_subtask(&[0], &g)[0].bloom, sent[0].bloom);
+    }
+
+    #[test]
+    fn a_source_that_wrote_more_than_max_build_data_size_or_too_many_keys_gives_none() {
+        // 2 × 600 bytes written, over a 1000-byte limit.
+        let g = source(&[&[1], &[2]], 600);
+        let sent = RuntimeFilters::new(&settings(1000)).for_subtask(&[0], &g);
+        assert!(sent[0].bloom.is_empty());
+        // 1 MiB allows 16384 keys; a subtask that gave up, or 20000 keys together, too many.
+        let mut g = source(&[&[1], &[2]], 1);
+        g.subtasks[0][1].key_hashes = Some(KeyHashes::TooMany);
+        assert!(
+            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &g)[0]
+                .bloom
+                .is_empty()
+        );
+        let many: Vec<u64> = (0..20_000).collect();
+        let g = source(&[&many], 1);
+        assert!(
+            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &g)[0]
+                .bloom
+                .is_empty()
+        );
     }
 }

@@ -46,6 +46,8 @@ struct RuntimeFilterNode {
     keys: Vec<protobuf::PhysicalExprNode>,
     #[prost(uint32, tag = "2")]
     build_vertex: u32,
+    #[prost(double, tag = "3")]
+    min_filter_ratio: f64,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -147,6 +149,7 @@ impl PhysicalExtensionCodec for WeftCodec {
                     input,
                     keys,
                     node.build_vertex,
+                    node.min_filter_ratio,
                 )))
             }
             TAG_READER => {
@@ -229,6 +232,7 @@ impl PhysicalExtensionCodec for WeftCodec {
                     .map(|e| serialize_physical_expr(e, self))
                     .collect::<DFResult<Vec<_>>>()?,
                 build_vertex: f.build_vertex(),
+                min_filter_ratio: f.min_filter_ratio(),
             }
             .encode(buf)
             .map_err(|e| err(e.to_string()))?;

@@ -270,12 +270,24 @@ impl StageBuilder {
                 .collect::<Vec<_>>()
         };
         let key_types_match = types(0).iter().all(Option::is_some) && types(0) == types(1);
-        // The source side is a hash shuffle on exactly the join keys (its writer collects
-        // them); the target side can be any plan.
-        let source_exchange = |i: usize| {
-            hash_exchange(children[i]).filter(|(_, hashed)| {
+        // The source side's writer collects the keys: the source must be a hash shuffle on
+        // exactly the join keys, or already hash-partitioned on them (a shuffle on the same
+        // keys is then added above it, which keeps its partitioning).
+        let source_exchange = |i: usize| -> Option<RepartitionExec> {
+            let same = |hashed: &[Arc<dyn PhysicalExpr>]| {
                 hashed.len() == keys[i].len() && hashed.iter().zip(&keys[i]).all(|(a, b)| a.eq(b))
-            })
+            };
+            if let Some((r, hashed)) = hash_exchange(children[i]) {
+                return same(&hashed).then(|| r.clone());
+            }
+            match children[i].output_partitioning() {
+                Partitioning::Hash(hashed, n) if same(hashed) => RepartitionExec::try_new(
+                    children[i].clone(),
+                    Partitioning::Hash(keys[i].clone(), *n),
+                )
+                .ok(),
+                _ => None,
+            }
         };
         let target = [Side::Right, Side::Left].into_iter().find(|&target| {
             let (t, s) = match target {
@@ -293,9 +305,7 @@ impl StageBuilder {
                 key_types_match,
                 source_reduced: has_filter(children[s]),
                 source_bytes: estimated_bytes(children[s]).map(|b| b as u64),
-                source_rows: estimated_rows(children[s]),
                 target_bytes: estimated_bytes(children[t]).map(|b| b as u64),
-                target_rows: estimated_rows(children[t]),
             };
             match runtime_filter::decide(&settings, &facts) {
                 Ok(()) => true,
@@ -315,15 +325,19 @@ impl StageBuilder {
             Side::Right => (0, 1),
             Side::Left => (1, 0),
         };
-        let (source, _) = source_exchange(s).expect("checked above");
+        let source = source_exchange(s).expect("checked above");
         let source_input = self.cut_within(source.input().clone(), false)?;
         let max_keys = settings.max_keys();
         let (source_reader, source_id) =
-            self.cut_repartition(source, source_input, |w| w.with_runtime_filter(max_keys));
+            self.cut_repartition(&source, source_input, |w| w.with_runtime_filter(max_keys));
         // The filter goes as deep into the target side as it can, then the target side is
         // cut: every vertex that holds it runs after the source side (`vertex`).
-        let pushed =
-            runtime_filter::pushdown::push_down(children[t].clone(), keys[t].clone(), source_id)?;
+        let pushed = runtime_filter::pushdown::push_down(
+            children[t].clone(),
+            keys[t].clone(),
+            source_id,
+            settings.min_filter_ratio,
+        )?;
         let target_plan = self.cut_within(pushed, false)?;
         let children = match target {
             Side::Right => vec![source_reader, target_plan],
@@ -463,14 +477,6 @@ fn hash_exchange(
 /// Does the subtree filter its rows anywhere?
 fn has_filter(plan: &Arc<dyn ExecutionPlan>) -> bool {
     plan.downcast_ref::<FilterExec>().is_some() || plan.children().into_iter().any(has_filter)
-}
-
-/// Estimated output rows of `plan`.
-fn estimated_rows(plan: &Arc<dyn ExecutionPlan>) -> Option<u64> {
-    let stats = StatisticsContext::new()
-        .compute(plan.as_ref(), &StatisticsArgs::new())
-        .ok()?;
-    stats.num_rows.get_value().map(|&r| r as u64)
 }
 
 /// A join that collects its build (left) side and emits build rows once every probe

@@ -1,6 +1,8 @@
 //! [`RuntimeFilterExec`]: the probe side of a runtime filter. It keeps the rows whose join
-//! keys may occur on the build side (the Bloom filter the JobMaster sent with the
-//! subtask), and passes everything once it sees that the filter keeps nearly every row.
+//! keys may occur on the source side (the Bloom filter the JobMaster sent with the
+//! subtask), and passes everything once it has seen that the filter drops less than
+//! `table.optimizer.runtime-filter.min-filter-ratio` of its rows (Flink estimates that
+//! share at planning; here it is measured).
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,10 +23,8 @@ use super::BloomFilter;
 use super::hash::{key_columns, key_hashes};
 use crate::task_runtime::TaskRuntime;
 
-/// Rows seen before the filter judges whether it is worth its cost.
+/// Rows seen before the filter judges whether it drops enough.
 const TRIAL_ROWS: u64 = 128 * 1024;
-/// A filter that keeps more than this share of the trial rows stops filtering.
-const USELESS_KEEP_RATIO: f64 = 0.9;
 
 /// Rows in and kept, for the subtask's report.
 #[derive(Debug, Default)]
@@ -40,6 +40,8 @@ pub struct RuntimeFilterExec {
     keys: Vec<Arc<dyn PhysicalExpr>>,
     /// The vertex whose written keys the filter holds.
     build_vertex: u32,
+    /// The share of rows the filter must drop to stay on.
+    min_filter_ratio: f64,
     counts: Arc<FilterCounts>,
 }
 
@@ -48,13 +50,19 @@ impl RuntimeFilterExec {
         input: Arc<dyn ExecutionPlan>,
         keys: Vec<Arc<dyn PhysicalExpr>>,
         build_vertex: u32,
+        min_filter_ratio: f64,
     ) -> Self {
         RuntimeFilterExec {
             input,
             keys,
             build_vertex,
+            min_filter_ratio,
             counts: Arc::default(),
         }
+    }
+
+    pub fn min_filter_ratio(&self) -> f64 {
+        self.min_filter_ratio
     }
 
     pub fn keys(&self) -> &[Arc<dyn PhysicalExpr>] {
@@ -125,6 +133,7 @@ impl ExecutionPlan for RuntimeFilterExec {
             children[0].clone(),
             self.keys.clone(),
             self.build_vertex,
+            self.min_filter_ratio,
         )))
     }
 
@@ -143,13 +152,12 @@ impl ExecutionPlan for RuntimeFilterExec {
             // The build side wrote more keys than a filter holds: nothing is dropped.
             return Ok(input);
         };
-        let mut state = Probe {
+        let mut state = Probe::new(
             filter,
-            keys: self.keys.clone(),
-            counts: self.counts.clone(),
-            hashes: Vec::new(),
-            passing: false,
-        };
+            self.keys.clone(),
+            self.counts.clone(),
+            self.min_filter_ratio,
+        );
         let stream = input.map(move |b| state.apply(b?));
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
     }
@@ -160,11 +168,28 @@ struct Probe {
     keys: Vec<Arc<dyn PhysicalExpr>>,
     counts: Arc<FilterCounts>,
     hashes: Vec<u64>,
-    /// The trial showed the filter keeps nearly everything: pass batches unchanged.
+    min_filter_ratio: f64,
+    /// The trial showed the filter drops too little: pass batches unchanged.
     passing: bool,
 }
 
 impl Probe {
+    fn new(
+        filter: Arc<BloomFilter>,
+        keys: Vec<Arc<dyn PhysicalExpr>>,
+        counts: Arc<FilterCounts>,
+        min_filter_ratio: f64,
+    ) -> Self {
+        Probe {
+            filter,
+            keys,
+            counts,
+            hashes: Vec::new(),
+            min_filter_ratio,
+            passing: false,
+        }
+    }
+
     fn apply(&mut self, batch: RecordBatch) -> DFResult<RecordBatch> {
         let n = batch.num_rows();
         let seen = self.counts.rows_in.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
@@ -183,7 +208,7 @@ impl Probe {
         };
         let kept = keep.count_set_bits() as u64;
         let total_kept = self.counts.rows_kept.fetch_add(kept, Ordering::Relaxed) + kept;
-        if seen >= TRIAL_ROWS && total_kept as f64 > USELESS_KEEP_RATIO * seen as f64 {
+        if seen >= TRIAL_ROWS && total_kept as f64 > (1.0 - self.min_filter_ratio) * seen as f64 {
             self.passing = true;
         }
         if kept == n as u64 {
@@ -202,4 +227,69 @@ pub fn plan_filter_rows(plan: &dyn ExecutionPlan) -> (u64, u64) {
         let (ci, ck) = plan_filter_rows(c.as_ref());
         (i + ci, k + ck)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::physical_expr::expressions::Column;
+
+    use crate::runtime_filter::hash::key_hashes;
+
+    fn batch(values: impl IntoIterator<Item = i64>) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true)]));
+        RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from_iter_values(values))]).unwrap()
+    }
+
+    fn probe(source_keys: &[i64], min_filter_ratio: f64) -> Probe {
+        let keys = batch(source_keys.iter().copied());
+        let mut h = Vec::new();
+        key_hashes(&[keys.column(0).clone()], keys.num_rows(), &mut h).unwrap();
+        Probe::new(
+            Arc::new(BloomFilter::from_hashes(&h)),
+            vec![Arc::new(Column::new("k", 0))],
+            Arc::default(),
+            min_filter_ratio,
+        )
+    }
+
+    #[test]
+    fn keeps_the_rows_whose_keys_the_source_wrote_and_drops_nulls() {
+        let mut p = probe(&[2, 4], 0.5);
+        let out = p.apply(batch(0..6)).unwrap();
+        let k = out.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(k.values().to_vec(), vec![2, 4]);
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true)]));
+        let nulls = RecordBatch::try_new(
+            schema,
+            vec![Arc::new(Int64Array::from(vec![None, Some(2)]))],
+        )
+        .unwrap();
+        let out = p.apply(nulls).unwrap();
+        assert_eq!(out.num_rows(), 1);
+        assert!(out.column(0).is_valid(0));
+        assert_eq!(p.counts.rows_in.load(Ordering::Relaxed), 8);
+        assert_eq!(p.counts.rows_kept.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn stops_once_it_drops_less_than_the_min_filter_ratio() {
+        // The source holds 3 of every 4 keys: the filter drops 25 %, under 50 %.
+        let source: Vec<i64> = (0..200_000).filter(|k| k % 4 != 0).collect();
+        let mut p = probe(&source, 0.5);
+        let first = p.apply(batch(0..150_000)).unwrap();
+        assert!(first.num_rows() < 150_000);
+        assert!(p.passing, "past the trial rows, dropping 25 % < 50 %");
+        assert_eq!(p.apply(batch(0..1000)).unwrap().num_rows(), 1000);
+        // Dropping 75 % is enough: it keeps filtering.
+        let source: Vec<i64> = (0..200_000).filter(|k| k % 4 == 0).collect();
+        let mut p = probe(&source, 0.5);
+        p.apply(batch(0..150_000)).unwrap();
+        assert!(!p.passing);
+        // 250 of the keys, and a few Bloom false positives.
+        let kept = p.apply(batch(0..1000)).unwrap().num_rows();
+        assert!((250..=265).contains(&kept), "{kept}");
+    }
 }

@@ -5,7 +5,8 @@
 //! projections (keys rewritten to the projected expressions), aggregations on their group
 //! keys, UNION ALL (into every input), and the side of a join whose rows the join passes
 //! through (either side of an inner join, the preserved side of an outer join, the output
-//! side of a semi or anti join). Elsewhere it stays on top.
+//! side of a semi or anti join) — and, when the keys are that side's equi-join keys, also
+//! the other side on its matching keys. Elsewhere it stays on top.
 
 use std::sync::Arc;
 
@@ -33,13 +34,24 @@ pub fn push_down(
     plan: Arc<dyn ExecutionPlan>,
     keys: Vec<Arc<dyn PhysicalExpr>>,
     build_vertex: u32,
+    min_filter_ratio: f64,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let Some(moves) = below(&plan, &keys)? else {
-        return Ok(Arc::new(RuntimeFilterExec::new(plan, keys, build_vertex)));
+        return Ok(Arc::new(RuntimeFilterExec::new(
+            plan,
+            keys,
+            build_vertex,
+            min_filter_ratio,
+        )));
     };
     let mut children: Vec<Arc<dyn ExecutionPlan>> = plan.children().into_iter().cloned().collect();
     for (i, child_keys) in moves {
-        children[i] = push_down(children[i].clone(), child_keys, build_vertex)?;
+        children[i] = push_down(
+            children[i].clone(),
+            child_keys,
+            build_vertex,
+            min_filter_ratio,
+        )?;
     }
     plan.replace_children(
         children,
@@ -148,18 +160,42 @@ fn join_side(
             _ => None, // a mark column
         }
     };
+    let children = [h.left(), h.right()];
+    let on = h.on();
     for (side, ok) in [(0usize, left_ok), (1, right_ok)] {
         if !ok {
             continue;
         }
-        let child = if side == 0 { h.left() } else { h.right() };
-        let schema = child.schema();
-        if let Some(k) = rewrite(keys, |c| {
+        let schema = children[side].schema();
+        let Some(k) = rewrite(keys, |c| {
             let (s, j) = side_of(c.index())?;
             (s == side).then(|| Arc::new(Column::new(schema.field(j).name(), j)) as _)
-        })? {
-            return Ok(Some(vec![(side, k)]));
+        })?
+        else {
+            continue;
+        };
+        let mut moves = vec![(side, k.clone())];
+        // Keys that are this side's equi-join keys filter the other side too, by its
+        // matching keys: an other-side row with a key outside the filter could only match
+        // rows the filter drops here.
+        let other = 1 - side;
+        let equi: Option<Vec<Arc<dyn PhysicalExpr>>> = k
+            .iter()
+            .map(|key| {
+                on.iter().find_map(|(l, r)| {
+                    let (mine, theirs) = if side == 0 { (l, r) } else { (r, l) };
+                    mine.eq(key).then(|| theirs.clone())
+                })
+            })
+            .collect();
+        // (A NOT IN join's NULL keys on the other side change its answer.)
+        if h.join_type() != &JoinType::Full
+            && !h.null_aware
+            && let Some(theirs) = equi
+        {
+            moves.push((other, theirs));
         }
+        return Ok(Some(moves));
     }
     Ok(None)
 }
@@ -256,7 +292,7 @@ mod tests {
         let proj: Arc<dyn ExecutionPlan> =
             Arc::new(ProjectionExec::try_new(vec![(plus, "x".to_string())], agg).unwrap());
         let key = col("x", &proj);
-        let out = push_down(proj, vec![key], 7).unwrap();
+        let out = push_down(proj, vec![key], 7, 0.5).unwrap();
         assert_eq!(
             lines(&out),
             [
@@ -278,7 +314,7 @@ mod tests {
             Arc::new(SortExec::new(order, input.clone()).with_fetch(Some(10)));
         let key = col("a", &topk);
         assert_eq!(
-            lines(&push_down(topk, vec![key], 1).unwrap())[0],
+            lines(&push_down(topk, vec![key], 1, 0.5).unwrap())[0],
             "RuntimeFilterExec [a@0], from vertex 1"
         );
 
@@ -299,13 +335,28 @@ mod tests {
                 .unwrap(),
             )
         };
-        // A key of the right side: into the right input of an inner join …
+        // A key of the right side that is its join key: into both inputs of an inner join,
+        // the left one on its matching key …
         let inner = join(JoinType::Inner);
         let b = col("b", &inner);
         assert_eq!(
-            lines(&push_down(inner, vec![b], 2).unwrap()),
+            lines(&push_down(inner, vec![b], 2, 0.5).unwrap()),
             [
                 "HashJoinExec",
+                "RuntimeFilterExec [a@0], from vertex 2",
+                "EmptyExec",
+                "RuntimeFilterExec [b@0], from vertex 2",
+                "EmptyExec"
+            ]
+        );
+        // … and of a LEFT join's left key, into the left side and the right side too.
+        let left = join(JoinType::Left);
+        let a = col("a", &left);
+        assert_eq!(
+            lines(&push_down(left, vec![a], 2, 0.5).unwrap()),
+            [
+                "HashJoinExec",
+                "RuntimeFilterExec [a@0], from vertex 2",
                 "EmptyExec",
                 "RuntimeFilterExec [b@0], from vertex 2",
                 "EmptyExec"
@@ -315,7 +366,7 @@ mod tests {
         let left = join(JoinType::Left);
         let b = col("b", &left);
         assert_eq!(
-            lines(&push_down(left, vec![b], 2).unwrap())[0],
+            lines(&push_down(left, vec![b], 2, 0.5).unwrap())[0],
             "RuntimeFilterExec [b@1], from vertex 2"
         );
     }
