@@ -6,10 +6,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Schema};
 use arrow::ipc::reader::StreamReader;
 use datafusion::dataframe::DataFrameWriteOptions;
@@ -172,21 +173,39 @@ async fn tpch(args: TpchBenchArgs) -> anyhow::Result<ExitCode> {
         let name = format!("tpch-q{q}");
         let (c, s, n, cf, ctx) = (&cluster, script.as_str(), name.as_str(), &config, &df_ctx);
         let limit = Duration::from_secs(args.timeout_secs.max(1));
+        // The last answer of each engine, compared once both have run.
+        let (weft_rows, df_rows) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+        let (wr, dr) = (&weft_rows, &df_rows);
         let weft = time_it(iterations, move || async move {
             let status = tokio::time::timeout(limit, execute_script(c, s, n, cf))
                 .await
                 .map_err(|_| anyhow::anyhow!("no result within {} s", limit.as_secs()))??;
-            count_ipc_rows(&status.result)
+            let batches = decode_ipc(&status.result)?;
+            let rows = batches.iter().map(|b| b.num_rows()).sum();
+            *wr.lock().unwrap_or_else(|e| e.into_inner()) = batches;
+            Ok(rows)
         })
         .await;
         let datafusion = time_it(iterations, move || async move {
             let batches = ctx.sql(sql).await?.collect().await?;
-            Ok(batches.iter().map(|b| b.num_rows()).sum())
+            let rows = batches.iter().map(|b| b.num_rows()).sum();
+            *dr.lock().unwrap_or_else(|e| e.into_inner()) = batches;
+            Ok(rows)
         })
         .await;
+        let mut weft = weft.map_err(|e| format!("{e:#}"));
+        if weft.is_ok()
+            && datafusion.is_ok()
+            && let Err(diff) = crate::bench_answers::compare(
+                &weft_rows.lock().unwrap_or_else(|e| e.into_inner()),
+                &df_rows.lock().unwrap_or_else(|e| e.into_inner()),
+            )
+        {
+            weft = Err(format!("a different answer from DataFusion's: {diff}"));
+        }
         let m = Measurement {
             query: q,
-            weft: weft.map_err(|e| format!("{e:#}")),
+            weft,
             datafusion: datafusion.map_err(|e| format!("{e:#}")),
             duckdb: None,
         };
@@ -269,14 +288,14 @@ where
     Ok(best.expect("at least one iteration"))
 }
 
-fn count_ipc_rows(results: &[Vec<u8>]) -> anyhow::Result<usize> {
-    let mut rows = 0;
+fn decode_ipc(results: &[Vec<u8>]) -> anyhow::Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
     for bytes in results.iter().filter(|b| !b.is_empty()) {
         for batch in StreamReader::try_new(std::io::Cursor::new(bytes), None)? {
-            rows += batch?.num_rows();
+            batches.push(batch?);
         }
     }
-    Ok(rows)
+    Ok(batches)
 }
 
 /// `file:///…/<table>/` (a directory URL, so DataFusion lists every file in it).

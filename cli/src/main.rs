@@ -3,6 +3,7 @@
 
 mod app_master_cmd;
 mod bench;
+mod bench_answers;
 mod bench_cdc;
 mod bench_duckdb;
 mod bench_etl;
