@@ -21,13 +21,19 @@ use parking_lot::Mutex;
 use super::fallback;
 use super::leaf::{OpenedStream, PartitionOf, unshared};
 
-/// Bytes a hash join needs to build over `batch_bytes` of build rows (`rows` of them): the
-/// batches, their concatenation (DataFusion's build copies them into one batch), and the
-/// hash table (about 40 bytes a row at its load factor).
+/// Bytes a hash join holds once built over `batch_bytes` of build rows (`rows` of them):
+/// the rows (concatenated into one batch) and the hash table (about 40 bytes a row at its
+/// load factor), as DataFusion's own reservation counts them. While it concatenates, the
+/// batches are held twice for a moment: [`peak_fits`].
 pub fn build_bytes_needed(batch_bytes: usize, rows: usize) -> usize {
-    batch_bytes
-        .saturating_mul(2)
-        .saturating_add(rows.saturating_mul(40))
+    batch_bytes.saturating_add(rows.saturating_mul(40))
+}
+
+/// Whether the pool, with `reserved` bytes held (this build's [`build_bytes_needed`]
+/// among them), also has room for the second copy of the build rows (`batch_bytes`) that
+/// concatenating them makes for a moment.
+pub fn peak_fits(reserved: usize, batch_bytes: usize, limit: Option<usize>) -> bool {
+    limit.is_none_or(|limit| reserved.saturating_add(batch_bytes) <= limit)
 }
 
 /// Whether a hash table may take the pool to `reserved` bytes of its `limit`: it is not
@@ -193,11 +199,16 @@ async fn read_build_side(
     // shuffle share one per message).
     let mut counter = RecordBatchMemoryCounter::new();
     let mut rows = Vec::new();
+    let mut batch_bytes = 0usize;
     while let Some(batch) = build.next().await {
         let batch = batch?;
-        let needed = build_bytes_needed(counter.count_batch(&batch), batch.num_rows());
+        let counted = counter.count_batch(&batch);
+        batch_bytes = batch_bytes.saturating_add(counted);
+        let needed = build_bytes_needed(counted, batch.num_rows());
+        let reserved = || context.memory_pool().reserved();
         let fits = reservation.try_grow(needed).is_ok()
-            && leaves_headroom(context.memory_pool().reserved(), limit);
+            && leaves_headroom(reserved(), limit)
+            && peak_fits(reserved(), batch_bytes, limit);
         rows.push(batch);
         if !fits {
             return Ok((rows, Some(build)));
@@ -223,10 +234,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_build_side_needs_its_rows_twice_and_a_hash_table() {
-        assert_eq!(build_bytes_needed(1000, 10), 2400);
+    fn a_build_side_holds_its_rows_and_a_hash_table_and_briefly_its_rows_twice() {
+        assert_eq!(build_bytes_needed(1000, 10), 1400);
         assert_eq!(build_bytes_needed(0, 0), 0);
         assert_eq!(build_bytes_needed(usize::MAX, 1), usize::MAX);
+        // 1400 held of a 2000-byte pool: the second copy of 1000 bytes does not fit.
+        assert!(!peak_fits(1400, 1000, Some(2000)));
+        assert!(peak_fits(1400, 600, Some(2000)));
+        assert!(peak_fits(usize::MAX, 1, None));
     }
 
     #[test]
