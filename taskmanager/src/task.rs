@@ -21,7 +21,7 @@ use weft_core::error::unwrap_datafusion;
 use weft_core::ids::ExecutionAttemptId;
 use weft_core::proto::{ExecutionState, TaskDeploymentDescriptor, TaskExecutionStateProto};
 use weft_core::rpc_error;
-use weft_core::runtime_filter::{BloomFilter, KeyHashes, hashes_to_bytes};
+use weft_core::runtime_filter::{BloomFilter, KeyHashes};
 use weft_core::session::{session_config, shared_cache_config};
 use weft_core::shuffle::compact::compact_views;
 use weft_core::shuffle::{PartitionLocation, ShuffleEnvironment};
@@ -61,7 +61,7 @@ pub async fn run_task(
             state.subpartition_rows = out.subpartition_rows;
             state.result = out.result;
             match out.key_hashes {
-                Some(KeyHashes::Distinct(h)) => state.key_hashes = hashes_to_bytes(&h),
+                Some(KeyHashes::Distinct(h)) => state.key_hashes = h,
                 Some(KeyHashes::TooMany) => state.too_many_keys = true,
                 None => {}
             }

@@ -32,7 +32,7 @@ use crate::shared::JobManagerShared;
 use failover::{Decision, FailoverHistory, Failure};
 use runtime_filters::RuntimeFilters;
 use weft_core::adaptive::{self, AdaptiveSettings};
-use weft_core::runtime_filter::{KeyHashes, RuntimeFilterSettings, hashes_from_bytes};
+use weft_core::runtime_filter::{KeyHashes, RuntimeFilterSettings};
 
 #[derive(Debug)]
 pub enum JobEvent {
@@ -324,7 +324,7 @@ impl JobMaster {
                 num_result_partitions: vertex.num_result_partitions,
                 runtime_filters: self
                     .runtime_filters
-                    .for_subtask(&vertex.runtime_filter_sources, &self.eg),
+                    .for_subtask(&vertex.runtime_filter_sources, &mut self.eg),
             };
             self.eg.get_mut(id).state = SubtaskState::Running {
                 resource_id: tm.resource_id.clone(),
@@ -402,7 +402,7 @@ impl JobMaster {
                     sv.key_hashes = Some(if s.too_many_keys {
                         KeyHashes::TooMany
                     } else {
-                        KeyHashes::Distinct(hashes_from_bytes(&s.key_hashes))
+                        KeyHashes::Distinct(s.key_hashes)
                     });
                 }
                 tracing::debug!(

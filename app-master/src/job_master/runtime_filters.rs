@@ -10,6 +10,7 @@ use weft_core::proto::RuntimeFilterProto;
 use weft_core::runtime_filter::{self, KeyHashes, RuntimeFilterSettings};
 
 use super::ExecutionGraph;
+use super::execution_graph::ExecutionVertex;
 
 #[derive(Debug)]
 pub struct RuntimeFilters {
@@ -32,48 +33,56 @@ impl RuntimeFilters {
     }
 
     /// The filters for a subtask of a vertex applying those of `sources` (every one of
-    /// which has finished: the scheduler waits for them).
-    pub fn for_subtask(&mut self, sources: &[u32], eg: &ExecutionGraph) -> Vec<RuntimeFilterProto> {
+    /// which has finished: the scheduler waits for them). A source's key hashes are let go
+    /// once its filter is built.
+    pub fn for_subtask(
+        &mut self,
+        sources: &[u32],
+        eg: &mut ExecutionGraph,
+    ) -> Vec<RuntimeFilterProto> {
         sources
             .iter()
             .map(|&v| {
-                let bloom = self
-                    .built
-                    .entry(v)
-                    .or_insert_with(|| {
-                        let subtasks = &eg.subtasks[v as usize];
-                        let written: u64 = subtasks.iter().map(|s| s.bytes).sum();
-                        if written > self.max_bytes {
-                            tracing::info!(
-                                "vertex {v} wrote {written} bytes, over table.optimizer.runtime-filter.max-build-data-size ({}): no runtime filter",
-                                self.max_bytes
-                            );
-                            return Arc::new(Vec::new());
-                        }
-                        let parts: Vec<&KeyHashes> = subtasks
-                            .iter()
-                            .map(|s| s.key_hashes.as_ref().unwrap_or(&KeyHashes::TooMany))
-                            .collect();
-                        let filter = runtime_filter::merge(&parts, self.max_keys);
-                        match &filter {
-                            Some(f) => tracing::info!(
-                                "runtime filter of vertex {v}: {} KiB",
-                                f.byte_size() >> 10
-                            ),
-                            None => tracing::info!(
-                                "vertex {v} wrote more keys than a runtime filter holds (at most {}): no runtime filter",
-                                self.max_keys
-                            ),
-                        }
-                        Arc::new(filter.map(|f| f.to_bytes()).unwrap_or_default())
-                    })
-                    .clone();
+                if !self.built.contains_key(&v) {
+                    let bloom = self.build(v, &mut eg.subtasks[v as usize]);
+                    self.built.insert(v, Arc::new(bloom));
+                }
                 RuntimeFilterProto {
                     build_vertex: v,
-                    bloom: bloom.as_ref().clone(),
+                    bloom: self.built[&v].as_ref().clone(),
                 }
             })
             .collect()
+    }
+
+    /// The Bloom filter bytes of source vertex `v` from its finished subtasks (empty: no
+    /// filter), letting their key hashes go.
+    fn build(&self, v: u32, subtasks: &mut [ExecutionVertex]) -> Vec<u8> {
+        let written: u64 = subtasks.iter().map(|s| s.bytes).sum();
+        let parts: Vec<KeyHashes> = subtasks
+            .iter_mut()
+            .map(|s| s.key_hashes.take().unwrap_or(KeyHashes::TooMany))
+            .collect();
+        if written > self.max_bytes {
+            tracing::info!(
+                "vertex {v} wrote {written} bytes, over table.optimizer.runtime-filter.max-build-data-size ({}): no runtime filter",
+                self.max_bytes
+            );
+            return Vec::new();
+        }
+        match runtime_filter::merge(&parts, self.max_keys) {
+            Some(f) => {
+                tracing::info!("runtime filter of vertex {v}: {} KiB", f.byte_size() >> 10);
+                f.to_bytes()
+            }
+            None => {
+                tracing::info!(
+                    "vertex {v} wrote more keys than a runtime filter holds (at most {}): no runtime filter",
+                    self.max_keys
+                );
+                Vec::new()
+            }
+        }
     }
 }
 
@@ -107,34 +116,34 @@ mod tests {
 
     #[test]
     fn a_source_under_the_limits_gives_one_filter_of_all_its_subtasks_keys() {
-        let g = source(&[&[1, 2], &[2, 3]], 100);
+        let mut g = source(&[&[1, 2], &[2, 3]], 100);
         let mut f = RuntimeFilters::new(&settings(1 << 20));
-        let sent = f.for_subtask(&[0], &g);
+        let sent = f.for_subtask(&[0], &mut g);
         assert_eq!(sent.len(), 1);
         let bloom = BloomFilter::from_bytes(&sent[0].bloom).unwrap();
         assert!([1, 2, 3].iter().all(|&h| bloom.may_contain(h)));
         // Built once: the same bytes for the next subtask.
-        assert_eq!(f.for_subtask(&[0], &g)[0].bloom, sent[0].bloom);
+        assert_eq!(f.for_subtask(&[0], &mut g)[0].bloom, sent[0].bloom);
     }
 
     #[test]
     fn a_source_that_wrote_more_than_max_build_data_size_or_too_many_keys_gives_none() {
         // 2 × 600 bytes written, over a 1000-byte limit.
-        let g = source(&[&[1], &[2]], 600);
-        let sent = RuntimeFilters::new(&settings(1000)).for_subtask(&[0], &g);
+        let mut g = source(&[&[1], &[2]], 600);
+        let sent = RuntimeFilters::new(&settings(1000)).for_subtask(&[0], &mut g);
         assert!(sent[0].bloom.is_empty());
         // 1 MiB allows 16384 keys; a subtask that gave up, or 20000 keys together, too many.
         let mut g = source(&[&[1], &[2]], 1);
         g.subtasks[0][1].key_hashes = Some(KeyHashes::TooMany);
         assert!(
-            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &g)[0]
+            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &mut g)[0]
                 .bloom
                 .is_empty()
         );
         let many: Vec<u64> = (0..20_000).collect();
-        let g = source(&[&many], 1);
+        let mut g = source(&[&many], 1);
         assert!(
-            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &g)[0]
+            RuntimeFilters::new(&settings(1 << 20)).for_subtask(&[0], &mut g)[0]
                 .bloom
                 .is_empty()
         );

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileOpener, FileScanConfig, FileSource};
 use datafusion::datasource::projection::{ProjectionOpener, SplitProjection};
 use datafusion::datasource::table_schema::TableSchema;
@@ -33,6 +34,20 @@ pub trait FlinkFormat: fmt::Debug + Clone + Send + Sync + 'static {
         schema: SchemaRef,
         batch_size: usize,
     ) -> Arc<dyn FileOpener>;
+}
+
+/// The byte range `[start, end)` of a file split a native reader reads (the whole file
+/// without a range), and the file's name for error messages: `<store url>/<path>`.
+pub fn split_of(file: &PartitionedFile, store_url: &str) -> (u64, u64, String) {
+    let (start, end) = match &file.range {
+        Some(r) => (r.start as u64, r.end as u64),
+        None => (0, file.object_meta.size),
+    };
+    (
+        start,
+        end,
+        format!("{store_url}/{}", file.object_meta.location),
+    )
 }
 
 #[derive(Debug, Clone)]

@@ -22,7 +22,7 @@ use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectSt
 use super::FlinkCsvFormat;
 use super::columns::{BadValue, Reading, read_column};
 use super::tokenize::{Dialect, Rows, Shape, TokenError, tokenize};
-use crate::filesystem::native_source::{FlinkFormat, NativeSource};
+use crate::filesystem::native_source::{FlinkFormat, NativeSource, split_of};
 
 /// Bytes a block holds before rows are split off it (a batch's rows fit in it).
 pub(crate) const BLOCK: usize = 4 << 20;
@@ -154,14 +154,11 @@ struct OpenedFile {
 impl FileOpener for FlinkCsvOpener {
     fn open(&self, file: PartitionedFile) -> DfResult<FileOpenFuture> {
         let size = file.object_meta.size;
-        let (start, end) = match &file.range {
-            Some(r) => (r.start as u64, r.end as u64),
-            None => (0, size),
-        };
+        let (start, end, name) = split_of(&file, &self.store_url);
         let opened = Arc::new(OpenedFile {
             format: self.format.clone(),
             store: self.store.clone(),
-            name: format!("{}/{}", self.store_url, file.object_meta.location),
+            name,
             location: file.object_meta.location.clone(),
             columns: self.columns.clone(),
             schema: self.schema.clone(),

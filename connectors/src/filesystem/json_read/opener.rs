@@ -21,7 +21,7 @@ use super::FlinkJsonFormat;
 use super::columns::{Column, Reading, has_decimal};
 use super::row::{Bad, RowReader};
 use crate::filesystem::csv_read::{BLOCK, Chunks, line_of};
-use crate::filesystem::native_source::{FlinkFormat, NativeSource};
+use crate::filesystem::native_source::{FlinkFormat, NativeSource, split_of};
 
 /// DataFusion's `FileSource` over Flink's JSON reader.
 pub type FlinkJsonSource = NativeSource<FlinkJsonFormat>;
@@ -74,14 +74,11 @@ struct FlinkJsonOpener {
 impl FileOpener for FlinkJsonOpener {
     fn open(&self, file: PartitionedFile) -> DfResult<FileOpenFuture> {
         let size = file.object_meta.size;
-        let (start, end) = match &file.range {
-            Some(r) => (r.start as u64, r.end as u64),
-            None => (0, size),
-        };
+        let (start, end, name) = split_of(&file, &self.store_url);
         let file = Arc::new(File {
             format: self.format.clone(),
             store: self.store.clone(),
-            name: format!("{}/{}", self.store_url, file.object_meta.location),
+            name,
             location: file.object_meta.location.clone(),
             types: self
                 .columns
